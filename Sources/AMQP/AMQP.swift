@@ -1,0 +1,2 @@
+/// Placeholder while the AMQP client is written.
+enum AMQPPlaceholder {}

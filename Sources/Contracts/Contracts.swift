@@ -1,0 +1,2 @@
+/// Placeholder while the contracts are written.
+enum ContractsPlaceholder {}

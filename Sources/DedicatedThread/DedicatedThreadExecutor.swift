@@ -1,0 +1,68 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// A serial executor that runs every job on one dedicated OS thread.
+///
+/// Actors that own a blocking C handle (a rabbitmq-c connection, a libpq `PGconn`) use one of
+/// these as their `unownedExecutor`, so blocking calls never run on Swift's cooperative pool and
+/// the handle is only ever touched by one thread.
+public final class DedicatedThreadExecutor: SerialExecutor {
+    private struct State: ~Copyable {
+        var jobs: [UnownedJob] = []
+        var isShuttingDown = false
+    }
+
+    private let state = Mutex(State())
+    /// Counts jobs (and the shutdown request) not yet picked up by the thread.
+    private let wakeups = DispatchSemaphore(value: 0)
+    /// The name given to the thread, visible in debuggers and `top -H`.
+    public let name: String
+
+    /// Starts the thread; it runs until `shutdown()` is called and the queue has drained.
+    public init(name: String) {
+        self.name = name
+        let thread = Thread { [self] in self.runLoop() }
+        thread.name = name
+        thread.start()
+    }
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let unownedJob = UnownedJob(job)
+        let accepted = state.withLock { state -> Bool in
+            guard !state.isShuttingDown else { return false }
+            state.jobs.append(unownedJob)
+            return true
+        }
+        precondition(accepted, "job enqueued on DedicatedThreadExecutor '\(name)' after shutdown")
+        wakeups.signal()
+    }
+
+    public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+        UnownedSerialExecutor(ordinary: self)
+    }
+
+    /// Lets the thread finish the jobs already queued and then exit. Idempotent.
+    public func shutdown() {
+        let first = state.withLock { state -> Bool in
+            defer { state.isShuttingDown = true }
+            return !state.isShuttingDown
+        }
+        if first { wakeups.signal() }
+    }
+
+    private func runLoop() {
+        while true {
+            wakeups.wait()
+            let (batch, done) = state.withLock { state -> ([UnownedJob], Bool) in
+                let batch = state.jobs
+                state.jobs.removeAll(keepingCapacity: true)
+                return (batch, state.isShuttingDown)
+            }
+            for job in batch {
+                job.runSynchronously(on: asUnownedSerialExecutor())
+            }
+            if done && batch.isEmpty { return }
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/// Placeholder while the Postgres client is written.
+enum PostgresPlaceholder {}

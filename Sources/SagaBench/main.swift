@@ -1,0 +1,1 @@
+print("saga-bench: not written yet")

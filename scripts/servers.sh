@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# Private RabbitMQ and PostgreSQL for this checkout, with no Docker.
+#
+#   scripts/servers.sh start    install what is missing, start both (reuses running ones), print URLs
+#   scripts/servers.sh stop     stop both cleanly
+#   scripts/servers.sh status   say what runs
+#   scripts/servers.sh env      print `export` lines for AMQP_URL and DATABASE_URL
+#
+# Everything lives under .data/ in the checkout (git-ignored). Ports can be moved with
+# FABRIKAM_AMQP_PORT (default 5680; its Erlang distribution port is +20000) and
+# FABRIKAM_PG_PORT (default 5440). Must run as root (it installs packages and switches to
+# the rabbitmq and postgres users).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DATA="$ROOT/.data"
+AMQP_PORT=${FABRIKAM_AMQP_PORT:-5680}
+PG_PORT=${FABRIKAM_PG_PORT:-5440}
+RABBIT_NODE="fabrikam-${AMQP_PORT}@localhost"
+RABBIT_DIR="$DATA/rabbitmq"
+PG_DIR="$DATA/postgres"
+PG_SOCKET_DIR="$DATA/pg-socket"
+PG_BIN=/usr/lib/postgresql/15/bin
+DB_NAME=fabrikam
+
+AMQP_URL="amqp://guest:guest@127.0.0.1:${AMQP_PORT}/%2f"
+DATABASE_URL="postgresql://postgres@127.0.0.1:${PG_PORT}/${DB_NAME}"
+
+say() { printf '[servers] %s\n' "$*" >&2; }
+die() { printf '[servers] error: %s\n' "$*" >&2; exit 1; }
+
+install_missing() {
+    local wanted=(rabbitmq-server postgresql librabbitmq-dev libpq-dev pkg-config amqp-tools)
+    local missing=()
+    for pkg in "${wanted[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    [ "$(id -u)" -eq 0 ] || die "missing Debian packages (${missing[*]}) and not root to install them"
+    say "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    # Debian starts services on install; keep the system-wide ones off, we run private ones.
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    rm -f /usr/sbin/policy-rc.d
+}
+
+# --- RabbitMQ ---------------------------------------------------------------------------
+
+# Runs a RabbitMQ command as the rabbitmq user with this checkout's node settings.
+as_rabbit() {
+    runuser -u rabbitmq -- env HOME=/var/lib/rabbitmq \
+        RABBITMQ_NODENAME="$RABBIT_NODE" \
+        RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 \
+        RABBITMQ_NODE_PORT="$AMQP_PORT" \
+        RABBITMQ_DIST_PORT="$((AMQP_PORT + 20000))" \
+        RABBITMQ_MNESIA_BASE="$RABBIT_DIR/mnesia" \
+        RABBITMQ_LOG_BASE="$RABBIT_DIR/log" \
+        RABBITMQ_PID_FILE="$RABBIT_DIR/rabbit.pid" \
+        RABBITMQ_CONFIG_FILE="$RABBIT_DIR/rabbitmq" \
+        RABBITMQ_ENABLED_PLUGINS_FILE="$RABBIT_DIR/enabled_plugins" \
+        "$@"
+}
+
+rabbitmqctl_private() {
+    as_rabbit /usr/lib/rabbitmq/bin/rabbitmqctl -n "$RABBIT_NODE" "$@"
+}
+
+rabbit_running() {
+    rabbitmqctl_private status >/dev/null 2>&1
+}
+
+start_rabbit() {
+    if rabbit_running; then
+        say "RabbitMQ already running ($RABBIT_NODE)"
+        return 0
+    fi
+    mkdir -p "$RABBIT_DIR/mnesia" "$RABBIT_DIR/log"
+    # The node needs to traverse to its data directory.
+    local d="$RABBIT_DIR"
+    while [ "$d" != "/" ]; do chmod o+x "$d" 2>/dev/null || true; d=$(dirname "$d"); done
+    cat > "$RABBIT_DIR/rabbitmq.conf" <<EOF
+listeners.tcp.default = 127.0.0.1:${AMQP_PORT}
+loopback_users.guest = true
+disk_free_limit.absolute = 50MB
+vm_memory_high_watermark.relative = 0.4
+EOF
+    echo '[].' > "$RABBIT_DIR/enabled_plugins"
+    chown -R rabbitmq:rabbitmq "$RABBIT_DIR"
+    if [ ! -f /var/lib/rabbitmq/.erlang.cookie ]; then
+        mkdir -p /var/lib/rabbitmq
+        head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n' > /var/lib/rabbitmq/.erlang.cookie
+        chown rabbitmq:rabbitmq /var/lib/rabbitmq /var/lib/rabbitmq/.erlang.cookie
+        chmod 400 /var/lib/rabbitmq/.erlang.cookie
+    fi
+    say "starting RabbitMQ $RABBIT_NODE on 127.0.0.1:$AMQP_PORT"
+    as_rabbit setsid /usr/lib/rabbitmq/bin/rabbitmq-server >"$RABBIT_DIR/log/console.log" 2>&1 < /dev/null &
+    if ! timeout 90 bash -c "until [ -s '$RABBIT_DIR/rabbit.pid' ]; do sleep 0.5; done"; then
+        tail -n 30 "$RABBIT_DIR/log/console.log" >&2 || true
+        die "RabbitMQ did not write its pid file; log above"
+    fi
+    if ! rabbitmqctl_private --timeout 90 await_startup >/dev/null 2>&1; then
+        tail -n 30 "$RABBIT_DIR/log/console.log" >&2 || true
+        die "RabbitMQ did not start; see $RABBIT_DIR/log"
+    fi
+    say "RabbitMQ ready"
+}
+
+stop_rabbit() {
+    if rabbit_running; then
+        say "stopping RabbitMQ"
+        rabbitmqctl_private stop >/dev/null 2>&1 || true
+    fi
+}
+
+# --- PostgreSQL -------------------------------------------------------------------------
+
+pg() { runuser -u postgres -- "$@"; }
+
+pg_running() {
+    [ -f "$PG_DIR/PG_VERSION" ] && pg "$PG_BIN/pg_ctl" -D "$PG_DIR" status >/dev/null 2>&1
+}
+
+start_postgres() {
+    mkdir -p "$PG_SOCKET_DIR"
+    chown postgres:postgres "$PG_SOCKET_DIR"
+    local d="$DATA"
+    while [ "$d" != "/" ]; do chmod o+x "$d" 2>/dev/null || true; d=$(dirname "$d"); done
+    if pg_running; then
+        say "PostgreSQL already running (port $PG_PORT)"
+    else
+        if [ ! -f "$PG_DIR/PG_VERSION" ]; then
+            mkdir -p "$PG_DIR"
+            chown postgres:postgres "$PG_DIR"
+            chmod 700 "$PG_DIR"
+            say "initdb $PG_DIR"
+            pg "$PG_BIN/initdb" -D "$PG_DIR" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+            cat >> "$PG_DIR/postgresql.conf" <<EOF
+# fabrikam private instance
+listen_addresses = '127.0.0.1'
+port = ${PG_PORT}
+unix_socket_directories = '${PG_SOCKET_DIR}'
+max_connections = 300
+shared_buffers = 256MB
+EOF
+        fi
+        say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+        pg "$PG_BIN/pg_ctl" -D "$PG_DIR" -l "$PG_DIR/server.log" -w -t 60 start >/dev/null ||
+            { tail -n 30 "$PG_DIR/server.log" >&2; die "PostgreSQL did not start"; }
+    fi
+    if ! pg psql -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres -tAc \
+        "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" | grep -q 1; then
+        pg psql -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres -qc "CREATE DATABASE $DB_NAME" >/dev/null
+    fi
+    say "PostgreSQL ready"
+}
+
+stop_postgres() {
+    if pg_running; then
+        say "stopping PostgreSQL"
+        pg "$PG_BIN/pg_ctl" -D "$PG_DIR" -m fast -w stop >/dev/null
+    fi
+}
+
+print_env() {
+    echo "export AMQP_URL='$AMQP_URL'"
+    echo "export DATABASE_URL='$DATABASE_URL'"
+}
+
+case "${1:-start}" in
+start)
+    install_missing
+    start_postgres
+    start_rabbit
+    print_env
+    ;;
+stop)
+    stop_rabbit
+    stop_postgres
+    ;;
+status)
+    if rabbit_running; then echo "rabbitmq: running ($AMQP_URL)"; else echo "rabbitmq: stopped"; fi
+    if pg_running; then echo "postgres: running ($DATABASE_URL)"; else echo "postgres: stopped"; fi
+    ;;
+env)
+    print_env
+    ;;
+*)
+    die "usage: $0 start|stop|status|env"
+    ;;
+esac

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test: starts (or reuses) the private RabbitMQ and PostgreSQL, installs the Python
+# cross-check tools if missing, builds with warnings as errors, and runs the Swift test suites.
+# Extra arguments go to `swift test` (for example `--filter AMQPTests`).
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+export PATH="/opt/swift/usr/bin:$PATH"
+
+# Servers: a failure to start is a test failure.
+eval "$(scripts/servers.sh start)"
+export AMQP_URL DATABASE_URL
+
+# Python tools for cross-checks from outside Swift.
+if ! python3 -c 'import jsonschema, yaml' 2>/dev/null; then
+    echo "[test] installing jsonschema and pyyaml from PyPI" >&2
+    python3 -m pip install --quiet jsonschema pyyaml
+fi
+
+swift build --build-tests
+swift test "$@"
