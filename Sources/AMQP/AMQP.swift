@@ -1,2 +1,0 @@
-/// Placeholder while the AMQP client is written.
-enum AMQPPlaceholder {}

@@ -1,3 +1,0 @@
-import Testing
-
-@Test func placeholderAMQPTests() { #expect(Bool(true)) }
