@@ -1,2 +1,0 @@
-/// Placeholder while the Postgres client is written.
-enum PostgresPlaceholder {}
