@@ -27,7 +27,8 @@ public actor AMQPConnection {
         self.logger = logger
     }
 
-    deinit {
+    /// Runs on the connection's own thread, so the polite close never blocks Swift's pool.
+    isolated deinit {
         handle.close()
         executor.shutdown()
     }

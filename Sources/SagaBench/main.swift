@@ -1,1 +1,0 @@
-print("saga-bench: not written yet")
