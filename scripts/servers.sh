@@ -5,6 +5,7 @@
 #   scripts/servers.sh stop     stop both cleanly
 #   scripts/servers.sh status   say what runs
 #   scripts/servers.sh env      print `export` lines for AMQP_URL and DATABASE_URL
+#   scripts/servers.sh restart-rabbitmq | restart-postgres   (used by the chaos tests)
 #
 # Everything lives under .data/ in the checkout (git-ignored). Ports can be moved with
 # FABRIKAM_AMQP_PORT (default 5680; its Erlang distribution port is +20000) and
@@ -186,7 +187,18 @@ status)
 env)
     print_env
     ;;
+restart-rabbitmq)
+    # Stops and starts the broker application (durable queues and persistent messages survive).
+    rabbitmqctl_private stop_app >/dev/null
+    rabbitmqctl_private start_app >/dev/null
+    rabbitmqctl_private --timeout 60 await_startup >/dev/null
+    say "RabbitMQ restarted"
+    ;;
+restart-postgres)
+    pg "$PG_BIN/pg_ctl" -D "$PG_DIR" -m fast -w restart -l "$PG_DIR/server.log" >/dev/null
+    say "PostgreSQL restarted"
+    ;;
 *)
-    die "usage: $0 start|stop|status|env"
+    die "usage: $0 start|stop|status|env|restart-rabbitmq|restart-postgres"
     ;;
 esac
