@@ -1,2 +1,0 @@
-/// Placeholder while the contracts are written.
-enum ContractsPlaceholder {}
