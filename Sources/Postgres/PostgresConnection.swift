@@ -139,6 +139,9 @@ public actor PostgresConnection {
                     ? "transaction() called inside a transaction on the same connection; nested transactions are not supported"
                     : "the connection is inside another task's transaction; lease connections from a pool instead of sharing one")
         }
+        guard handle.isConnected else {
+            throw PostgresError(.connectionLost, message: "the connection to the server is lost; reset() it or open another")
+        }
         guard handle.transactionState == .idle else {
             throw PostgresError(.transactionState, message: "transaction() called while the session is already inside a transaction block")
         }
