@@ -13,6 +13,13 @@
 # the rabbitmq and postgres users).
 set -euo pipefail
 
+# The servers outlive this script: do not let them inherit any descriptor but stdin/out/err
+# (a caller waiting for EOF on a pipe it passed us would otherwise wait for the servers' exit).
+for fd in /proc/$$/fd/*; do
+    fd=${fd##*/}
+    [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null || true
+done
+
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DATA="$ROOT/.data"
 AMQP_PORT=${FABRIKAM_AMQP_PORT:-5680}
