@@ -15,12 +15,19 @@ let package = Package(
         .library(name: "AMQP", targets: ["AMQP"]),
         .library(name: "Postgres", targets: ["Postgres"]),
         .library(name: "Contracts", targets: ["Contracts"]),
+        .library(name: "Choreography", targets: ["Choreography"]),
         .executable(name: "saga-bench", targets: ["SagaBench"]),
+        .executable(name: "saga-admin", targets: ["SagaAdmin"]),
+        .executable(name: "choreography-echo", targets: ["ChoreographyEcho"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // C modules: system libraries only, found through pkg-config.
@@ -57,12 +64,50 @@ let package = Package(
         // Event contracts: no I/O.
         .target(name: "Contracts", swiftSettings: strictSettings),
 
+        // The service runtime: inbox, outbox and relay, retries and parking, deadlines,
+        // migrations, health and metrics, lifecycle.
+        .target(
+            name: "Choreography",
+            dependencies: [
+                "AMQP", "Postgres", "Contracts",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // The smallest service on the runtime (tests and benchmark).
+        .target(name: "EchoService", dependencies: ["Choreography", "Contracts", "Postgres"], swiftSettings: strictSettings),
+
         // Executables.
+        .executableTarget(
+            name: "ChoreographyEcho",
+            dependencies: [
+                "EchoService", "Choreography",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "SagaAdmin",
+            dependencies: [
+                "Choreography", "AMQP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "SagaBench",
             dependencies: [
-                "AMQP", "Postgres",
+                "AMQP", "Postgres", "Contracts", "Choreography", "EchoService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -71,6 +116,14 @@ let package = Package(
         .target(name: "IntegrationSupport", path: "Tests/IntegrationSupport", swiftSettings: strictSettings),
         .testTarget(name: "AMQPTests", dependencies: ["AMQP", "IntegrationSupport"], swiftSettings: strictSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "IntegrationSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "ChoreographyTests",
+            dependencies: [
+                "Choreography", "EchoService", "AMQP", "Postgres", "Contracts", "IntegrationSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "ContractTests",
             dependencies: ["Contracts", .product(name: "Yams", package: "Yams")],

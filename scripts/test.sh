@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: starts (or reuses) the private RabbitMQ and PostgreSQL, installs the Python
-# cross-check tools if missing, builds with warnings as errors, and runs the Swift test suites.
-# Extra arguments go to `swift test` (for example `--filter AMQPTests`).
+# cross-check tools if missing, builds with warnings as errors, and runs the Swift test suites in
+# two phases: everything but the chaos tests in parallel, then the chaos tests (which restart
+# the broker and the database) alone. Extra arguments go to the first `swift test`.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -18,4 +19,7 @@ if ! python3 -c 'import jsonschema, yaml' 2>/dev/null; then
 fi
 
 swift build --build-tests
-swift test "$@"
+swift test --skip ChaosTests "$@"
+if [ $# -eq 0 ]; then
+    FABRIKAM_CHAOS=1 swift test --filter ChaosTests
+fi

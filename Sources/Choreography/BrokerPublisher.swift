@@ -1,0 +1,75 @@
+import AMQP
+import Contracts
+import Foundation
+
+/// The runtime's publishing connection: publishes with confirms and, when the connection was
+/// lost, reconnects (with backoff) and tries once more. Duplicates that this can cause are
+/// absorbed by the consumers' inboxes.
+struct BrokerPublisher: Sendable {
+    let connection: AMQPConnection
+    let reconnectPolicy: AMQPReconnectPolicy
+
+    /// Publishes and waits for every confirm.
+    func publish(_ messages: [AMQPOutgoingMessage]) async throws -> [AMQPPublishOutcome] {
+        guard !messages.isEmpty else { return [] }
+        do {
+            try await reconnectIfClosed()
+            return try await connection.publish(messages)
+        } catch let error as AMQPError where error.code.closesConnection {
+            try await connection.reconnect(policy: reconnectPolicy)
+            return try await connection.publish(messages)
+        }
+    }
+
+    /// Publishes and throws unless every message was confirmed.
+    func publishConfirmed(_ messages: [AMQPOutgoingMessage]) async throws {
+        let outcomes = try await publish(messages)
+        if let bad = outcomes.first(where: { $0 != .confirmed }) {
+            throw AMQPError(.protocolError, context: "publishing \(messages.count) messages: broker answered \(bad)")
+        }
+    }
+
+    private func reconnectIfClosed() async throws {
+        if await !connection.isOpen { try await connection.reconnect(policy: reconnectPolicy) }
+    }
+}
+
+/// Turns committed outbox rows into AMQP messages with the system's properties and headers, and
+/// publishes them.
+struct OutboxPublisher: Sendable {
+    let broker: BrokerPublisher
+    let exchange: String
+
+    /// Publishes rows with confirms; returns the ids of the rows the broker confirmed.
+    func publish(_ rows: [OutboxRow]) async throws -> [Int64] {
+        guard !rows.isEmpty else { return [] }
+        let outcomes = try await broker.publish(rows.map(message))
+        return zip(rows, outcomes).compactMap { row, outcome in outcome == .confirmed ? row.id : nil }
+    }
+
+    func message(_ row: OutboxRow) -> AMQPOutgoingMessage {
+        let event = row.event
+        var headers: AMQPTable = [
+            EventExchange.Header.producer: .string(event.producer),
+            EventExchange.Header.schemaVersion: .int32(Int32(event.schemaVersion)),
+            EventExchange.Header.traceparent: .string(Self.traceparent(deliveryId: event.deliveryId, eventId: event.eventId)),
+        ]
+        if let causationId = event.causationId {
+            headers[EventExchange.Header.causationId] = .string(causationId.uuidString.lowercased())
+        }
+        return AMQPOutgoingMessage(
+            exchange: exchange, routingKey: event.type, body: Array(event.body.utf8),
+            properties: AMQPProperties(
+                contentType: "application/json", headers: headers, persistent: true,
+                correlationId: event.deliveryId.uuidString.lowercased(), messageId: event.eventId.uuidString.lowercased(),
+                timestamp: Date(), type: event.type, appId: event.producer))
+    }
+
+    /// A W3C traceparent whose trace id is the delivery id (one trace per saga) and whose span id
+    /// comes from the event id.
+    static func traceparent(deliveryId: UUID, eventId: UUID) -> String {
+        let trace = deliveryId.uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let span = eventId.uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        return "00-\(trace)-\(span)-01"
+    }
+}

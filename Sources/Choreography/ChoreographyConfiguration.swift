@@ -1,0 +1,125 @@
+import AMQP
+import Foundation
+
+/// How a service instance runs, read from the environment (12-factor).
+///
+/// Every key may be given per service as `<SERVICE>_<KEY>` (e.g. `PACKAGE_DATABASE_URL`), which
+/// wins over the plain `<KEY>`. Keys and defaults (the defaults match `scripts/servers.sh`):
+/// - `AMQP_URL` — broker (`amqp://guest:guest@127.0.0.1:5680/%2f`)
+/// - `DATABASE_URL` — the service's own role (`postgresql://<schema>:<schema>@127.0.0.1:5440/fabrikam`)
+/// - `DATABASE_ADMIN_URL` — optional; when set, the role and schema are created with it at start-up
+/// - `EVENT_EXCHANGE` — topic exchange (`fabrikam.events`)
+/// - `QUEUE_TYPE` — `classic` or `quorum` (`classic`)
+/// - `PREFETCH` — unacknowledged deliveries per instance (`64`)
+/// - `WORKERS` — database connections handling events in parallel (`4`)
+/// - `RETRY_MAX_ATTEMPTS` (`5`), `RETRY_INITIAL_DELAY_MS` (`1000`), `RETRY_MULTIPLIER` (`4`),
+///   `RETRY_MAX_DELAY_MS` (`300000`)
+/// - `OUTBOX_RELAY_INTERVAL_MS` (`1000`), `OUTBOX_RELAY_GRACE_MS` (`5000`): how often the relay
+///   looks, and how old a row must be before it takes it from the fast path
+/// - `DEADLINE_POLL_INTERVAL_MS` (`250`)
+/// - `HTTP_HOST` (`127.0.0.1`), `HTTP_PORT` (`0`: no HTTP server) — health and metrics
+/// - `SHUTDOWN_TIMEOUT_S` (`20`)
+/// - Fault injection, all off by default: `FAULT_FAILURE_PROBABILITY` (0…1, a handler fails as if
+///   it threw), `FAULT_PAUSE_AFTER_COMMIT_MS` (wait between commit and publish),
+///   `FAULT_PAUSE_BEFORE_ACK_MS` (wait between publish and ack) — the windows crash tests kill in.
+public struct ChoreographyConfiguration: Sendable {
+    /// Switches for chaos and crash tests.
+    public struct FaultInjection: Sendable {
+        /// Chance that a handler invocation fails before it runs.
+        public var failureProbability: Double = 0
+        /// Wait after a batch committed, before its events are published.
+        public var pauseAfterCommit: Duration?
+        /// Wait after a batch's events were published, before it is acknowledged.
+        public var pauseBeforeAck: Duration?
+        /// All off.
+        public init() {}
+    }
+
+    public var amqpURL: String
+    public var databaseURL: String
+    public var databaseAdminURL: String?
+    public var exchange: String
+    public var queueKind: AMQPQueueOptions.Kind
+    public var prefetch: Int
+    public var workers: Int
+    public var retryPolicy: RetryPolicy
+    public var relayInterval: Duration
+    public var relayGrace: Duration
+    public var deadlinePollInterval: Duration
+    public var httpHost: String
+    public var httpPort: Int?
+    public var shutdownTimeout: Duration
+    public var faults: FaultInjection
+
+    /// Defaults for a service whose schema (and role) is `schema`.
+    public init(schema: String) {
+        amqpURL = "amqp://guest:guest@127.0.0.1:5680/%2f"
+        databaseURL = "postgresql://\(schema):\(schema)@127.0.0.1:5440/fabrikam"
+        databaseAdminURL = nil
+        exchange = "fabrikam.events"
+        queueKind = .classic
+        prefetch = 64
+        workers = 4
+        retryPolicy = RetryPolicy()
+        relayInterval = .seconds(1)
+        relayGrace = .seconds(5)
+        deadlinePollInterval = .milliseconds(250)
+        httpHost = "127.0.0.1"
+        httpPort = nil
+        shutdownTimeout = .seconds(20)
+        faults = FaultInjection()
+    }
+
+    /// Reads the configuration of service `service` (schema `schema`) from `environment`.
+    public static func fromEnvironment(
+        service: String, schema: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> ChoreographyConfiguration {
+        let prefix = service.uppercased().replacingOccurrences(of: "-", with: "_") + "_"
+        func value(_ key: String) -> String? {
+            (environment[prefix + key] ?? environment[key]).flatMap { $0.isEmpty ? nil : $0 }
+        }
+        func integer(_ key: String, _ fallback: Int, minimum: Int = 0) throws -> Int {
+            guard let text = value(key) else { return fallback }
+            guard let number = Int(text), number >= minimum else {
+                throw ChoreographyError(.configuration, "\(key) must be an integer ≥ \(minimum), got '\(text)'")
+            }
+            return number
+        }
+        var configuration = ChoreographyConfiguration(schema: schema)
+        if let url = value("AMQP_URL") { configuration.amqpURL = url }
+        if let url = value("DATABASE_URL") { configuration.databaseURL = url }
+        configuration.databaseAdminURL = value("DATABASE_ADMIN_URL")
+        if let exchange = value("EVENT_EXCHANGE") { configuration.exchange = exchange }
+        if let kind = value("QUEUE_TYPE") {
+            guard let parsed = AMQPQueueOptions.Kind(rawValue: kind) else {
+                throw ChoreographyError(.configuration, "QUEUE_TYPE must be classic or quorum, got '\(kind)'")
+            }
+            configuration.queueKind = parsed
+        }
+        configuration.prefetch = try integer("PREFETCH", 64, minimum: 1)
+        configuration.workers = try integer("WORKERS", 4, minimum: 1)
+        configuration.retryPolicy = RetryPolicy(
+            maximumAttempts: try integer("RETRY_MAX_ATTEMPTS", 5, minimum: 1),
+            initialDelay: .milliseconds(try integer("RETRY_INITIAL_DELAY_MS", 1000, minimum: 1)),
+            multiplier: try integer("RETRY_MULTIPLIER", 4, minimum: 1),
+            maximumDelay: .milliseconds(try integer("RETRY_MAX_DELAY_MS", 300_000, minimum: 1)))
+        configuration.relayInterval = .milliseconds(try integer("OUTBOX_RELAY_INTERVAL_MS", 1000, minimum: 10))
+        configuration.relayGrace = .milliseconds(try integer("OUTBOX_RELAY_GRACE_MS", 5000))
+        configuration.deadlinePollInterval = .milliseconds(try integer("DEADLINE_POLL_INTERVAL_MS", 250, minimum: 10))
+        if let host = value("HTTP_HOST") { configuration.httpHost = host }
+        let port = try integer("HTTP_PORT", 0)
+        configuration.httpPort = port == 0 ? nil : port
+        configuration.shutdownTimeout = .seconds(try integer("SHUTDOWN_TIMEOUT_S", 20, minimum: 1))
+        if let text = value("FAULT_FAILURE_PROBABILITY") {
+            guard let probability = Double(text), (0...1).contains(probability) else {
+                throw ChoreographyError(.configuration, "FAULT_FAILURE_PROBABILITY must be between 0 and 1, got '\(text)'")
+            }
+            configuration.faults.failureProbability = probability
+        }
+        let pauseAfterCommit = try integer("FAULT_PAUSE_AFTER_COMMIT_MS", 0)
+        configuration.faults.pauseAfterCommit = pauseAfterCommit > 0 ? .milliseconds(pauseAfterCommit) : nil
+        let pauseBeforeAck = try integer("FAULT_PAUSE_BEFORE_ACK_MS", 0)
+        configuration.faults.pauseBeforeAck = pauseBeforeAck > 0 ? .milliseconds(pauseBeforeAck) : nil
+        return configuration
+    }
+}

@@ -1,0 +1,165 @@
+import AMQP
+import Contracts
+import Foundation
+import Hummingbird
+import Logging
+import Postgres
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// Runs one service instance: creates its role and schema (when an admin URL is given),
+/// migrates, opens its connections and runs the event processor, the outbox relay, the deadline
+/// scheduler and the health/metrics HTTP server as one swift-service-lifecycle `ServiceGroup`
+/// that shuts down gracefully on SIGTERM/SIGINT: stop consuming and finish the batch in hand,
+/// stop firing deadlines, flush the outbox, then close every connection.
+public struct ChoreographyRuntime: Sendable {
+    /// The service to run.
+    public let definition: ServiceDefinition
+    /// How to run it.
+    public let configuration: ChoreographyConfiguration
+    /// Readiness, as reported on `/health/ready`.
+    public let health = HealthState()
+    private let logger: Logger
+    private let registry: PrometheusCollectorRegistry?
+    private let routes: (@Sendable (Router<BasicRequestContext>) -> Void)?
+
+    /// Prepares a runtime; `registry` is the Prometheus registry the executable bootstrapped
+    /// swift-metrics with (served on `/metrics`), `routes` adds service-specific HTTP routes.
+    public init(
+        definition: ServiceDefinition, configuration: ChoreographyConfiguration, logger: Logger,
+        registry: PrometheusCollectorRegistry? = nil, routes: (@Sendable (Router<BasicRequestContext>) -> Void)? = nil
+    ) {
+        self.definition = definition
+        self.configuration = configuration
+        self.logger = logger
+        self.registry = registry
+        self.routes = routes
+    }
+
+    /// The topology this service uses on the broker.
+    public var topology: ServiceTopology {
+        ServiceTopology(
+            exchange: configuration.exchange, service: definition.name, bindings: definition.bindings,
+            retryPolicy: configuration.retryPolicy, queueKind: configuration.queueKind)
+    }
+
+    /// Runs until SIGTERM/SIGINT (when `handleSignals`) or until the calling task is cancelled.
+    public func run(handleSignals: Bool = true) async throws {
+        let metrics = RuntimeMetrics(service: definition.name)
+        try await bootstrapDatabase()
+        let migrator = try await connectDatabase(purpose: "migrations")
+        try await SchemaMigrator(schema: definition.schema, migrations: definition.migrations).migrate(on: migrator, logger: logger)
+        await migrator.close()
+        health.setMigrated(true)
+
+        var workers: [PostgresConnection] = []
+        for index in 0..<configuration.workers {
+            workers.append(try await connectDatabase(purpose: "worker \(index)"))
+        }
+        let housekeeping = try await connectDatabase(purpose: "outbox")
+        let relayConnection = try await connectDatabase(purpose: "relay")
+        let deadlineConnection = try await connectDatabase(purpose: "deadlines")
+        health.setDatabaseConnected(true)
+
+        var amqp = try AMQPConfiguration(url: configuration.amqpURL)
+        amqp.connectionName = "\(definition.name) publisher"
+        let publisherConnection = try await connectBroker(amqp)
+        let outbox = OutboxPublisher(
+            broker: BrokerPublisher(connection: publisherConnection, reconnectPolicy: AMQPReconnectPolicy()),
+            exchange: configuration.exchange)
+
+        let processor = EventProcessor(
+            definition: definition, configuration: configuration, topology: topology, workers: workers,
+            housekeeping: housekeeping, outbox: outbox, validator: try ContractValidator(), health: health, metrics: metrics, logger: logger)
+        let relay = OutboxRelay(
+            connection: relayConnection, outbox: outbox, interval: configuration.relayInterval,
+            grace: configuration.relayGrace, metrics: metrics, logger: logger)
+        let deadlines = DeadlineScheduler(
+            definition: definition, connection: deadlineConnection, outbox: outbox,
+            interval: configuration.deadlinePollInterval, metrics: metrics, logger: logger)
+
+        // Graceful shutdown runs in reverse order: the processor stops first, the HTTP server last.
+        var services: [any Service] = []
+        if let port = configuration.httpPort {
+            let router = Router()
+            OperationsEndpoints.register(on: router, health: health, registry: registry)
+            routes?(router)
+            services.append(Application(
+                router: router, configuration: .init(address: .hostname(configuration.httpHost, port: port)), logger: logger))
+        }
+        services += [relay, deadlines, processor]
+        var group = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: logger)
+        group.maximumGracefulShutdownDuration = configuration.shutdownTimeout
+        logger.info("service starting", metadata: [
+            "service": "\(definition.name)", "amqp.queue": "\(topology.workQueue)", "workers": "\(configuration.workers)",
+        ])
+        do {
+            try await ServiceGroup(configuration: group).run()
+        } catch {
+            await closeAll(workers + [housekeeping, relayConnection, deadlineConnection], publisherConnection)
+            throw error
+        }
+        await closeAll(workers + [housekeeping, relayConnection, deadlineConnection], publisherConnection)
+        logger.info("service stopped", metadata: ["service": "\(definition.name)"])
+    }
+
+    private func closeAll(_ databases: [PostgresConnection], _ broker: AMQPConnection) async {
+        for connection in databases { await connection.close() }
+        await broker.close()
+        health.setDatabaseConnected(false)
+        health.setBrokerConnected(false)
+    }
+
+    /// Creates the service's role and schema when an admin URL is configured.
+    private func bootstrapDatabase() async throws {
+        guard let adminURL = configuration.databaseAdminURL else { return }
+        guard let components = URLComponents(string: configuration.databaseURL), let user = components.user else {
+            throw ChoreographyError(.configuration, "DATABASE_URL must name the service's role when DATABASE_ADMIN_URL is set")
+        }
+        let role = try SQLIdentifier(user)
+        let admin = try await retrying("admin database") { try await PostgresConnection.connect(url: adminURL, logger: logger) }
+        try await ServiceDatabaseRole.ensure(
+            role: role, password: components.password?.removingPercentEncoding ?? "", schema: definition.schema, admin: admin)
+        await admin.close()
+    }
+
+    /// A connection whose every session (including after `reset()`) uses the service's schema.
+    private func connectDatabase(purpose: String) async throws -> PostgresConnection {
+        let url = Self.url(configuration.databaseURL, searchPath: definition.schema)
+        return try await retrying("database (\(purpose))") {
+            try await PostgresConnection.connect(url: url, applicationName: "\(definition.name) \(purpose)", logger: logger)
+        }
+    }
+
+    private func connectBroker(_ amqp: AMQPConfiguration) async throws -> AMQPConnection {
+        try await retrying("broker") { try await AMQPConnection.connect(amqp, logger: logger) }
+    }
+
+    /// Retries a connection with backoff until it succeeds or the task is cancelled; configuration
+    /// errors (a malformed URL) fail at once.
+    private func retrying<T>(_ what: String, _ connect: () async throws -> T) async throws -> T {
+        var delay = Duration.milliseconds(100)
+        while true {
+            do {
+                return try await connect()
+            } catch let error as PostgresError where error.code == .invalidURL {
+                throw error
+            } catch let error as AMQPError where error.code == .invalidURL {
+                throw error
+            } catch {
+                try Task.checkCancellation()
+                logger.info("\(what) not reachable; retrying", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: delay)
+                delay = min(.seconds(5), delay * 2)
+            }
+        }
+    }
+
+    /// Adds `options=-c search_path=<schema>` to a libpq URL.
+    static func url(_ url: String, searchPath schema: SQLIdentifier) -> String {
+        let option = "options=-c%20search_path%3D\(schema)"
+        return url.contains("?") ? "\(url)&\(option)" : "\(url)?\(option)"
+    }
+}

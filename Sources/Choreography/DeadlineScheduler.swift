@@ -1,0 +1,85 @@
+import Logging
+import Postgres
+import ServiceLifecycle
+
+/// Fires due deadlines: each in its own transaction that locks the row (`FOR UPDATE SKIP
+/// LOCKED`), runs the service's deadline handler, commits its effects and marks the deadline
+/// fired, so a deadline fires once even with several instances polling. A handler that fails is
+/// tried again later.
+final class DeadlineScheduler: Service, Sendable {
+    private let definition: ServiceDefinition
+    private let connection: PostgresConnection
+    private let outbox: OutboxPublisher
+    private let interval: Duration
+    private let metrics: RuntimeMetrics
+    private let logger: Logger
+
+    init(definition: ServiceDefinition, connection: PostgresConnection, outbox: OutboxPublisher, interval: Duration, metrics: RuntimeMetrics, logger: Logger) {
+        self.definition = definition
+        self.connection = connection
+        self.outbox = outbox
+        self.interval = interval
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            while await fireNext() {}
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// Fires one due deadline; false when none is due (or the database is unavailable).
+    func fireNext() async -> Bool {
+        let definition = self.definition
+        let logger = self.logger
+        do {
+            let fired = try await connection.transaction { db -> (name: String, rows: [OutboxRow])? in
+                guard let (id, deadline) = try RuntimeTables.lockDueDeadlines(limit: 1, db).first else { return nil }
+                var logger = logger
+                logger[metadataKey: "delivery.id"] = "\(deadline.deliveryId)"
+                logger[metadataKey: "deadline"] = "\(deadline.name)"
+                var context = HandlerContext(
+                    deliveryId: deadline.deliveryId, causationId: deadline.causationId, logger: logger)
+                if let handler = definition.deadlineHandlers[deadline.name] {
+                    try handler(deadline, &context, db)
+                } else {
+                    logger.warning("no handler for deadline; marking it fired")
+                }
+                try RuntimeTables.applyDeadlines(context, db)
+                let rows = try RuntimeTables.insertIntoOutbox(context.emitted, db)
+                try RuntimeTables.markFired(id, db)
+                return (deadline.name, rows)
+            }
+            guard let fired else { return false }
+            metrics.deadlineFired(fired.name)
+            if !fired.rows.isEmpty {
+                do {
+                    let published = try await outbox.publish(fired.rows)
+                    try await connection.transaction { db in try RuntimeTables.deleteFromOutbox(published, db) }
+                } catch {
+                    logger.info("deadline events left to the outbox relay", metadata: ["error": "\(error)"])
+                }
+            }
+            return true
+        } catch let error as PostgresError where error.isConnectionProblem {
+            logger.info("deadline scheduler: database unavailable", metadata: ["error": "\(error)"])
+            try? await connection.reset()
+            return false
+        } catch {
+            logger.error("deadline handler failed; postponing", metadata: ["error": "\(error)"])
+            await postponeFailing()
+            return false
+        }
+    }
+
+    /// Pushes the earliest due deadline back so one failing handler does not block the others.
+    private func postponeFailing() async {
+        _ = try? await connection.transaction { db in
+            if let (id, _) = try RuntimeTables.lockDueDeadlines(limit: 1, db).first {
+                try RuntimeTables.postpone(id, seconds: 5, db)
+            }
+        }
+    }
+}

@@ -1,0 +1,331 @@
+import AMQP
+import Contracts
+import Foundation
+import Logging
+import Postgres
+import ServiceLifecycle
+
+/// The service loop: takes deliveries from the work queue, handles each in one local transaction
+/// (inbox → handler → outbox), publishes what the handlers emitted, and only then acknowledges.
+///
+/// Deliveries are taken in batches of up to `prefetch` and spread over the worker connections,
+/// each of which handles its share one transaction at a time. A handler failure goes to a delay
+/// queue for a later attempt, and after the last attempt to the parking queue; input that can
+/// never succeed is parked at once. A lost database connection keeps the delivery in hand (not
+/// acknowledged, not requeued) until the connection is back; a lost broker connection is
+/// re-established and whatever was not acknowledged comes again, absorbed by the inbox.
+final class EventProcessor: Service, Sendable {
+    private let definition: ServiceDefinition
+    private let configuration: ChoreographyConfiguration
+    private let topology: ServiceTopology
+    private let workers: [PostgresConnection]
+    private let housekeeping: PostgresConnection
+    private let outbox: OutboxPublisher
+    private let validator: ContractValidator
+    private let health: HealthState
+    private let metrics: RuntimeMetrics
+    private let logger: Logger
+
+    init(
+        definition: ServiceDefinition, configuration: ChoreographyConfiguration, topology: ServiceTopology,
+        workers: [PostgresConnection], housekeeping: PostgresConnection, outbox: OutboxPublisher,
+        validator: ContractValidator, health: HealthState, metrics: RuntimeMetrics, logger: Logger
+    ) {
+        precondition(!workers.isEmpty, "at least one worker connection")
+        self.definition = definition
+        self.configuration = configuration
+        self.topology = topology
+        self.workers = workers
+        self.housekeeping = housekeeping
+        self.outbox = outbox
+        self.validator = validator
+        self.health = health
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    private var stopping: Bool { Task.isShuttingDownGracefully || Task.isCancelled }
+
+    func run() async throws {
+        guard let consumer = try await connectConsumer() else { return }
+        var inHand: [AMQPDelivery] = []
+        while !stopping {
+            let fresh: [AMQPDelivery]
+            do {
+                fresh = try await consumer.nextDeliveries(
+                    maximum: max(1, configuration.prefetch - inHand.count),
+                    timeout: inHand.isEmpty ? .milliseconds(100) : .zero)
+            } catch let error as AMQPError {
+                inHand = try await recoverConsumer(consumer, after: error)
+                continue
+            }
+            let batch = inHand + fresh
+            inHand = []
+            guard !batch.isEmpty else { continue }
+            let outcomes = await handle(batch)
+            do {
+                inHand = try await settle(batch, outcomes, on: consumer)
+            } catch let error as AMQPError {
+                inHand = try await recoverConsumer(consumer, after: error)
+            }
+            if !inHand.isEmpty { try? await Task.sleep(for: .milliseconds(200)) }
+        }
+        // Graceful stop: nothing is half-done here (each batch was settled); what is still in
+        // hand goes back to the queue when the channel closes.
+        await consumer.close()
+        health.setBrokerConnected(false)
+        logger.info("event processor stopped", metadata: ["amqp.queue": "\(topology.workQueue)"])
+    }
+
+    // MARK: Broker
+
+    private func connectConsumer() async throws -> AMQPConnection? {
+        var delay = Duration.milliseconds(100)
+        while !stopping {
+            do {
+                var amqp = try AMQPConfiguration(url: configuration.amqpURL)
+                amqp.connectionName = "\(definition.name) consumer"
+                let consumer = try await AMQPConnection.connect(amqp, logger: logger)
+                try await prepare(consumer)
+                return consumer
+            } catch let error as AMQPError where error.code != .invalidURL {
+                health.setBrokerConnected(false)
+                logger.info("broker not reachable; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: delay)
+                delay = min(.seconds(5), delay * 2)
+            }
+        }
+        return nil
+    }
+
+    private func prepare(_ consumer: AMQPConnection) async throws {
+        try await topology.declare(on: consumer)
+        try await consumer.setPrefetch(UInt16(clamping: configuration.prefetch))
+        try await consumer.consume(queue: topology.workQueue)
+        health.setBrokerConnected(true)
+        logger.info("consuming", metadata: ["amqp.queue": "\(topology.workQueue)", "amqp.prefetch": "\(configuration.prefetch)"])
+    }
+
+    /// After a broker failure: channel-level ones reopen by themselves; connection-level ones
+    /// reconnect with backoff. Deliveries in hand are gone either way (the broker redelivers).
+    private func recoverConsumer(_ consumer: AMQPConnection, after error: AMQPError) async throws -> [AMQPDelivery] {
+        logger.info("broker failure in the consumer; recovering", metadata: ["error": "\(error)"])
+        let connectionOpen = await consumer.isOpen
+        if error.code.closesConnection || !connectionOpen {
+            health.setBrokerConnected(false)
+            while !stopping {
+                do {
+                    try await consumer.reconnect(policy: AMQPReconnectPolicy(maximumAttempts: 1))
+                    try await prepare(consumer)
+                    break
+                } catch {
+                    try? await Task.sleep(for: .milliseconds(500))
+                }
+            }
+        }
+        return []
+    }
+
+    // MARK: Handling
+
+    private enum Outcome {
+        case handled(type: String, outbox: [OutboxRow])
+        case duplicate(type: String)
+        case failed(type: String, error: String)
+        case poison(reason: String, error: String)
+        case databaseUnavailable
+    }
+
+    /// Handles a batch, spreading it over the worker connections.
+    private func handle(_ batch: [AMQPDelivery]) async -> [Outcome] {
+        let workerCount = min(workers.count, batch.count)
+        var outcomes = [Outcome?](repeating: nil, count: batch.count)
+        await withTaskGroup(of: [(Int, Outcome)].self) { group in
+            for worker in 0..<workerCount {
+                group.addTask {
+                    var results: [(Int, Outcome)] = []
+                    for index in stride(from: worker, to: batch.count, by: workerCount) {
+                        results.append((index, await self.handle(batch[index], on: self.workers[worker])))
+                    }
+                    return results
+                }
+            }
+            for await results in group {
+                for (index, outcome) in results { outcomes[index] = outcome }
+            }
+        }
+        return outcomes.map { $0! }
+    }
+
+    private func handle(_ delivery: AMQPDelivery, on db: PostgresConnection) async -> Outcome {
+        let event: ReceivedEvent
+        do {
+            event = try EventCodec.decodeIncoming(delivery, validator: validator)
+        } catch {
+            return .poison(reason: EventCodec.parkingReason(error), error: String(reflecting: error))
+        }
+        let logger = eventLogger(event)
+        guard let handler = definition.handler(for: event.type) else {
+            return .poison(reason: "no-handler", error: "\(definition.name) has no handler for \(event.type)")
+        }
+        if configuration.faults.failureProbability > 0, Double.random(in: 0..<1) < configuration.faults.failureProbability {
+            return .failed(type: event.type, error: "injected fault (FAULT_FAILURE_PROBABILITY)")
+        }
+        let started = ContinuousClock.now
+        do {
+            let result = try await db.transaction { db -> Outcome in
+                guard try RuntimeTables.recordInInbox(event, db) else { return .duplicate(type: event.type) }
+                var context = HandlerContext(deliveryId: event.deliveryId, causationId: event.id, logger: logger)
+                try handler(event, &context, db)
+                try RuntimeTables.applyDeadlines(context, db)
+                return .handled(type: event.type, outbox: try RuntimeTables.insertIntoOutbox(context.emitted, db))
+            }
+            metrics.handlerLatency(ContinuousClock.now - started)
+            return result
+        } catch let error as PostgresError where error.isConnectionProblem {
+            logger.info("database unavailable; keeping the delivery", metadata: ["error": "\(error)"])
+            await restore(db)
+            return .databaseUnavailable
+        } catch {
+            logger.info("handler failed", metadata: ["error": "\(error)", "attempt": "\(event.attempt)"])
+            return .failed(type: event.type, error: "\(error)")
+        }
+    }
+
+    private func eventLogger(_ event: ReceivedEvent) -> Logger {
+        var logger = self.logger
+        logger[metadataKey: "delivery.id"] = "\(event.deliveryId)"
+        logger[metadataKey: "event.id"] = "\(event.id)"
+        logger[metadataKey: "event.type"] = "\(event.type)"
+        return logger
+    }
+
+    /// Waits for a lost database connection to come back.
+    private func restore(_ db: PostgresConnection) async {
+        health.setDatabaseConnected(false)
+        var delay = Duration.milliseconds(100)
+        while !stopping {
+            do {
+                try await db.reset()
+                health.setDatabaseConnected(true)
+                return
+            } catch {
+                try? await Task.sleep(for: delay)
+                delay = min(.seconds(5), delay * 2)
+            }
+        }
+    }
+
+    // MARK: Settling
+
+    /// Publishes the batch's outbox events, sends failures to retry or parking, acknowledges
+    /// what is done, and returns the deliveries still in hand.
+    private func settle(_ batch: [AMQPDelivery], _ outcomes: [Outcome], on consumer: AMQPConnection) async throws -> [AMQPDelivery] {
+        if let pause = configuration.faults.pauseAfterCommit { try? await Task.sleep(for: pause) }
+        // 1. Fast path: what the handlers committed goes out now; the relay covers any failure.
+        let rows = outcomes.flatMap { outcome -> [OutboxRow] in
+            if case .handled(_, let rows) = outcome { return rows } else { return [] }
+        }
+        await publishCommitted(rows)
+
+        // 2. Failures: a copy goes to a delay queue or the parking queue, confirmed before the
+        //    original is acknowledged.
+        var copies: [AMQPOutgoingMessage] = []
+        for (index, outcome) in outcomes.enumerated() {
+            switch outcome {
+            case .failed(let type, let error):
+                let attempt = EventCodec.attempt(of: batch[index])
+                if configuration.retryPolicy.allowsRetry(afterAttempt: attempt) {
+                    copies.append(retryCopy(batch[index], attempt: attempt, error: error))
+                    metrics.retried(type)
+                } else {
+                    copies.append(parkedCopy(batch[index], reason: "retries-exhausted", error: error, attempt: attempt))
+                    metrics.parked(reason: "retries-exhausted")
+                }
+            case .poison(let reason, let error):
+                copies.append(parkedCopy(batch[index], reason: reason, error: error, attempt: EventCodec.attempt(of: batch[index])))
+                metrics.parked(reason: reason)
+                logger.info("parked", metadata: ["amqp.queue": "\(topology.parkedQueue)", "reason": "\(reason)", "error": "\(error)"])
+            default:
+                continue
+            }
+        }
+        var copiesSafe = true
+        if !copies.isEmpty {
+            do {
+                try await outbox.broker.publishConfirmed(copies)
+            } catch {
+                logger.info("could not publish retry/parking copies; keeping them", metadata: ["error": "\(error)"])
+                copiesSafe = false
+            }
+        }
+
+        if let pause = configuration.faults.pauseBeforeAck { try? await Task.sleep(for: pause) }
+        // 3. Acknowledge what is finished; keep the rest in hand.
+        var inHand: [AMQPDelivery] = []
+        var finished: [AMQPDelivery] = []
+        for (index, outcome) in outcomes.enumerated() {
+            switch outcome {
+            case .handled(let type, _):
+                metrics.handled(type)
+                finished.append(batch[index])
+            case .duplicate(let type):
+                metrics.duplicate(type)
+                finished.append(batch[index])
+            case .failed, .poison:
+                if copiesSafe { finished.append(batch[index]) } else { inHand.append(batch[index]) }
+            case .databaseUnavailable:
+                inHand.append(batch[index])
+            }
+        }
+        if inHand.isEmpty, finished.count == batch.count, let last = batch.max(by: { $0.deliveryTag < $1.deliveryTag }) {
+            try await consumer.ack(last, multiple: true)
+        } else {
+            for delivery in finished { try await consumer.ack(delivery) }
+        }
+        return inHand
+    }
+
+    /// Publishes committed outbox rows and deletes the confirmed ones; failures are left to the relay.
+    private func publishCommitted(_ rows: [OutboxRow]) async {
+        guard !rows.isEmpty else { return }
+        do {
+            let published = try await outbox.publish(rows)
+            try await housekeeping.transaction { db in try RuntimeTables.deleteFromOutbox(published, db) }
+        } catch {
+            logger.info("fast-path publish failed; the outbox relay will publish", metadata: ["error": "\(error)"])
+            if let error = error as? PostgresError, error.isConnectionProblem { await restore(housekeeping) }
+        }
+    }
+
+    private func retryCopy(_ delivery: AMQPDelivery, attempt: Int, error: String) -> AMQPOutgoingMessage {
+        var properties = delivery.properties
+        properties.headers[MessageHeaders.attempt] = .int32(Int32(clamping: attempt + 1))
+        properties.headers[MessageHeaders.lastError] = .string(String(error.prefix(1000)))
+        if properties.headers[MessageHeaders.originalRoutingKey] == nil {
+            properties.headers[MessageHeaders.originalRoutingKey] = .string(delivery.routingKey)
+        }
+        return AMQPOutgoingMessage(
+            exchange: "", routingKey: topology.retryQueue(afterAttempt: attempt), body: delivery.body, properties: properties)
+    }
+
+    private func parkedCopy(_ delivery: AMQPDelivery, reason: String, error: String, attempt: Int) -> AMQPOutgoingMessage {
+        var properties = delivery.properties
+        properties.headers[MessageHeaders.attempt] = .int32(Int32(clamping: attempt))
+        properties.headers[MessageHeaders.parkedReason] = .string(reason)
+        properties.headers[MessageHeaders.lastError] = .string(String(error.prefix(2000)))
+        properties.headers[MessageHeaders.parkedAt] = .string(Date().formatted(.iso8601))
+        properties.headers[MessageHeaders.originalQueue] = .string(topology.workQueue)
+        if properties.headers[MessageHeaders.originalRoutingKey] == nil {
+            properties.headers[MessageHeaders.originalRoutingKey] = .string(delivery.routingKey)
+        }
+        return AMQPOutgoingMessage(exchange: "", routingKey: topology.parkedQueue, body: delivery.body, properties: properties)
+    }
+}
+
+extension PostgresError {
+    /// Whether the connection (not the statement) failed, so the work should wait and be redone.
+    var isConnectionProblem: Bool {
+        code == .connectionLost || code == .connectionFailed || code == .connectionClosed
+    }
+}

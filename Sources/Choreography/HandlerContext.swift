@@ -1,0 +1,105 @@
+import Contracts
+import Foundation
+import Logging
+
+/// An event as a handler receives it: the validated envelope, the raw body and the attempt.
+public struct ReceivedEvent: Sendable {
+    /// The validated envelope (payload still as JSON).
+    public let envelope: AnyEventEnvelope
+    /// The message body as received.
+    public let body: [UInt8]
+    /// 1 on the first delivery to a handler, then one more per retry.
+    public let attempt: Int
+
+    /// The event id (the inbox key).
+    public var id: UUID { envelope.id }
+    /// The event type, e.g. `package.created`.
+    public var type: String { envelope.type.rawValue }
+    /// The delivery (saga) this event belongs to.
+    public var deliveryId: UUID { envelope.deliveryId }
+    /// The event that caused this one, if any.
+    public var causationId: UUID? { envelope.causationId }
+
+    /// Decodes the payload (`data`) as the given event type.
+    public func decode<Event: DomainEvent>(_ type: Event.Type = Event.self) throws -> Event {
+        try envelope.payload(as: type)
+    }
+}
+
+/// A deadline that has come due, as its handler receives it.
+public struct FiredDeadline: Sendable {
+    /// The deadline's name, e.g. `join-timeout`.
+    public let name: String
+    /// The delivery it belongs to.
+    public let deliveryId: UUID
+    /// When it was due.
+    public let dueAt: Date
+    /// What the scheduling handler stored with it.
+    public let payload: JSONValue
+    /// The event whose handler scheduled it.
+    public let causationId: UUID?
+}
+
+/// An event committed to the outbox, waiting to be published.
+struct OutboxEvent: Sendable {
+    let eventId: UUID
+    let type: String
+    let producer: String
+    let schemaVersion: Int
+    let deliveryId: UUID
+    let causationId: UUID?
+    let body: String
+}
+
+/// A deadline a handler asked for.
+struct DeadlineRequest: Sendable {
+    let name: String
+    let deliveryId: UUID
+    let fireAt: Date
+    let payload: JSONValue
+}
+
+/// What a handler can do besides changing its own tables: emit events (committed to the outbox
+/// with its changes) and schedule or cancel deadlines for the delivery it is working on.
+public struct HandlerContext: Sendable {
+    /// The delivery being worked on.
+    public let deliveryId: UUID
+    /// The event being handled (or the event that scheduled a fired deadline).
+    public let causationId: UUID?
+    /// A logger with the delivery id and event metadata attached.
+    public var logger: Logger
+
+    private(set) var emitted: [OutboxEvent] = []
+    private(set) var scheduled: [DeadlineRequest] = []
+    private(set) var cancelled: [String] = []
+
+    init(deliveryId: UUID, causationId: UUID?, logger: Logger) {
+        self.deliveryId = deliveryId
+        self.causationId = causationId
+        self.logger = logger
+    }
+
+    /// Emits an event for this delivery; it is published after the transaction commits.
+    /// Returns the new event's id.
+    @discardableResult
+    public mutating func emit<Event: DomainEvent>(_ event: Event, occurredAt: Date = Date()) throws -> UUID {
+        let id = UUID()
+        let body = try EventCodec.encode(event, id: id, deliveryId: deliveryId, causationId: causationId, occurredAt: occurredAt)
+        emitted.append(OutboxEvent(
+            eventId: id, type: Event.eventType.rawValue, producer: Event.producer.rawValue, schemaVersion: Event.schemaVersion,
+            deliveryId: deliveryId, causationId: causationId, body: body))
+        return id
+    }
+
+    /// Schedules the named deadline for this delivery at `date` (once: a second request for the
+    /// same name and delivery is ignored). When it comes due, the service's deadline handler of
+    /// that name runs, in its own transaction.
+    public mutating func scheduleDeadline(_ name: String, at date: Date, payload: JSONValue = .object([:])) {
+        scheduled.append(DeadlineRequest(name: name, deliveryId: deliveryId, fireAt: date, payload: payload))
+    }
+
+    /// Cancels the named deadline for this delivery if it has not fired.
+    public mutating func cancelDeadline(_ name: String) {
+        cancelled.append(name)
+    }
+}

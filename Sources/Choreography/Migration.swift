@@ -1,0 +1,60 @@
+/// One versioned schema change of a service, applied once, in version order.
+public struct Migration: Sendable, Hashable {
+    /// Strictly increasing per service, starting at 1.
+    public var version: Int
+    /// A short name shown in the migration history.
+    public var name: String
+    /// The SQL, run with `search_path` set to the service's schema (unqualified names land there).
+    public var sql: String
+
+    /// Declares a migration.
+    public init(version: Int, name: String, sql: String) {
+        self.version = version
+        self.name = name
+        self.sql = sql
+    }
+}
+
+/// The runtime's own tables, created in every service's schema before the service's migrations:
+/// the inbox (handled event ids), the outbox (committed, not yet published events) and durable
+/// deadlines.
+enum RuntimeMigrations {
+    static let all: [Migration] = [
+        Migration(version: 1, name: "inbox, outbox and deadlines", sql: """
+            CREATE TABLE inbox (
+                event_id    uuid PRIMARY KEY,
+                event_type  text NOT NULL,
+                delivery_id uuid,
+                handled_at  timestamptz NOT NULL DEFAULT clock_timestamp()
+            );
+            CREATE INDEX inbox_delivery ON inbox (delivery_id);
+
+            CREATE TABLE outbox (
+                id           bigserial PRIMARY KEY,
+                event_id     uuid NOT NULL UNIQUE,
+                event_type   text NOT NULL,
+                producer     text NOT NULL,
+                delivery_id  uuid,
+                causation_id uuid,
+                schema_version int NOT NULL,
+                body         json NOT NULL,
+                created_at   timestamptz NOT NULL DEFAULT clock_timestamp()
+            );
+            CREATE INDEX outbox_delivery ON outbox (delivery_id);
+
+            CREATE TABLE deadlines (
+                id           bigserial PRIMARY KEY,
+                name         text NOT NULL,
+                delivery_id  uuid NOT NULL,
+                fire_at      timestamptz NOT NULL,
+                payload      jsonb NOT NULL DEFAULT '{}',
+                causation_id uuid,
+                created_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
+                fired_at     timestamptz,
+                cancelled_at timestamptz,
+                UNIQUE (name, delivery_id)
+            );
+            CREATE INDEX deadlines_due ON deadlines (fire_at) WHERE fired_at IS NULL AND cancelled_at IS NULL;
+            """),
+    ]
+}

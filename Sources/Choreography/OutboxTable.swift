@@ -1,0 +1,117 @@
+import Contracts
+import Foundation
+import Postgres
+
+/// A committed outbox row: what to publish and the row id to delete once published.
+struct OutboxRow: Sendable {
+    let id: Int64
+    let event: OutboxEvent
+}
+
+/// SQL for the service's `outbox`, `inbox` and `deadlines` tables (unqualified: the connection's
+/// search_path is the service's schema).
+enum RuntimeTables {
+    /// Records the event id; false when it was already there (a duplicate).
+    static func recordInInbox(_ event: ReceivedEvent, _ db: isolated PostgresConnection) throws -> Bool {
+        try db.execute(
+            "INSERT INTO inbox (event_id, event_type, delivery_id) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING",
+            [.uuid(event.id), .text(event.type), .uuid(event.deliveryId)]) == 1
+    }
+
+    /// Inserts emitted events; returns their rows with ids.
+    static func insertIntoOutbox(_ events: [OutboxEvent], _ db: isolated PostgresConnection) throws -> [OutboxRow] {
+        guard !events.isEmpty else { return [] }
+        var placeholders: [String] = []
+        var parameters: [PostgresValue] = []
+        for (index, event) in events.enumerated() {
+            let base = index * 7
+            placeholders.append("(" + (1...7).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
+            parameters += [
+                .uuid(event.eventId), .text(event.type), .text(event.producer), .int(event.schemaVersion), .uuid(event.deliveryId),
+                .uuid(event.causationId), .json(event.body),
+            ]
+        }
+        let rows = try db.query(
+            "INSERT INTO outbox (event_id, event_type, producer, schema_version, delivery_id, causation_id, body) VALUES "
+                + placeholders.joined(separator: ", ") + " RETURNING id",
+            parameters)
+        return try zip(rows, events).map { row, event in OutboxRow(id: try row.decode(Int64.self, column: "id"), event: event) }
+    }
+
+    /// Locks and reads up to `limit` rows older than `olderThan` seconds that no one else holds.
+    static func lockPending(limit: Int, olderThan seconds: Double, _ db: isolated PostgresConnection) throws -> [OutboxRow] {
+        let rows = try db.query("""
+            SELECT id, event_id, event_type, producer, schema_version, delivery_id, causation_id, body::text AS body
+            FROM outbox WHERE created_at <= clock_timestamp() - make_interval(secs => $1)
+            ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
+            """, [.double(seconds), .int(limit)])
+        return try rows.map { row in
+            OutboxRow(id: try row.decode(Int64.self, column: "id"), event: OutboxEvent(
+                eventId: try row.decode(UUID.self, column: "event_id"),
+                type: try row.decode(String.self, column: "event_type"),
+                producer: try row.decode(String.self, column: "producer"),
+                schemaVersion: try row.decode(Int.self, column: "schema_version"),
+                deliveryId: try row.decode(UUID.self, column: "delivery_id"),
+                causationId: try row.decode(UUID?.self, column: "causation_id"),
+                body: try row.decode(String.self, column: "body")))
+        }
+    }
+
+    /// Deletes published rows.
+    static func deleteFromOutbox(_ ids: [Int64], _ db: isolated PostgresConnection) throws {
+        guard !ids.isEmpty else { return }
+        _ = try db.execute(
+            "DELETE FROM outbox WHERE id = ANY($1)",
+            [PostgresValue(dataType: .int8Array, text: "{" + ids.map(String.init).joined(separator: ",") + "}")])
+    }
+
+    /// How many events wait in the outbox.
+    static func outboxBacklog(_ db: isolated PostgresConnection) throws -> Int {
+        try db.query("SELECT count(*) AS n FROM outbox", []).first?.decode(Int.self, column: "n") ?? 0
+    }
+
+    /// Applies a handler's deadline requests and cancellations.
+    static func applyDeadlines(_ context: HandlerContext, _ db: isolated PostgresConnection) throws {
+        for request in context.scheduled {
+            _ = try db.execute("""
+                INSERT INTO deadlines (name, delivery_id, fire_at, payload, causation_id)
+                VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name, delivery_id) DO NOTHING
+                """, [.text(request.name), .uuid(request.deliveryId), .timestamp(request.fireAt),
+                      .jsonb(String(decoding: request.payload.serialized(), as: UTF8.self)), .uuid(context.causationId)])
+        }
+        for name in context.cancelled {
+            _ = try db.execute(
+                "UPDATE deadlines SET cancelled_at = clock_timestamp() WHERE name = $1 AND delivery_id = $2 AND fired_at IS NULL",
+                [.text(name), .uuid(context.deliveryId)])
+        }
+    }
+
+    /// Locks up to `limit` due deadlines that no one else holds.
+    static func lockDueDeadlines(limit: Int, _ db: isolated PostgresConnection) throws -> [(id: Int64, deadline: FiredDeadline)] {
+        let rows = try db.query("""
+            SELECT id, name, delivery_id, fire_at, payload::text AS payload, causation_id FROM deadlines
+            WHERE fired_at IS NULL AND cancelled_at IS NULL AND fire_at <= clock_timestamp()
+            ORDER BY fire_at LIMIT $1 FOR UPDATE SKIP LOCKED
+            """, [.int(limit)])
+        return try rows.map { row in
+            (try row.decode(Int64.self, column: "id"), FiredDeadline(
+                name: try row.decode(String.self, column: "name"),
+                deliveryId: try row.decode(UUID.self, column: "delivery_id"),
+                dueAt: try row.decode(Date.self, column: "fire_at"),
+                payload: try JSONValue(parsing: try row.decode(String.self, column: "payload")),
+                causationId: try row.decode(UUID?.self, column: "causation_id")))
+        }
+    }
+
+    /// Marks a deadline fired (in the transaction that ran its handler).
+    static func markFired(_ id: Int64, _ db: isolated PostgresConnection) throws {
+        _ = try db.execute("UPDATE deadlines SET fired_at = clock_timestamp() WHERE id = $1", [.int64(id)])
+    }
+
+    /// Puts a deadline whose handler failed back by `seconds`.
+    static func postpone(_ id: Int64, seconds: Double, _ db: isolated PostgresConnection) throws {
+        _ = try db.execute(
+            "UPDATE deadlines SET fire_at = clock_timestamp() + make_interval(secs => $2) WHERE id = $1",
+            [.int64(id), .double(seconds)])
+    }
+}

@@ -1,0 +1,64 @@
+import Contracts
+import Postgres
+
+/// A handler for one event type: runs inside the service's local transaction, on the
+/// transaction's connection, changes the service's own tables and emits through the context.
+public typealias EventHandler = @Sendable (ReceivedEvent, inout HandlerContext, isolated PostgresConnection) throws -> Void
+
+/// A handler for a named deadline that has come due; runs in its own local transaction.
+public typealias DeadlineHandler = @Sendable (FiredDeadline, inout HandlerContext, isolated PostgresConnection) throws -> Void
+
+/// Everything the runtime needs to know about a service: its name, schema, migrations, the
+/// event types it handles and the deadlines it reacts to. Handlers never touch AMQP.
+public struct ServiceDefinition: Sendable {
+    /// Prefix of the service's queues, e.g. `package` → `package.events`.
+    public var name: String
+    /// The PostgreSQL schema the service owns.
+    public var schema: SQLIdentifier
+    /// The service's own migrations (the runtime's tables are added before them).
+    public var migrations: [Migration]
+    /// Extra routing keys or patterns for the work queue (e.g. `#` for a service that logs all).
+    public var extraBindings: [String] = []
+
+    private(set) var eventHandlers: [String: EventHandler] = [:]
+    private(set) var fallbackHandler: EventHandler?
+    private(set) var deadlineHandlers: [String: DeadlineHandler] = [:]
+
+    /// Defines a service; add handlers with `on(_:)`, `onDeadline(_:)`.
+    public init(name: String, schema: SQLIdentifier, migrations: [Migration]) {
+        self.name = name
+        self.schema = schema
+        self.migrations = migrations
+    }
+
+    /// Handles events of one type, decoded.
+    public mutating func on<Event: DomainEvent>(
+        _ type: Event.Type,
+        _ handler: @escaping @Sendable (Event, ReceivedEvent, inout HandlerContext, isolated PostgresConnection) throws -> Void
+    ) {
+        eventHandlers[Event.eventType.rawValue] = { received, context, db in
+            let event = try received.decode(Event.self)
+            try handler(event, received, &context, db)
+        }
+    }
+
+    /// Handles every event the work queue receives that has no specific handler.
+    public mutating func onAnyEvent(_ handler: @escaping EventHandler) {
+        fallbackHandler = handler
+    }
+
+    /// Reacts to a named deadline coming due.
+    public mutating func onDeadline(_ name: String, _ handler: @escaping DeadlineHandler) {
+        deadlineHandlers[name] = handler
+    }
+
+    /// The handler for an event type, if the service takes it.
+    func handler(for type: String) -> EventHandler? {
+        eventHandlers[type] ?? fallbackHandler
+    }
+
+    /// The routing keys the work queue is bound to.
+    public var bindings: [String] {
+        eventHandlers.keys.sorted() + extraBindings
+    }
+}

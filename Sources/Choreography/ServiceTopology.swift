@@ -1,0 +1,63 @@
+import AMQP
+
+/// The broker objects one service uses: its work queue bound to the event keys it handles, one
+/// delay queue per retry step (TTL, then dead-lettered back to the work queue), and a parking
+/// queue for messages that will not succeed.
+///
+/// For a service `package` with the default policy: `package.events`, `package.retry.1000ms`,
+/// `package.retry.4000ms`, … and `package.parked`.
+public struct ServiceTopology: Sendable, Hashable {
+    /// The topic exchange all domain events go through.
+    public var exchange: String
+    /// The service's name, the prefix of its queues.
+    public var service: String
+    /// The routing keys (or topic patterns, e.g. `#`) the work queue is bound to.
+    public var bindings: [String]
+    /// Retry timing; one delay queue per possible retry.
+    public var retryPolicy: RetryPolicy
+    /// Classic or quorum work and parking queues.
+    public var queueKind: AMQPQueueOptions.Kind
+
+    /// Describes a service's topology.
+    public init(exchange: String, service: String, bindings: [String], retryPolicy: RetryPolicy, queueKind: AMQPQueueOptions.Kind = .classic) {
+        self.exchange = exchange
+        self.service = service
+        self.bindings = bindings
+        self.retryPolicy = retryPolicy
+        self.queueKind = queueKind
+    }
+
+    /// The queue the service's consumers take events from.
+    public var workQueue: String { "\(service).events" }
+    /// Where messages that will not succeed wait for an operator.
+    public var parkedQueue: String { "\(service).parked" }
+
+    /// The delay queue a message waits in after failed attempt `attempt`. Named by its delay, so
+    /// a changed retry policy declares new queues instead of clashing with the old ones' TTL.
+    public func retryQueue(afterAttempt attempt: Int) -> String {
+        "\(service).retry.\(retryPolicy.delay(afterAttempt: attempt).milliseconds)ms"
+    }
+
+    /// Declares the exchange, the queues and the bindings; idempotent.
+    public func declare(on connection: AMQPConnection) async throws {
+        try await connection.declareExchange(exchange, type: .topic, durable: true)
+        try await connection.declareQueue(workQueue, options: AMQPQueueOptions(kind: queueKind))
+        try await connection.declareQueue(parkedQueue, options: AMQPQueueOptions(kind: queueKind))
+        for binding in bindings {
+            try await connection.bindQueue(workQueue, exchange: exchange, routingKey: binding)
+        }
+        for attempt in 1..<retryPolicy.maximumAttempts {
+            try await connection.declareQueue(retryQueue(afterAttempt: attempt), options: AMQPQueueOptions(
+                deadLetterExchange: "", deadLetterRoutingKey: workQueue,
+                messageTTLMilliseconds: retryPolicy.delay(afterAttempt: attempt).milliseconds))
+        }
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds.
+    package var milliseconds: Int {
+        let (seconds, attoseconds) = components
+        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+    }
+}

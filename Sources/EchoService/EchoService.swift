@@ -1,0 +1,72 @@
+import Choreography
+import Contracts
+import Foundation
+import Postgres
+
+/// A minimal service on the choreography runtime, for the runtime's tests and benchmark: on
+/// `delivery.requested` it writes one row and emits `account.validated` (the shape of a real
+/// service — inbox, one row, outbox — with no domain rules).
+///
+/// Deterministic triggers by owner id, so tests can drive every runtime path:
+/// - `fail-always…` — the handler always throws (retried, then parked);
+/// - `fail-once…` — the handler throws on the first attempt only;
+/// - an owner listed in the `blocked_owners` table — throws until the row is removed (replay);
+/// - `deadline…` — schedules the `echo-timeout` deadline 300 ms later, whose handler records a
+///   row in `deadline_firings` and emits `delivery.scheduling-failed` (JOIN_TIMED_OUT).
+public enum EchoService {
+    /// The echo service's definition for queue prefix `name` and schema `schema`.
+    public static func definition(name: String = "echo", schema: String = "echo") throws -> ServiceDefinition {
+        var definition = ServiceDefinition(name: name, schema: try SQLIdentifier(schema), migrations: migrations)
+        definition.on(DeliveryRequested.self) { request, received, context, db in
+            if request.ownerId.hasPrefix("fail-always") {
+                throw EchoFailure(message: "owner \(request.ownerId) always fails")
+            }
+            if request.ownerId.hasPrefix("fail-once"), received.attempt == 1 {
+                throw EchoFailure(message: "owner \(request.ownerId) fails on the first attempt")
+            }
+            if try !db.query("SELECT 1 FROM blocked_owners WHERE owner_id = $1", [.text(request.ownerId)]).isEmpty {
+                throw EchoFailure(message: "owner \(request.ownerId) is blocked")
+            }
+            _ = try db.execute(
+                "INSERT INTO echoes (event_id, delivery_id, owner_id) VALUES ($1, $2, $3)",
+                [.uuid(received.id), .uuid(received.deliveryId), .text(request.ownerId)])
+            let today = try db.query("SELECT count(*) AS n FROM echoes WHERE owner_id = $1", [.text(request.ownerId)])
+            let limit = 100_000
+            try context.emit(AccountValidated(
+                ownerId: request.ownerId, dailyLimit: limit, deliveriesToday: min(limit, try today[0].decode(Int.self, column: "n"))))
+            if request.ownerId.hasPrefix("deadline") {
+                context.scheduleDeadline("echo-timeout", at: Date().addingTimeInterval(0.3))
+            }
+        }
+        definition.onDeadline("echo-timeout") { deadline, context, db in
+            _ = try db.execute("INSERT INTO deadline_firings (delivery_id) VALUES ($1)", [.uuid(deadline.deliveryId)])
+            try context.emit(DeliverySchedulingFailed(reason: Reason(.joinTimedOut, "echo deadline passed")))
+        }
+        return definition
+    }
+
+    static let migrations = [
+        Migration(version: 1, name: "echoes", sql: """
+            CREATE TABLE echoes (
+                event_id    uuid PRIMARY KEY,
+                delivery_id uuid NOT NULL,
+                owner_id    text NOT NULL,
+                echoed_at   timestamptz NOT NULL DEFAULT clock_timestamp()
+            );
+            CREATE INDEX echoes_owner ON echoes (owner_id);
+            CREATE TABLE blocked_owners (owner_id text PRIMARY KEY);
+            CREATE TABLE deadline_firings (
+                id          bigserial PRIMARY KEY,
+                delivery_id uuid NOT NULL,
+                fired_at    timestamptz NOT NULL DEFAULT clock_timestamp()
+            );
+            """),
+    ]
+}
+
+/// The echo handler's deliberate failure.
+public struct EchoFailure: Error, CustomStringConvertible {
+    /// Why it failed.
+    public var message: String
+    public var description: String { message }
+}

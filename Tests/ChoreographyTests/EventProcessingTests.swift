@@ -1,0 +1,148 @@
+import AMQP
+import Choreography
+import Contracts
+import Foundation
+import Postgres
+import Testing
+
+/// The runtime's event loop against the real servers, with the echo service in-process.
+@Suite("Choreography runtime: handling, retries, parking, deadlines")
+struct EventProcessingTests {
+    @Test("duplicated and redelivered events have exactly one effect")
+    func duplicatesHaveOneEffect() async throws {
+        let harness = try EchoHarness()
+        let capture = try await harness.captureQueue()
+        try await harness.withRunningService {
+            let repeated = try harness.request(owner: "dup-owner")
+            var messages = Array(repeating: repeated, count: 5)
+            messages += try (0..<20).map { _ in try harness.request(owner: "dup-owner") }
+            try await harness.publish(messages)
+            try await harness.publish([repeated, repeated])
+            try await waitUntil("21 echoes") { try await harness.count("SELECT count(*) FROM echoes") == 21 }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(try await harness.count("SELECT count(*) FROM echoes") == 21)
+        #expect(try await harness.count("SELECT count(*) FROM inbox") == 21)
+        #expect(try await harness.count("SELECT count(*) FROM outbox") == 0)
+        let emitted = try await harness.drain(capture, expecting: 21)
+        #expect(emitted.count == 21)
+        #expect(Set(emitted.compactMap { $0.properties.headers["causation-id"]?.stringValue }).count == 21)
+        #expect(emitted.allSatisfy { $0.properties.type == "account.validated" && $0.properties.persistent })
+        try await harness.cleanUp()
+    }
+
+    @Test("emitted events carry the message properties and headers of the design")
+    func emittedEventProperties() async throws {
+        let harness = try EchoHarness()
+        let capture = try await harness.captureQueue()
+        let deliveryId = UUID()
+        let request = try harness.request(owner: "props-owner", deliveryId: deliveryId)
+        try await harness.withRunningService {
+            try await harness.publish([request])
+            try await waitUntil("the echo") { try await harness.count("SELECT count(*) FROM echoes") == 1 }
+        }
+        let emitted = try #require(try await harness.drain(capture, expecting: 1).first)
+        let body = try ContractValidator().validate(emitted.body)
+        #expect(body.type == .accountValidated)
+        #expect(body.deliveryId == deliveryId)
+        #expect(body.causationId?.uuidString.lowercased() == request.properties.messageId)
+        #expect(emitted.properties.messageId == body.id.uuidString.lowercased())
+        #expect(emitted.properties.correlationId == deliveryId.uuidString.lowercased())
+        #expect(emitted.properties.contentType == "application/json")
+        #expect(emitted.properties.headers["causation-id"]?.stringValue == request.properties.messageId)
+        #expect(emitted.properties.headers["producer"]?.stringValue == "account")
+        #expect(emitted.properties.headers["schema-version"]?.intValue == 1)
+        let traceparent = try #require(emitted.properties.headers["traceparent"]?.stringValue)
+        #expect(traceparent.hasPrefix("00-\(deliveryId.uuidString.lowercased().replacingOccurrences(of: "-", with: ""))-"))
+        try await harness.cleanUp()
+    }
+
+    @Test("a failing handler is retried through the delay queues, then parked with the reason")
+    func failingHandlerIsRetriedThenParked() async throws {
+        let harness = try EchoHarness(retryAttempts: 3)
+        _ = try await harness.captureQueue()
+        try await harness.withRunningService {
+            try await harness.publish([try harness.request(owner: "fail-always-1"), try harness.request(owner: "fail-once-1")])
+            try await waitUntil("one parked message") { try await harness.depth(harness.topology.parkedQueue) == 1 }
+            try await waitUntil("the fail-once echo") { try await harness.count("SELECT count(*) FROM echoes") == 1 }
+        }
+        let parked = try await ParkedMessages(amqpURL: harness.amqpURL, topology: harness.topology).list()
+        #expect(parked.count == 1)
+        let message = try #require(parked.first)
+        #expect(message.reason == "retries-exhausted")
+        #expect(message.attempts == 3)
+        #expect(message.lastError?.contains("always fails") == true)
+        #expect(message.originalQueue == harness.topology.workQueue)
+        #expect(message.type == "delivery.requested")
+        #expect(try await harness.count("SELECT count(*) FROM echoes WHERE owner_id = 'fail-once-1'") == 1)
+        #expect(try await harness.count("SELECT count(*) FROM inbox") == 1)
+        // Listing leaves the message parked.
+        #expect(try await harness.depth(harness.topology.parkedQueue) == 1)
+        try await harness.cleanUp()
+    }
+
+    @Test("poison input is parked at once with a clear reason, never retried")
+    func poisonIsParkedAtOnce() async throws {
+        let harness = try EchoHarness(retryAttempts: 5)
+        try await harness.withRunningService {
+            var notJSON = try harness.request(owner: "x")
+            notJSON.body = Array("this is not json".utf8)
+            notJSON.properties.messageId = "not-json"
+            var invalid = try harness.request(owner: "x")
+            invalid.body = Array(String(decoding: invalid.body, as: UTF8.self)
+                .replacingOccurrences(of: #""weightKg":"#, with: #""weightKg":-4,"ignored":"#).utf8)
+            invalid.properties.messageId = "schema-violation"
+            var unknown = try harness.request(owner: "x")
+            unknown.body = Array(String(decoding: unknown.body, as: UTF8.self)
+                .replacingOccurrences(of: "delivery.requested", with: "drone.exploded").utf8)
+            unknown.properties.messageId = "unknown-type"
+            try await harness.publish([notJSON, invalid, unknown])
+            try await waitUntil("three parked messages") { try await harness.depth(harness.topology.parkedQueue) == 3 }
+        }
+        let parked = try await ParkedMessages(amqpURL: harness.amqpURL, topology: harness.topology).list()
+        let byId = Dictionary(uniqueKeysWithValues: parked.map { ($0.messageId ?? "", $0) })
+        #expect(byId["not-json"]?.reason == "not-json")
+        #expect(byId["schema-violation"]?.reason == "schema-violation")
+        #expect(byId["schema-violation"]?.lastError?.contains("/data/") == true)
+        #expect(byId["unknown-type"]?.reason == "unknown-type")
+        #expect(parked.allSatisfy { $0.attempts == 1 })
+        #expect(byId["not-json"]?.body == Array("this is not json".utf8))
+        #expect(try await harness.count("SELECT count(*) FROM echoes") == 0)
+        try await harness.cleanUp()
+    }
+
+    @Test("a parked message replayed after the cause is fixed is handled")
+    func replayFromParking() async throws {
+        let harness = try EchoHarness(retryAttempts: 2)
+        let capture = try await harness.captureQueue()
+        try await harness.withRunningService {
+            _ = try await harness.query("INSERT INTO blocked_owners VALUES ('blocked-owner') RETURNING owner_id")
+            try await harness.publish([try harness.request(owner: "blocked-owner")])
+            try await waitUntil("the parked message") { try await harness.depth(harness.topology.parkedQueue) == 1 }
+            _ = try await harness.query("DELETE FROM blocked_owners RETURNING owner_id")
+            let replayed = try await ParkedMessages(amqpURL: harness.amqpURL, topology: harness.topology).replay()
+            #expect(replayed.count == 1)
+            try await waitUntil("the replayed echo") { try await harness.count("SELECT count(*) FROM echoes") == 1 }
+        }
+        #expect(try await harness.depth(harness.topology.parkedQueue) == 0)
+        #expect(try await harness.drain(capture, expecting: 1).count == 1)
+        try await harness.cleanUp()
+    }
+
+    @Test("a deadline fires once even with two instances polling")
+    func deadlineFiresOnceAcrossInstances() async throws {
+        let harness = try EchoHarness()
+        let capture = try await harness.captureQueue(["delivery.scheduling-failed"])
+        try await harness.withRunningService(instances: 2) {
+            try await harness.publish(try (0..<10).map { _ in try harness.request(owner: "deadline-owner") })
+            try await waitUntil("ten firings") { try await harness.count("SELECT count(*) FROM deadline_firings") >= 10 }
+            try await Task.sleep(for: .seconds(1))
+        }
+        #expect(try await harness.count("SELECT count(*) FROM deadline_firings") == 10)
+        #expect(try await harness.count("SELECT count(DISTINCT delivery_id) FROM deadline_firings") == 10)
+        #expect(try await harness.count("SELECT count(*) FROM deadlines WHERE fired_at IS NOT NULL") == 10)
+        let failures = try await harness.drain(capture, expecting: 10)
+        #expect(failures.count == 10)
+        try await harness.cleanUp()
+    }
+}
