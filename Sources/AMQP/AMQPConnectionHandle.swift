@@ -293,10 +293,13 @@ final class AMQPConnectionHandle: @unchecked Sendable {
     func nextDeliveries(maximum: Int, timeout: Duration) throws -> [AMQPDelivery] {
         _ = try channelState()
         let deadline = ContinuousClock.now + timeout
+        // Read at least once, even with a zero timeout, so polling sees what has arrived.
+        var firstRead = true
         while pendingCount == 0 {
             let remaining = deadline - ContinuousClock.now
-            guard remaining > .zero else { return [] }
-            _ = try pump(timeout: remaining, context: "waiting for deliveries")
+            guard remaining > .zero || firstRead else { return [] }
+            firstRead = false
+            _ = try pump(timeout: max(.zero, remaining), context: "waiting for deliveries")
         }
         while pendingCount < maximum, try pump(timeout: .zero, context: "reading deliveries") {}
         let count = min(maximum, pendingCount)

@@ -165,6 +165,22 @@ struct AMQPIntegrationTests {
         await connection.close()
     }
 
+    @Test("a zero-timeout poll returns deliveries that have arrived")
+    func zeroTimeoutPollReadsArrivedDeliveries() async throws {
+        let connection = try await connect()
+        let queue = uniqueName("poll")
+        try await connection.declareQueue(queue)
+        try await connection.consume(queue: queue)
+        #expect(try await connection.nextDeliveries(timeout: .zero).isEmpty)
+        #expect(try await connection.publish(message("", queue, id: "polled", body: "{}")) == .confirmed)
+        try await Task.sleep(for: .milliseconds(300))
+        let polled = try await connection.nextDeliveries(timeout: .zero)
+        #expect(polled.map(\.properties.messageId) == ["polled"])
+        if let delivery = polled.first { try await connection.ack(delivery) }
+        try await connection.deleteQueue(queue)
+        await connection.close()
+    }
+
     @Test("properties and nested header tables round-trip through the broker")
     func propertiesRoundTrip() async throws {
         let connection = try await connect()
