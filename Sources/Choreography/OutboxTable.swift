@@ -21,21 +21,51 @@ enum RuntimeTables {
     /// Inserts emitted events; returns their rows with ids.
     static func insertIntoOutbox(_ events: [OutboxEvent], _ db: isolated PostgresConnection) throws -> [OutboxRow] {
         guard !events.isEmpty else { return [] }
+        let (values, parameters) = outboxValues(events, firstParameter: 1)
+        let rows = try db.query("INSERT INTO outbox (\(outboxColumns)) VALUES \(values) RETURNING id", parameters)
+        return try outboxRows(rows, events)
+    }
+
+    /// Records the handled event in the inbox and its emitted events in the outbox, in one
+    /// statement; nil when the event id was already in the inbox (a duplicate: the caller rolls
+    /// the transaction back, undoing what the handler did).
+    static func recordHandled(_ event: ReceivedEvent, emitting events: [OutboxEvent], _ db: isolated PostgresConnection) throws -> [OutboxRow]? {
+        guard !events.isEmpty else { return try recordInInbox(event, db) ? [] : nil }
+        let (values, parameters) = outboxValues(events, firstParameter: 4)
+        let rows = try db.query("""
+            WITH recorded AS (
+                INSERT INTO inbox (event_id, event_type, delivery_id) VALUES ($1, $2, $3)
+                ON CONFLICT (event_id) DO NOTHING RETURNING event_id)
+            INSERT INTO outbox (\(outboxColumns))
+            SELECT emitted.* FROM (VALUES \(values)) AS emitted WHERE EXISTS (SELECT 1 FROM recorded)
+            RETURNING id
+            """, [.uuid(event.id), .text(event.type), .uuid(event.deliveryId)] + parameters)
+        return rows.isEmpty ? nil : try outboxRows(rows, events)
+    }
+
+    /// Whether an event id is in the inbox (committed by someone).
+    static func isInInbox(_ eventId: UUID, _ db: isolated PostgresConnection) throws -> Bool {
+        try !db.query("SELECT 1 FROM inbox WHERE event_id = $1", [.uuid(eventId)]).isEmpty
+    }
+
+    private static let outboxColumns = "event_id, event_type, producer, schema_version, delivery_id, causation_id, body"
+
+    private static func outboxValues(_ events: [OutboxEvent], firstParameter: Int) -> (String, [PostgresValue]) {
         var placeholders: [String] = []
         var parameters: [PostgresValue] = []
         for (index, event) in events.enumerated() {
-            let base = index * 7
-            placeholders.append("(" + (1...7).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
+            let base = firstParameter + index * 7
+            placeholders.append("(" + (0..<7).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
             parameters += [
-                .uuid(event.eventId), .text(event.type), .text(event.producer), .int(event.schemaVersion), .uuid(event.deliveryId),
-                .uuid(event.causationId), .json(event.body),
+                .uuid(event.eventId), .text(event.type), .text(event.producer), .int32(Int32(event.schemaVersion)),
+                .uuid(event.deliveryId), .uuid(event.causationId), .json(event.body),
             ]
         }
-        let rows = try db.query(
-            "INSERT INTO outbox (event_id, event_type, producer, schema_version, delivery_id, causation_id, body) VALUES "
-                + placeholders.joined(separator: ", ") + " RETURNING id",
-            parameters)
-        return try zip(rows, events).map { row, event in OutboxRow(id: try row.decode(Int64.self, column: "id"), event: event) }
+        return (placeholders.joined(separator: ", "), parameters)
+    }
+
+    private static func outboxRows(_ rows: PostgresRows, _ events: [OutboxEvent]) throws -> [OutboxRow] {
+        try zip(rows, events).map { row, event in OutboxRow(id: try row.decode(Int64.self, column: "id"), event: event) }
     }
 
     /// Locks and reads up to `limit` rows older than `olderThan` seconds that no one else holds.

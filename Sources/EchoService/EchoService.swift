@@ -10,7 +10,7 @@ import Postgres
 /// Deterministic triggers by owner id, so tests can drive every runtime path:
 /// - `fail-always…` — the handler always throws (retried, then parked);
 /// - `fail-once…` — the handler throws on the first attempt only;
-/// - an owner listed in the `blocked_owners` table — throws until the row is removed (replay);
+/// - `blocked…` owners listed in the `blocked_owners` table — throw until the row is removed (replay);
 /// - `deadline…` — schedules the `echo-timeout` deadline 300 ms later, whose handler records a
 ///   row in `deadline_firings` and emits `delivery.scheduling-failed` (JOIN_TIMED_OUT).
 public enum EchoService {
@@ -24,16 +24,14 @@ public enum EchoService {
             if request.ownerId.hasPrefix("fail-once"), received.attempt == 1 {
                 throw EchoFailure(message: "owner \(request.ownerId) fails on the first attempt")
             }
-            if try !db.query("SELECT 1 FROM blocked_owners WHERE owner_id = $1", [.text(request.ownerId)]).isEmpty {
+            if request.ownerId.hasPrefix("blocked"),
+               try !db.query("SELECT 1 FROM blocked_owners WHERE owner_id = $1", [.text(request.ownerId)]).isEmpty {
                 throw EchoFailure(message: "owner \(request.ownerId) is blocked")
             }
             _ = try db.execute(
                 "INSERT INTO echoes (event_id, delivery_id, owner_id) VALUES ($1, $2, $3)",
                 [.uuid(received.id), .uuid(received.deliveryId), .text(request.ownerId)])
-            let today = try db.query("SELECT count(*) AS n FROM echoes WHERE owner_id = $1", [.text(request.ownerId)])
-            let limit = 100_000
-            try context.emit(AccountValidated(
-                ownerId: request.ownerId, dailyLimit: limit, deliveriesToday: min(limit, try today[0].decode(Int.self, column: "n"))))
+            try context.emit(AccountValidated(ownerId: request.ownerId, dailyLimit: 100_000, deliveriesToday: 1))
             if request.ownerId.hasPrefix("deadline") {
                 context.scheduleDeadline("echo-timeout", at: Date().addingTimeInterval(0.3))
             }

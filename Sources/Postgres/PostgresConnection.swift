@@ -119,6 +119,12 @@ public actor PostgresConnection {
         return try handle.command(sql)
     }
 
+    /// Runs `body` on this connection's own thread with the connection isolated: a loop of
+    /// statements or transactions inside it makes no thread hop between them.
+    public func withIsolation<Value: Sendable>(_ body: @Sendable (isolated PostgresConnection) async throws -> Value) async throws -> Value {
+        try await body(self)
+    }
+
     // MARK: Transactions
 
     /// Runs `body` in a transaction on this connection's thread: BEGIN, then COMMIT when it

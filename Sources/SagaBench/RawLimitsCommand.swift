@@ -32,8 +32,8 @@ struct RawLimitsCommand: AsyncParsableCommand {
     var runs = 3
 
     func run() async throws {
-        let amqpURL = try resolve(amqpURL, "AMQP_URL")
-        let databaseURL = try resolve(databaseURL, "DATABASE_URL")
+        let amqpURL = try EnvironmentURL.resolve(amqpURL, "AMQP_URL")
+        let databaseURL = try EnvironmentURL.resolve(databaseURL, "DATABASE_URL")
         print("saga-bench raw: \(runs) runs each, medians; \(messages) messages of \(RawLimits.sampleBody.count) bytes, window \(window), prefetch \(prefetch)")
         let limits = RawLimits(amqpURL: amqpURL, databaseURL: databaseURL)
         var report = BenchmarkReport()
@@ -49,11 +49,5 @@ struct RawLimitsCommand: AsyncParsableCommand {
             }
         }
         report.print()
-    }
-
-    private func resolve(_ value: String?, _ variable: String) throws -> String {
-        if let value { return value }
-        if let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty { return value }
-        throw ValidationError("\(variable) is not set; run `eval \"$(scripts/servers.sh start)\"` first or pass the URL.")
     }
 }

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+
+/// `saga-bench echo`: the runtime's events/s and latency next to the raw limits, in one run.
+struct EchoBenchmarkCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "echo",
+        abstract: "Echo service under the runtime (consume → inbox + row + outbox → publish with confirms → ack), "
+            + "with the raw broker and database limits measured in the same run."
+    )
+
+    @Option(help: "Broker URL (default: $AMQP_URL).")
+    var amqpURL: String?
+
+    @Option(help: "Database URL (default: $DATABASE_URL).")
+    var databaseURL: String?
+
+    @Option(help: "Backlog events per throughput run.")
+    var events = 20_000
+
+    @Option(help: "Paced events per latency run.")
+    var pacedEvents = 2_000
+
+    @Option(help: "Paced publishing rate (events/s) for the latency run.")
+    var pacedRate = 500.0
+
+    @Option(help: "Worker database connections of the runtime (and the raw commit baseline's connections).")
+    var workers = 16
+
+    @Option(help: "Runtime prefetch.")
+    var prefetch = 256
+
+    @Option(help: "Runs; medians are reported.")
+    var runs = 3
+
+    func run() async throws {
+        let amqpURL = try EnvironmentURL.resolve(amqpURL, "AMQP_URL")
+        let databaseURL = try EnvironmentURL.resolve(databaseURL, "DATABASE_URL")
+        print("saga-bench echo: \(runs) runs, medians; backlog \(events) events, \(workers) workers, prefetch \(prefetch); "
+            + "latency at \(Int(pacedRate))/s over \(pacedEvents) events")
+        let raw = RawLimits(amqpURL: amqpURL, databaseURL: databaseURL)
+        let echo = EchoBenchmark(amqpURL: amqpURL, databaseURL: databaseURL, workers: workers, prefetch: prefetch)
+        var report = BenchmarkReport()
+        for _ in 0..<runs {
+            let broker = try await raw.brokerRun(messages: events, window: 512, prefetch: UInt16(prefetch))
+            report.add("raw publish+confirm (msg/s)", broker.publishPerSecond)
+            report.add("raw consume+ack (msg/s)", broker.consumePerSecond)
+            report.add("raw postgres 1-row commits, \(workers) conn (tx/s)", try await raw.commitRate(connections: workers, seconds: 3))
+            let figures = try await echo.run(events: events, pacedEvents: pacedEvents, pacedRate: pacedRate)
+            report.add("echo under runtime (events/s)", figures.eventsPerSecond)
+            let sorted = figures.latencies.sorted()
+            report.add("echo latency p50 (ms)", sorted[sorted.count / 2].milliseconds)
+            report.add("echo latency p99 (ms)", sorted[min(sorted.count - 1, sorted.count * 99 / 100)].milliseconds)
+        }
+        report.print()
+        let echoRate = report.median("echo under runtime (events/s)")!
+        let lowerRaw = min(
+            report.median("raw publish+confirm (msg/s)")!, report.median("raw postgres 1-row commits, \(workers) conn (tx/s)")!)
+        print("")
+        print(String(format: "echo / lower raw limit = %.0f / %.0f = %.0f%%  (target ≥ 50%% and ≥ 3000 events/s)",
+                     echoRate, lowerRaw, 100 * echoRate / lowerRaw))
+    }
+}
+
+/// A URL from an option or, failing that, the environment.
+enum EnvironmentURL {
+    static func resolve(_ value: String?, _ variable: String) throws -> String {
+        if let value { return value }
+        if let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty { return value }
+        throw ValidationError("\(variable) is not set; run `eval \"$(scripts/servers.sh start)\"` first or pass the URL.")
+    }
+}
+
+extension Duration {
+    var milliseconds: Double { seconds * 1000 }
+}
