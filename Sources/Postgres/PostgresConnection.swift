@@ -19,6 +19,10 @@ public actor PostgresConnection {
     private let logger: Logger
     /// The token of the transaction `transaction(_:)` has open, if any.
     private var openTransaction: UInt64?
+    /// `transaction()` began, but BEGIN waits to travel with the first statement.
+    private var pendingBegin = false
+    /// `queryAndCommit` already committed the open transaction.
+    private var committedEarly = false
 
     /// Tokens of the transactions the current task (and its child tasks) opened.
     @TaskLocal private static var ownedTransactions: [UInt64] = []
@@ -76,6 +80,7 @@ public actor PostgresConnection {
 
     /// Whether the session is inside a transaction block (opened by `transaction` or by SQL).
     public var isInTransaction: Bool {
+        if pendingBegin { return true }
         let state = handle.transactionState
         return state == .inTransaction || state == .failed
     }
@@ -101,14 +106,34 @@ public actor PostgresConnection {
     @discardableResult
     public func query(_ sql: String, _ parameters: [PostgresValue] = []) throws -> PostgresRows {
         try checkTransactionOwner()
-        return try handle.query(sql, parameters)
+        try checkNotCommittedEarly()
+        guard pendingBegin else { return try handle.query(sql, parameters) }
+        // The transaction's BEGIN travels with its first statement: one round trip, not two.
+        pendingBegin = false
+        return try handle.queryPipelined(before: "BEGIN", sql, parameters, after: nil)
     }
 
     /// Runs one statement with parameters and returns how many rows it affected.
     @discardableResult
     public func execute(_ sql: String, _ parameters: [PostgresValue] = []) throws -> Int {
+        try query(sql, parameters).affectedRows
+    }
+
+    /// Runs the last statement of the enclosing `transaction` together with its COMMIT, in one
+    /// round trip; the transaction then ends when `body` returns (further statements in it are
+    /// refused). If the statement or the COMMIT fails, the error is thrown and nothing is committed.
+    @discardableResult
+    public func queryAndCommit(_ sql: String, _ parameters: [PostgresValue] = []) throws -> PostgresRows {
         try checkTransactionOwner()
-        return try handle.query(sql, parameters).affectedRows
+        try checkNotCommittedEarly()
+        guard openTransaction != nil, Self.ownedTransactions.contains(openTransaction!) else {
+            throw PostgresError(.transactionState, message: "queryAndCommit(_:_:) outside transaction()")
+        }
+        let before = pendingBegin ? "BEGIN" : nil
+        pendingBegin = false
+        let rows = try handle.queryPipelined(before: before, sql, parameters, after: "COMMIT")
+        committedEarly = true
+        return rows
     }
 
     /// Runs parameterless SQL that may hold several statements (migrations); returns the last
@@ -116,6 +141,8 @@ public actor PostgresConnection {
     @discardableResult
     public func simpleQuery(_ sql: String) throws -> PostgresRows {
         try checkTransactionOwner()
+        try checkNotCommittedEarly()
+        try beginIfPending()
         return try handle.command(sql)
     }
 
@@ -149,12 +176,21 @@ public actor PostgresConnection {
             throw PostgresError(.connectionLost, message: "the connection to the server is lost; reset() it or open another")
         }
         guard handle.transactionState == .idle else {
+            if handle.transactionState == .active || handle.transactionState == .unknown {
+                throw PostgresError(.connectionLost, message: "the session is stuck mid-command; reset() it or open another")
+            }
             throw PostgresError(.transactionState, message: "transaction() called while the session is already inside a transaction block")
         }
-        try handle.command("BEGIN")
+        // BEGIN is sent with the first statement (see `query`); a body that runs none costs nothing.
+        pendingBegin = true
+        committedEarly = false
         let token = Self.transactionTokens.add(1, ordering: .relaxed).newValue
         openTransaction = token
-        defer { openTransaction = nil }
+        defer {
+            openTransaction = nil
+            pendingBegin = false
+            committedEarly = false
+        }
         let value: Value
         do {
             value = try await Self.$ownedTransactions.withValue(Self.ownedTransactions + [token]) {
@@ -170,6 +206,7 @@ public actor PostgresConnection {
                 .transactionState,
                 message: "a statement failed inside the transaction; it was rolled back instead of committed")
         }
+        if pendingBegin || committedEarly { return value }
         let tag = try handle.command("COMMIT").commandTag
         guard tag == "COMMIT" else {
             throw PostgresError(.transactionState, message: "COMMIT answered \(tag); the transaction was rolled back")
@@ -189,6 +226,19 @@ public actor PostgresConnection {
         }
     }
 
+    /// Sends the open transaction's deferred BEGIN on its own, for statements that cannot carry it.
+    private func beginIfPending() throws {
+        guard pendingBegin else { return }
+        pendingBegin = false
+        try handle.command("BEGIN")
+    }
+
+    /// Refuses statements after `queryAndCommit` ended the transaction they would belong to.
+    private func checkNotCommittedEarly() throws {
+        guard committedEarly else { return }
+        throw PostgresError(.transactionState, message: "the transaction was already committed by queryAndCommit(_:_:)")
+    }
+
     /// Refuses statements from a task that does not own the open transaction, so two tasks
     /// sharing a connection cannot interleave statements inside one transaction.
     private func checkTransactionOwner() throws {
@@ -204,19 +254,23 @@ public actor PostgresConnection {
     /// `notifications(timeout:)`. Kept across `reset()`.
     public func listen(_ channel: String) throws {
         try checkTransactionOwner()
+        try checkNotCommittedEarly()
+        try beginIfPending()
         try handle.listen(channel)
     }
 
     /// Unsubscribes from a channel.
     public func unlisten(_ channel: String) throws {
         try checkTransactionOwner()
+        try checkNotCommittedEarly()
+        try beginIfPending()
         try handle.unlisten(channel)
     }
 
     /// Sends a notification (`pg_notify`); inside a transaction it is delivered at COMMIT.
     public func notify(_ channel: String, payload: String = "") throws {
         try checkTransactionOwner()
-        _ = try handle.query("SELECT pg_notify($1, $2)", [.text(channel), .text(payload)])
+        _ = try query("SELECT pg_notify($1, $2)", [.text(channel), .text(payload)])
     }
 
     /// Returns the notifications received so far, or waits up to `timeout` for at least one

@@ -31,6 +31,8 @@ final class PostgresConnectionHandle: @unchecked Sendable {
     private var isClosed = false
     private var statements: [StatementKey: String] = [:]
     private var statementCounter = 0
+    /// A pipeline could not be left (the server went away mid-way): unusable until reset().
+    private var pipelineBroken = false
     /// Channels this connection listens on; re-subscribed after `reset()`.
     private(set) var channels: Set<String> = []
 
@@ -78,6 +80,8 @@ final class PostgresConnectionHandle: @unchecked Sendable {
         }
         statements.removeAll()
         PQreset(connection)
+        if PQpipelineStatus(connection) != PQ_PIPELINE_OFF { PQexitPipelineMode(connection) }
+        pipelineBroken = false
         notices.clear()
         guard PQstatus(connection) == CONNECTION_OK else {
             throw PostgresError(.connectionFailed, message: "\(libpqMessage(connection)) (\(parameters.target))")
@@ -89,7 +93,7 @@ final class PostgresConnectionHandle: @unchecked Sendable {
 
     /// Whether libpq last saw the connection healthy (does not touch the network).
     var isConnected: Bool {
-        guard let connection else { return false }
+        guard let connection, !pipelineBroken else { return false }
         return PQstatus(connection) == CONNECTION_OK
     }
 
@@ -97,7 +101,7 @@ final class PostgresConnectionHandle: @unchecked Sendable {
     /// will (a FATAL message while idle, e.g. after `pg_terminate_backend` or at shutdown), by
     /// reading and parsing whatever the socket has.
     func probe() -> Bool {
-        guard let connection, PQstatus(connection) == CONNECTION_OK else { return false }
+        guard let connection, !pipelineBroken, PQstatus(connection) == CONNECTION_OK else { return false }
         for _ in 0..<4 {
             guard Self.waitReadable(PQsocket(connection), milliseconds: 0) else { break }
             if PQconsumeInput(connection) == 0 { return false }
@@ -154,6 +158,75 @@ final class PostgresConnectionHandle: @unchecked Sendable {
             statements[key] = name
             return try rows(PQexecPrepared(connection, name, count, cValues, nil, nil, 0), sql)
         }
+    }
+
+    /// Runs `before` (a parameterless command such as BEGIN), the parameterised statement and
+    /// `after` (such as COMMIT) in one round trip, with libpq's pipeline mode. The server skips
+    /// what follows a failure; the first failure is thrown. Falls back to three round trips for
+    /// a statement that cannot be prepared (the cache is full).
+    func queryPipelined(before: String?, _ sql: String, _ values: [PostgresValue], after: String?) throws -> PostgresRows {
+        let connection = try liveConnection()
+        let key = StatementKey(sql: sql, types: values.map { Oid($0.dataType.oid) })
+        if statements[key] == nil {
+            guard statements.count < Self.statementCacheCapacity else {
+                if let before { try command(before) }
+                let rows = try query(sql, values)
+                if let after { try command(after) }
+                return rows
+            }
+            statementCounter += 1
+            let name = "fabrikam_s\(statementCounter)"
+            _ = try key.types.withUnsafeBufferPointer { types in
+                try rows(PQprepare(connection, name, sql, Int32(values.count), types.baseAddress), sql)
+            }
+            statements[key] = name
+        }
+        let name = statements[key]!
+        guard PQenterPipelineMode(connection) == 1 else { throw failure(nil, context: "entering pipeline mode") }
+        defer {
+            // A pipeline that cannot be left (its results never all came: the server went away
+            // mid-way) leaves the session unusable until reset().
+            if PQexitPipelineMode(connection) != 1 { pipelineBroken = true }
+        }
+        let commands = [before, nil, after]
+        let sent = try PostgresParameterBuffer.with(values) { count, cValues -> [Int] in
+            var sent: [Int] = []
+            for (index, command) in commands.enumerated() {
+                let ok: Int32
+                if index == 1 {
+                    ok = PQsendQueryPrepared(connection, name, count, cValues, nil, nil, 0)
+                } else if let command {
+                    ok = PQsendQueryParams(connection, command, 0, nil, nil, nil, nil, 0)
+                } else {
+                    continue
+                }
+                guard ok == 1 else { throw failure(nil, context: sql) }
+                sent.append(index)
+            }
+            return sent
+        }
+        guard PQpipelineSync(connection) == 1 else { throw failure(nil, context: sql) }
+        var firstError: (any Error)?
+        var statementRows: PostgresRows?
+        for index in sent {
+            let context = index == 1 ? sql : (commands[index] ?? "")
+            while let result = PQgetResult(connection) {
+                if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
+                    PQclear(result)
+                    continue
+                }
+                do {
+                    let resultRows = try rows(result, context)
+                    if index == 1 { statementRows = resultRows }
+                } catch {
+                    if firstError == nil { firstError = error }
+                }
+            }
+        }
+        if let sync = PQgetResult(connection) { PQclear(sync) }  // PGRES_PIPELINE_SYNC
+        if let firstError { throw firstError }
+        guard let statementRows else { throw failure(nil, context: sql) }
+        return statementRows
     }
 
     /// Runs SQL without parameters through the simple-query protocol; it may hold several
@@ -240,7 +313,7 @@ final class PostgresConnectionHandle: @unchecked Sendable {
                 isClosed ? .connectionClosed : .connectionLost,
                 message: isClosed ? "the connection was closed" : "the connection is not open")
         }
-        guard PQstatus(connection) == CONNECTION_OK, notices.closingReason == nil else {
+        guard PQstatus(connection) == CONNECTION_OK, notices.closingReason == nil, !pipelineBroken else {
             let reason = notices.closingReason.map { " (the server said: \($0))" } ?? ""
             throw PostgresError(.connectionLost, message: "the connection to \(parameters.target) is broken\(reason); reset() it")
         }

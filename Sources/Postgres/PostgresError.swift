@@ -91,6 +91,9 @@ public struct PostgresError: Error, CustomStringConvertible, CustomDebugStringCo
     /// Whether the connection is unusable and must be reset or replaced.
     public var isConnectionError: Bool {
         code == .connectionLost || code == .connectionFailed || code == .connectionClosed
+            // The server is ending the session (57P01 admin shutdown, 57P02 crash shutdown,
+            // 57P03 cannot connect now) or the link failed (class 08).
+            || sqlState.map { $0.hasPrefix("57P") || $0.hasPrefix("08") } == true
     }
 
     public var description: String {
