@@ -177,21 +177,19 @@ final class EventProcessor: Service, Sendable {
         let started = ContinuousClock.now
         do {
             // The inbox is checked optimistically, at the end of the transaction, in the same
-            // statement as the outbox insert: a duplicate is found there (or by its unique key
-            // blocking until the first copy commits) and rolled back with everything the
-            // handler did. One round trip fewer per event than checking first.
+            // statement as the outbox insert and sent with the COMMIT: a duplicate fails it on
+            // the inbox's key (waiting for the first copy to commit if it is in flight), and
+            // everything the handler did is rolled back. BEGIN travels with the handler's first
+            // statement, so an event with a one-statement handler costs two round trips.
             let result = try await db.transaction { db -> Outcome in
                 var context = HandlerContext(deliveryId: event.deliveryId, causationId: event.id, logger: logger)
                 try handler(event, &context, db)
                 try RuntimeTables.applyDeadlines(context, db)
-                guard let rows = try RuntimeTables.recordHandled(event, emitting: context.emitted, db) else {
-                    throw DuplicateEvent()
-                }
-                return .handled(type: event.type, outbox: rows)
+                return .handled(type: event.type, outbox: try RuntimeTables.recordHandledAndCommit(event, emitting: context.emitted, db))
             }
             metrics.handlerLatency(ContinuousClock.now - started)
             return result
-        } catch is DuplicateEvent {
+        } catch where RuntimeTables.isDuplicate(error) {
             return .duplicate(type: event.type)
         } catch let error as PostgresError where error.isConnectionProblem {
             logger.info("database unavailable; keeping the delivery", metadata: ["error": "\(error)"])
@@ -336,12 +334,7 @@ final class EventProcessor: Service, Sendable {
     }
 }
 
-/// Ends a transaction whose event turned out to be in the inbox already.
-private struct DuplicateEvent: Error {}
-
 extension PostgresError {
     /// Whether the connection (not the statement) failed, so the work should wait and be redone.
-    var isConnectionProblem: Bool {
-        code == .connectionLost || code == .connectionFailed || code == .connectionClosed
-    }
+    var isConnectionProblem: Bool { isConnectionError }
 }

@@ -31,8 +31,10 @@ final class OutboxRelay: Service, Sendable {
             await relayOnce(olderThan: grace)
             try? await Task.sleep(for: interval)
         }
-        // Shutdown: this instance's fast path has finished, so publish everything left now.
-        await relayOnce(olderThan: .zero)
+        // Graceful shutdown stops the event processor first, so this instance's fast path has
+        // finished: publish everything left now. (On cancellation the processor may still be
+        // publishing; leave the rest to the next start rather than publish twice.)
+        if !Task.isCancelled { await relayOnce(olderThan: .zero) }
     }
 
     /// Publishes pending rows older than `olderThan`, batch by batch; returns how many were published.

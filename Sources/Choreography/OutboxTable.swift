@@ -11,13 +11,6 @@ struct OutboxRow: Sendable {
 /// SQL for the service's `outbox`, `inbox` and `deadlines` tables (unqualified: the connection's
 /// search_path is the service's schema).
 enum RuntimeTables {
-    /// Records the event id; false when it was already there (a duplicate).
-    static func recordInInbox(_ event: ReceivedEvent, _ db: isolated PostgresConnection) throws -> Bool {
-        try db.execute(
-            "INSERT INTO inbox (event_id, event_type, delivery_id) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING",
-            [.uuid(event.id), .text(event.type), .uuid(event.deliveryId)]) == 1
-    }
-
     /// Inserts emitted events; returns their rows with ids.
     static func insertIntoOutbox(_ events: [OutboxEvent], _ db: isolated PostgresConnection) throws -> [OutboxRow] {
         guard !events.isEmpty else { return [] }
@@ -26,21 +19,30 @@ enum RuntimeTables {
         return try outboxRows(rows, events)
     }
 
-    /// Records the handled event in the inbox and its emitted events in the outbox, in one
-    /// statement; nil when the event id was already in the inbox (a duplicate: the caller rolls
-    /// the transaction back, undoing what the handler did).
-    static func recordHandled(_ event: ReceivedEvent, emitting events: [OutboxEvent], _ db: isolated PostgresConnection) throws -> [OutboxRow]? {
-        guard !events.isEmpty else { return try recordInInbox(event, db) ? [] : nil }
+    /// Records the handled event in the inbox and its emitted events in the outbox in one
+    /// statement, sent together with the COMMIT. A duplicate (the event id already in the inbox)
+    /// fails it with a unique violation on `inbox_pkey` (see `isDuplicate`), and nothing commits.
+    static func recordHandledAndCommit(_ event: ReceivedEvent, emitting events: [OutboxEvent], _ db: isolated PostgresConnection) throws -> [OutboxRow] {
+        let inbox: [PostgresValue] = [.uuid(event.id), .text(event.type), .uuid(event.deliveryId)]
+        guard !events.isEmpty else {
+            try db.queryAndCommit("INSERT INTO inbox (event_id, event_type, delivery_id) VALUES ($1, $2, $3)", inbox)
+            return []
+        }
         let (values, parameters) = outboxValues(events, firstParameter: 4)
-        let rows = try db.query("""
+        let rows = try db.queryAndCommit("""
             WITH recorded AS (
-                INSERT INTO inbox (event_id, event_type, delivery_id) VALUES ($1, $2, $3)
-                ON CONFLICT (event_id) DO NOTHING RETURNING event_id)
+                INSERT INTO inbox (event_id, event_type, delivery_id) VALUES ($1, $2, $3) RETURNING event_id)
             INSERT INTO outbox (\(outboxColumns))
             SELECT emitted.* FROM (VALUES \(values)) AS emitted WHERE EXISTS (SELECT 1 FROM recorded)
             RETURNING id
-            """, [.uuid(event.id), .text(event.type), .uuid(event.deliveryId)] + parameters)
-        return rows.isEmpty ? nil : try outboxRows(rows, events)
+            """, inbox + parameters)
+        return try outboxRows(rows, events)
+    }
+
+    /// Whether an error is the inbox refusing an event id it already holds.
+    static func isDuplicate(_ error: any Error) -> Bool {
+        guard let error = error as? PostgresError else { return false }
+        return error.isUniqueViolation && error.constraint == "inbox_pkey"
     }
 
     /// Whether an event id is in the inbox (committed by someone).

@@ -51,7 +51,6 @@ public enum EchoService {
                 owner_id    text NOT NULL,
                 echoed_at   timestamptz NOT NULL DEFAULT clock_timestamp()
             );
-            CREATE INDEX echoes_owner ON echoes (owner_id);
             CREATE TABLE blocked_owners (owner_id text PRIMARY KEY);
             CREATE TABLE deadline_firings (
                 id          bigserial PRIMARY KEY,

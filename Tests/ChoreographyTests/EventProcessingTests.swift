@@ -125,7 +125,8 @@ struct EventProcessingTests {
             try await waitUntil("the replayed echo") { try await harness.count("SELECT count(*) FROM echoes") == 1 }
         }
         #expect(try await harness.depth(harness.topology.parkedQueue) == 0)
-        #expect(try await harness.drain(capture, expecting: 1).count == 1)
+        let emitted = try await harness.drain(capture, expecting: 1)
+        #expect(emitted.count == 1, "\(emitted.map { ($0.properties.type ?? "", $0.properties.headers["causation-id"]?.stringValue ?? "", $0.properties.messageId ?? "") })")
         try await harness.cleanUp()
     }
 
