@@ -9,11 +9,7 @@ struct EchoBenchmarkCommand: AsyncParsableCommand {
             + "with the raw broker and database limits measured in the same run."
     )
 
-    @Option(help: "Broker URL (default: $AMQP_URL).")
-    var amqpURL: String?
-
-    @Option(help: "Database URL (default: $DATABASE_URL).")
-    var databaseURL: String?
+    @OptionGroup var servers: ServerOptions
 
     @Option(help: "Backlog events per throughput run.")
     var events = 20_000
@@ -34,8 +30,7 @@ struct EchoBenchmarkCommand: AsyncParsableCommand {
     var runs = 3
 
     func run() async throws {
-        let amqpURL = try EnvironmentURL.resolve(amqpURL, "AMQP_URL")
-        let databaseURL = try EnvironmentURL.resolve(databaseURL, "DATABASE_URL")
+        let (amqpURL, databaseURL) = try servers.resolved()
         print("saga-bench echo: \(runs) runs, medians; backlog \(events) events, \(workers) workers, prefetch \(prefetch); "
             + "latency at \(Int(pacedRate))/s over \(pacedEvents) events")
         let raw = RawLimits(amqpURL: amqpURL, databaseURL: databaseURL)
@@ -62,9 +57,19 @@ struct EchoBenchmarkCommand: AsyncParsableCommand {
     }
 }
 
-/// A URL from an option or, failing that, the environment.
-enum EnvironmentURL {
-    static func resolve(_ value: String?, _ variable: String) throws -> String {
+/// The broker and database URLs every benchmark takes: options, else the environment.
+struct ServerOptions: ParsableArguments {
+    @Option(help: "Broker URL (default: $AMQP_URL).")
+    var amqpURL: String?
+
+    @Option(help: "Database URL (default: $DATABASE_URL).")
+    var databaseURL: String?
+
+    func resolved() throws -> (amqp: String, database: String) {
+        (try Self.resolve(amqpURL, "AMQP_URL"), try Self.resolve(databaseURL, "DATABASE_URL"))
+    }
+
+    private static func resolve(_ value: String?, _ variable: String) throws -> String {
         if let value { return value }
         if let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty { return value }
         throw ValidationError("\(variable) is not set; run `eval \"$(scripts/servers.sh start)\"` first or pass the URL.")

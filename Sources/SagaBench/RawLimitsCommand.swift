@@ -10,11 +10,7 @@ struct RawLimitsCommand: AsyncParsableCommand {
         abstract: "Raw limits: confirmed persistent publishes/s, consumed-and-acked/s, PostgreSQL commits/s at 1 and 16 connections."
     )
 
-    @Option(help: "Broker URL (default: $AMQP_URL).")
-    var amqpURL: String?
-
-    @Option(help: "Database URL (default: $DATABASE_URL).")
-    var databaseURL: String?
+    @OptionGroup var servers: ServerOptions
 
     @Option(help: "Messages per broker run.")
     var messages = 50_000
@@ -32,8 +28,7 @@ struct RawLimitsCommand: AsyncParsableCommand {
     var runs = 3
 
     func run() async throws {
-        let amqpURL = try EnvironmentURL.resolve(amqpURL, "AMQP_URL")
-        let databaseURL = try EnvironmentURL.resolve(databaseURL, "DATABASE_URL")
+        let (amqpURL, databaseURL) = try servers.resolved()
         print("saga-bench raw: \(runs) runs each, medians; \(messages) messages of \(RawLimits.sampleBody.count) bytes, window \(window), prefetch \(prefetch)")
         let limits = RawLimits(amqpURL: amqpURL, databaseURL: databaseURL)
         var report = BenchmarkReport()
