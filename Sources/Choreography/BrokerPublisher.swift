@@ -29,6 +29,13 @@ struct BrokerPublisher: Sendable {
         }
     }
 
+    /// Services heartbeats on an idle publishing connection (rabbitmq-c only sends them when
+    /// called), so the broker does not drop it between bursts. Failures surface on the next publish.
+    func keepAlive() async {
+        guard await connection.isOpen else { return }
+        try? await connection.poll()
+    }
+
     private func reconnectIfClosed() async throws {
         if await !connection.isOpen { try await connection.reconnect(policy: reconnectPolicy) }
     }

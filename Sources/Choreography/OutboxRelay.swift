@@ -29,6 +29,7 @@ final class OutboxRelay: Service, Sendable {
         // only rows past the grace period, like every later pass.
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             await relayOnce(olderThan: grace)
+            await outbox.broker.keepAlive()
             try? await Task.sleep(for: interval)
         }
         // Graceful shutdown stops the event processor first, so this instance's fast path has
