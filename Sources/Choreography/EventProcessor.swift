@@ -144,13 +144,13 @@ final class EventProcessor: Service, Sendable {
             for worker in 0..<workerCount {
                 group.addTask {
                     // The worker's whole share runs on its connection's thread: no hop per event.
-                    (try? await self.workers[worker].withIsolation { db in
+                    await self.workers[worker].withIsolation { db in
                         var results: [(Int, Outcome)] = []
                         for index in stride(from: worker, to: batch.count, by: workerCount) {
                             results.append((index, await self.handle(batch[index], on: db)))
                         }
                         return results
-                    }) ?? []
+                    }
                 }
             }
             for await results in group {

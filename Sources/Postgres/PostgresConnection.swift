@@ -148,7 +148,7 @@ public actor PostgresConnection {
 
     /// Runs `body` on this connection's own thread with the connection isolated: a loop of
     /// statements or transactions inside it makes no thread hop between them.
-    public func withIsolation<Value: Sendable>(_ body: @Sendable (isolated PostgresConnection) async throws -> Value) async throws -> Value {
+    public func withIsolation<Value: Sendable>(_ body: @Sendable (isolated PostgresConnection) async throws -> Value) async rethrows -> Value {
         try await body(self)
     }
 
