@@ -165,31 +165,6 @@ struct AMQPIntegrationTests {
         await connection.close()
     }
 
-    @Test("heartbeats: an idle connection that polls survives, one that does not is dropped and reconnects")
-    func heartbeatsKeepAnIdleConnectionAlive() async throws {
-        var configuration = try AMQPConfiguration(url: TestServers.amqpURL())
-        configuration.heartbeatSeconds = 1
-        let polled = try await AMQPConnection.connect(configuration)
-        let idle = try await AMQPConnection.connect(configuration)
-        let queue = uniqueName("heartbeat")
-        try await polled.declareQueue(queue)
-        for _ in 0..<10 {
-            try await Task.sleep(for: .milliseconds(400))
-            try await polled.poll()
-        }
-        #expect(try await polled.publish(message("", queue, id: "alive", body: "{}")) == .confirmed)
-        // The broker closes a connection that misses two heartbeats; the next call notices.
-        let dropped = await #expect(throws: AMQPError.self) {
-            _ = try await idle.publish(message("", queue, id: "dropped", body: "{}"), timeout: .seconds(5))
-        }
-        #expect(dropped?.code.closesConnection == true)
-        try await idle.reconnect()
-        #expect(try await idle.publish(message("", queue, id: "again", body: "{}")) == .confirmed)
-        try await polled.deleteQueue(queue)
-        await polled.close()
-        await idle.close()
-    }
-
     @Test("a zero-timeout poll returns deliveries that have arrived")
     func zeroTimeoutPollReadsArrivedDeliveries() async throws {
         let connection = try await connect()
