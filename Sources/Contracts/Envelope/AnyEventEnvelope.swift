@@ -127,18 +127,8 @@ public struct AnyEventEnvelope: Sendable, Hashable, Codable {
 
     /// Encodes every envelope field, `causationId` as `null` when absent.
     public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: EnvelopeCodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(type, forKey: .type)
-        try container.encode(version, forKey: .version)
-        try container.encode(RFC3339.string(from: occurredAt), forKey: .occurredAt)
-        try container.encode(deliveryId, forKey: .deliveryId)
-        if let causationId {
-            try container.encode(causationId, forKey: .causationId)
-        } else {
-            try container.encodeNil(forKey: .causationId)
-        }
-        try container.encode(producer, forKey: .producer)
-        try container.encode(data, forKey: .data)
+        try EnvelopeCodingKeys.encode(
+            to: encoder, id: id, type: type, version: version, occurredAt: occurredAt, deliveryId: deliveryId,
+            causationId: causationId, producer: producer, data: data)
     }
 }
