@@ -140,21 +140,11 @@ public struct ChoreographyRuntime: Sendable {
     /// Retries a connection with backoff until it succeeds or the task is cancelled; configuration
     /// errors (a malformed URL) fail at once.
     private func retrying<T>(_ what: String, _ connect: () async throws -> T) async throws -> T {
-        var delay = Duration.milliseconds(100)
-        while true {
-            do {
-                return try await connect()
-            } catch let error as PostgresError where error.code == .invalidURL {
-                throw error
-            } catch let error as AMQPError where error.code == .invalidURL {
-                throw error
-            } catch {
-                try Task.checkCancellation()
-                logger.info("\(what) not reachable; retrying", metadata: ["error": "\(error)"])
-                try await Task.sleep(for: delay)
-                delay = min(.seconds(5), delay * 2)
-            }
-        }
+        let value = try await Backoff.retry(onFailure: { error in
+            logger.info("\(what) not reachable; retrying", metadata: ["error": "\(error)"])
+        }, connect)
+        guard let value else { throw CancellationError() }
+        return value
     }
 
     /// Adds `options=-c search_path=<schema>` to a libpq URL.

@@ -80,22 +80,18 @@ final class EventProcessor: Service, Sendable {
     // MARK: Broker
 
     private func connectConsumer() async throws -> AMQPConnection? {
-        var delay = Duration.milliseconds(100)
-        while !stopping {
-            do {
-                var amqp = try AMQPConfiguration(url: configuration.amqpURL)
-                amqp.connectionName = "\(definition.name) consumer"
-                let consumer = try await AMQPConnection.connect(amqp, logger: logger)
-                try await prepare(consumer)
-                return consumer
-            } catch let error as AMQPError where error.code != .invalidURL {
-                health.setBrokerConnected(false)
-                logger.info("broker not reachable; retrying", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: delay)
-                delay = min(.seconds(5), delay * 2)
-            }
+        var amqp = try AMQPConfiguration(url: configuration.amqpURL)
+        amqp.connectionName = "\(definition.name) consumer"
+        return try await Backoff.retry(while: { !stopping }, onFailure: brokerUnavailable) {
+            let consumer = try await AMQPConnection.connect(amqp, logger: logger)
+            try await prepare(consumer)
+            return consumer
         }
-        return nil
+    }
+
+    private func brokerUnavailable(_ error: any Error) {
+        health.setBrokerConnected(false)
+        logger.info("broker not reachable; retrying", metadata: ["error": "\(error)"])
     }
 
     private func prepare(_ consumer: AMQPConnection) async throws {
@@ -113,14 +109,9 @@ final class EventProcessor: Service, Sendable {
         let connectionOpen = await consumer.isOpen
         if error.code.closesConnection || !connectionOpen {
             health.setBrokerConnected(false)
-            while !stopping {
-                do {
-                    try await consumer.reconnect(policy: AMQPReconnectPolicy(maximumAttempts: 1))
-                    try await prepare(consumer)
-                    break
-                } catch {
-                    try? await Task.sleep(for: .milliseconds(500))
-                }
+            _ = try await Backoff.retry(while: { !stopping }, onFailure: brokerUnavailable) {
+                try await consumer.reconnect(policy: AMQPReconnectPolicy(maximumAttempts: 1))
+                try await prepare(consumer)
             }
         }
         return []
@@ -214,17 +205,11 @@ final class EventProcessor: Service, Sendable {
     /// Waits for a lost database connection to come back.
     private func restore(_ db: PostgresConnection) async {
         health.setDatabaseConnected(false)
-        var delay = Duration.milliseconds(100)
-        while !stopping {
-            do {
-                try await db.reset()
-                health.setDatabaseConnected(true)
-                return
-            } catch {
-                try? await Task.sleep(for: delay)
-                delay = min(.seconds(5), delay * 2)
-            }
+        let restored = try? await Backoff.retry(while: { !stopping }, isPermanent: { _ in false }) {
+            try await db.reset()
+            return true
         }
+        if restored == true { health.setDatabaseConnected(true) }
     }
 
     // MARK: Settling

@@ -6,7 +6,12 @@ import Synchronization
 /// dimensions are bounded (service, event type, reason), never per-message ids.
 final class RuntimeMetrics: Sendable {
     let service: String
-    private let counters = Mutex<[String: Counter]>([:])
+    private struct CounterKey: Hashable {
+        let label: String
+        let value: String
+    }
+
+    private let counters = Mutex<[CounterKey: Counter]>([:])
     private let latency: Timer
     private let backlog: Gauge
 
@@ -26,7 +31,7 @@ final class RuntimeMetrics: Sendable {
 
     private func counter(_ label: String, _ dimension: String, _ value: String) -> Counter {
         counters.withLock { counters in
-            let key = "\(label)|\(value)"
+            let key = CounterKey(label: label, value: value)
             if let counter = counters[key] { return counter }
             let counter = Counter(label: label, dimensions: [("service", service), (dimension, value)])
             counters[key] = counter
