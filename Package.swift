@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // C modules: system libraries only, found through pkg-config.
@@ -113,13 +114,22 @@ let package = Package(
         ),
 
         // Tests.
+        .target(
+            name: "PlainHTTPClient",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(name: "IntegrationSupport", path: "Tests/IntegrationSupport", swiftSettings: strictSettings),
         .testTarget(name: "AMQPTests", dependencies: ["AMQP", "IntegrationSupport"], swiftSettings: strictSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "IntegrationSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "ChoreographyTests",
             dependencies: [
-                "Choreography", "EchoService", "AMQP", "Postgres", "Contracts", "IntegrationSupport",
+                "Choreography", "EchoService", "AMQP", "Postgres", "Contracts", "IntegrationSupport", "PlainHTTPClient",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

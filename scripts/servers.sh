@@ -102,13 +102,21 @@ EOF
         chown rabbitmq:rabbitmq /var/lib/rabbitmq /var/lib/rabbitmq/.erlang.cookie
         chmod 400 /var/lib/rabbitmq/.erlang.cookie
     fi
+    # A pid file left by a node that died with the machine would make the wait below pass early.
+    rm -f "$RABBIT_DIR/rabbit.pid"
     say "starting RabbitMQ $RABBIT_NODE on 127.0.0.1:$AMQP_PORT"
     as_rabbit setsid /usr/lib/rabbitmq/bin/rabbitmq-server >"$RABBIT_DIR/log/console.log" 2>&1 < /dev/null &
     if ! timeout 90 bash -c "until [ -s '$RABBIT_DIR/rabbit.pid' ]; do sleep 0.5; done"; then
         tail -n 30 "$RABBIT_DIR/log/console.log" >&2 || true
         die "RabbitMQ did not write its pid file; log above"
     fi
-    if ! rabbitmqctl_private --timeout 90 await_startup >/dev/null 2>&1; then
+    # await_startup fails at once while the node is not yet registered with epmd: retry until a deadline.
+    local started=0 deadline=$((SECONDS + 90))
+    while [ $SECONDS -lt $deadline ]; do
+        if rabbitmqctl_private --timeout 60 await_startup >/dev/null 2>&1; then started=1; break; fi
+        sleep 1
+    done
+    if [ $started -ne 1 ]; then
         tail -n 30 "$RABBIT_DIR/log/console.log" >&2 || true
         die "RabbitMQ did not start; see $RABBIT_DIR/log"
     fi

@@ -2,11 +2,9 @@ import AMQP
 import Choreography
 import Foundation
 import IntegrationSupport
+import PlainHTTPClient
 import Testing
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// A `choreography-echo` daemon started as a child process, so it can be killed with SIGKILL.
 final class EchoProcess {
@@ -35,10 +33,8 @@ final class EchoProcess {
 
     /// GET a path on the daemon's HTTP port; nil while it does not answer.
     func get(_ path: String) async -> (status: Int, body: String)? {
-        guard let url = URL(string: "http://127.0.0.1:\(port)\(path)") else { return nil }
-        guard let (data, response) = try? await URLSession.shared.data(from: url),
-              let http = response as? HTTPURLResponse else { return nil }
-        return (http.statusCode, String(decoding: data, as: UTF8.self))
+        guard let response = try? await PlainHTTPClient(port: port, timeout: .seconds(5)).get(path) else { return nil }
+        return (response.status, response.text)
     }
 
     func waitUntilReady() async throws {
@@ -101,6 +97,9 @@ struct CrashTests {
         try await first.waitUntilReady()
         try await harness.publish([try harness.request(owner: "crash-ack")])
         try await waitUntil("the publish") { try await harness.depth(capture) == 1 }
+        // The confirmed row leaves the outbox before the pause; kill only once it has, or the kill
+        // lands between publish and confirm, where a second copy from the relay is correct behaviour.
+        try await waitUntil("the confirmed row to leave the outbox") { try await harness.count("SELECT count(*) FROM outbox") == 0 }
         first.killHard()
 
         let second = try EchoProcess(harness)
