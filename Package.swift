@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "saga-bench", targets: ["SagaBench"]),
         .executable(name: "saga-admin", targets: ["SagaAdmin"]),
         .executable(name: "choreography-echo", targets: ["ChoreographyEcho"]),
+        .executable(name: "fabrikam-service", targets: ["FabrikamService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -84,7 +85,57 @@ let package = Package(
         // The smallest service on the runtime (tests and benchmark).
         .target(name: "EchoService", dependencies: ["Choreography", "Contracts", "Postgres"], swiftSettings: strictSettings),
 
+        // The six services of the delivery saga: handlers, SQL and domain rules, one library each.
+        // They share only the contracts and the runtime, never each other.
+        .target(
+            name: "AccountService",
+            dependencies: ["Choreography", "Contracts", "Postgres", .product(name: "Logging", package: "swift-log")],
+            resources: [.copy("Migrations")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "PackageService",
+            dependencies: ["Choreography", "Contracts", "Postgres", .product(name: "Logging", package: "swift-log")],
+            resources: [.copy("Migrations")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "DroneService",
+            dependencies: ["Choreography", "Contracts", "Postgres", .product(name: "Logging", package: "swift-log")],
+            resources: [.copy("Migrations")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "DeliveryService",
+            dependencies: ["Choreography", "Contracts", "Postgres", .product(name: "Logging", package: "swift-log")],
+            resources: [.copy("Migrations")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "HistoryService",
+            dependencies: ["Choreography", "Contracts", "Postgres", .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird")],
+            resources: [.copy("Migrations")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "IngestionService",
+            dependencies: ["Choreography", "Contracts", "Postgres", .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird")],
+            resources: [.copy("Migrations")],
+            swiftSettings: strictSettings
+        ),
+
         // Executables.
+        .executableTarget(
+            name: "FabrikamService",
+            dependencies: [
+                "Choreography", "AccountService", "PackageService", "DroneService", "DeliveryService", "HistoryService",
+                "IngestionService",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "ChoreographyEcho",
             dependencies: [
@@ -124,6 +175,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "IntegrationSupport", path: "Tests/IntegrationSupport", swiftSettings: strictSettings),
+        .target(
+            name: "ServiceTestSupport",
+            dependencies: [
+                "Choreography", "AMQP", "Postgres", "Contracts", "IntegrationSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/ServiceTestSupport",
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "AMQPTests", dependencies: ["AMQP", "IntegrationSupport"], swiftSettings: strictSettings),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "IntegrationSupport"], swiftSettings: strictSettings),
         .testTarget(
@@ -137,6 +197,41 @@ let package = Package(
         .testTarget(
             name: "ContractTests",
             dependencies: ["Contracts", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "AccountServiceTests",
+            dependencies: ["AccountService", "ServiceTestSupport", "IntegrationSupport", "Choreography", "Contracts", "Postgres", "AMQP"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "PackageServiceTests",
+            dependencies: ["PackageService", "ServiceTestSupport", "IntegrationSupport", "Choreography", "Contracts", "Postgres", "AMQP"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "DroneServiceTests",
+            dependencies: ["DroneService", "ServiceTestSupport", "IntegrationSupport", "Choreography", "Contracts", "Postgres", "AMQP"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "DeliveryServiceTests",
+            dependencies: ["DeliveryService", "ServiceTestSupport", "IntegrationSupport", "Choreography", "Contracts", "Postgres", "AMQP"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HistoryServiceTests",
+            dependencies: ["HistoryService", "ServiceTestSupport", "IntegrationSupport", "Choreography", "Contracts", "Postgres", "AMQP", "PlainHTTPClient"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "IngestionServiceTests",
+            dependencies: ["IngestionService", "ServiceTestSupport", "IntegrationSupport", "Choreography", "Contracts", "Postgres", "AMQP", "PlainHTTPClient"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["IntegrationSupport", "PlainHTTPClient", "Contracts", "Postgres", "AMQP"],
             swiftSettings: strictSettings
         ),
     ]

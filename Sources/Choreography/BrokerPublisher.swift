@@ -50,12 +50,12 @@ struct OutboxPublisher: Sendable {
     /// Publishes rows with confirms; returns the ids of the rows the broker confirmed.
     func publish(_ rows: [OutboxRow]) async throws -> [Int64] {
         guard !rows.isEmpty else { return [] }
-        let outcomes = try await broker.publish(rows.map(message))
+        let outcomes = try await broker.publish(rows.map { Self.message($0.event, exchange: exchange) })
         return zip(rows, outcomes).compactMap { row, outcome in outcome == .confirmed ? row.id : nil }
     }
 
-    func message(_ row: OutboxRow) -> AMQPOutgoingMessage {
-        let event = row.event
+    /// The AMQP message for an emitted event: properties and headers of DESIGN.md section 3.
+    static func message(_ event: OutboxEvent, exchange: String) -> AMQPOutgoingMessage {
         var headers: AMQPTable = [
             EventExchange.Header.producer: .string(event.producer),
             EventExchange.Header.schemaVersion: .int32(Int32(event.schemaVersion)),
@@ -78,5 +78,21 @@ struct OutboxPublisher: Sendable {
         let trace = deliveryId.uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         let span = eventId.uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         return "00-\(trace)-\(span)-01"
+    }
+}
+
+/// Builds the AMQP message for an event exactly as a service publishes it, for tests and tools
+/// that inject events.
+package enum EventMessage {
+    /// The message for `event` as the given delivery's event `id`.
+    package static func make<Event: DomainEvent>(
+        _ event: Event, id: UUID = UUID(), deliveryId: UUID, causationId: UUID? = nil, exchange: String,
+        occurredAt: Date = Date()
+    ) throws -> AMQPOutgoingMessage {
+        let body = try EventCodec.encode(event, id: id, deliveryId: deliveryId, causationId: causationId, occurredAt: occurredAt)
+        let emitted = OutboxEvent(
+            eventId: id, type: Event.eventType.rawValue, producer: Event.producer.rawValue, schemaVersion: Event.schemaVersion,
+            deliveryId: deliveryId, causationId: causationId, body: body)
+        return OutboxPublisher.message(emitted, exchange: exchange)
     }
 }

@@ -20,13 +20,20 @@ import Foundation
 /// - `HTTP_HOST` (`127.0.0.1`), `HTTP_PORT` (`0`: no HTTP server) — health and metrics
 /// - `SHUTDOWN_TIMEOUT_S` (`20`)
 /// - Fault injection, all off by default: `FAULT_FAILURE_PROBABILITY` (0…1, a handler fails as if
-///   it threw), `FAULT_PAUSE_AFTER_COMMIT_MS` (wait between commit and publish),
+///   it threw, and is retried), `FAULT_FORWARD_FAILURE_PROBABILITY` (0…1, the service's forward
+///   step reports its domain failure, e.g. `drone.allocation-failed`, so compensations run),
+///   `FAULT_CRASH_PROBABILITY` (0…1 per batch, the process exits abruptly between commit and
+///   publish), `FAULT_PAUSE_AFTER_COMMIT_MS` (wait between commit and publish),
 ///   `FAULT_PAUSE_BEFORE_ACK_MS` (wait between publish and ack) — the windows crash tests kill in.
 public struct ChoreographyConfiguration: Sendable {
     /// Switches for chaos and crash tests.
     public struct FaultInjection: Sendable {
         /// Chance that a handler invocation fails before it runs.
         public var failureProbability: Double = 0
+        /// Chance that a forward step reports its domain failure (see `HandlerContext.forwardStepShouldFail`).
+        public var forwardFailureProbability: Double = 0
+        /// Chance, per handled batch, that the process exits abruptly after commit, before publish and ack.
+        public var crashProbability: Double = 0
         /// Wait after a batch committed, before its events are published.
         public var pauseAfterCommit: Duration?
         /// Wait after a batch's events were published, before it is acknowledged.
@@ -110,12 +117,16 @@ public struct ChoreographyConfiguration: Sendable {
         let port = try integer("HTTP_PORT", 0)
         configuration.httpPort = port == 0 ? nil : port
         configuration.shutdownTimeout = .seconds(try integer("SHUTDOWN_TIMEOUT_S", 20, minimum: 1))
-        if let text = value("FAULT_FAILURE_PROBABILITY") {
+        func probability(_ key: String) throws -> Double {
+            guard let text = value(key) else { return 0 }
             guard let probability = Double(text), (0...1).contains(probability) else {
-                throw ChoreographyError(.configuration, "FAULT_FAILURE_PROBABILITY must be between 0 and 1, got '\(text)'")
+                throw ChoreographyError(.configuration, "\(key) must be between 0 and 1, got '\(text)'")
             }
-            configuration.faults.failureProbability = probability
+            return probability
         }
+        configuration.faults.failureProbability = try probability("FAULT_FAILURE_PROBABILITY")
+        configuration.faults.forwardFailureProbability = try probability("FAULT_FORWARD_FAILURE_PROBABILITY")
+        configuration.faults.crashProbability = try probability("FAULT_CRASH_PROBABILITY")
         let pauseAfterCommit = try integer("FAULT_PAUSE_AFTER_COMMIT_MS", 0)
         configuration.faults.pauseAfterCommit = pauseAfterCommit > 0 ? .milliseconds(pauseAfterCommit) : nil
         let pauseBeforeAck = try integer("FAULT_PAUSE_BEFORE_ACK_MS", 0)

@@ -50,6 +50,10 @@ public struct ChoreographyRuntime: Sendable {
         try await bootstrapDatabase()
         let migrator = try await connectDatabase(purpose: "migrations")
         try await SchemaMigrator(schema: definition.schema, migrations: definition.migrations).migrate(on: migrator, logger: logger)
+        for task in definition.startupTasks {
+            let logger = self.logger
+            try await migrator.transaction { db in try task(db, logger) }
+        }
         await migrator.close()
         health.setMigrated(true)
 

@@ -173,7 +173,9 @@ final class EventProcessor: Service, Sendable {
             // everything the handler did is rolled back. BEGIN travels with the handler's first
             // statement, so an event with a one-statement handler costs two round trips.
             let result = try await db.transaction { db -> Outcome in
-                var context = HandlerContext(deliveryId: event.deliveryId, causationId: event.id, logger: logger)
+                var context = HandlerContext(
+                    deliveryId: event.deliveryId, causationId: event.id, logger: logger,
+                    forwardFailureProbability: configuration.faults.forwardFailureProbability)
                 try handler(event, &context, db)
                 try RuntimeTables.applyDeadlines(context, db)
                 return .handled(type: event.type, outbox: try RuntimeTables.recordHandledAndCommit(event, emitting: context.emitted, db))
@@ -218,6 +220,10 @@ final class EventProcessor: Service, Sendable {
     /// what is done, and returns the deliveries still in hand.
     private func settle(_ batch: [AMQPDelivery], _ outcomes: [Outcome], on consumer: AMQPConnection) async throws -> [AMQPDelivery] {
         if let pause = configuration.faults.pauseAfterCommit { try? await Task.sleep(for: pause) }
+        if configuration.faults.crashProbability > 0, Double.random(in: 0..<1) < configuration.faults.crashProbability {
+            logger.critical("injected crash (FAULT_CRASH_PROBABILITY) between commit and publish")
+            _exit(70)
+        }
         // 1. Fast path: what the handlers committed goes out now; the relay covers any failure.
         let rows = outcomes.flatMap { outcome -> [OutboxRow] in
             if case .handled(_, let rows) = outcome { return rows } else { return [] }

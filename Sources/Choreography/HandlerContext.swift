@@ -68,15 +68,19 @@ public struct HandlerContext: Sendable {
     public let causationId: UUID?
     /// A logger with the delivery id and event metadata attached.
     public var logger: Logger
+    /// Fault injection (`FAULT_FORWARD_FAILURE_PROBABILITY`): when true, a service's forward step
+    /// reports its domain failure instead of succeeding, so chaos tests drive the compensations.
+    public var forwardStepShouldFail: Bool = false
 
     private(set) var emitted: [OutboxEvent] = []
     private(set) var scheduled: [DeadlineRequest] = []
     private(set) var cancelled: [String] = []
 
-    init(deliveryId: UUID, causationId: UUID?, logger: Logger) {
+    init(deliveryId: UUID, causationId: UUID?, logger: Logger, forwardFailureProbability: Double = 0) {
         self.deliveryId = deliveryId
         self.causationId = causationId
         self.logger = logger
+        if forwardFailureProbability > 0 { forwardStepShouldFail = Double.random(in: 0..<1) < forwardFailureProbability }
     }
 
     /// Emits an event for this delivery; it is published after the transaction commits.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One versioned schema change of a service, applied once, in version order.
 public struct Migration: Sendable, Hashable {
     /// Strictly increasing per service, starting at 1.
@@ -57,4 +59,24 @@ enum RuntimeMigrations {
             CREATE INDEX deadlines_due ON deadlines (fire_at) WHERE fired_at IS NULL AND cancelled_at IS NULL;
             """),
     ]
+}
+
+extension Migration {
+    /// Loads a service's migrations from the `.sql` files of a resource folder (a target's
+    /// `resources: [.copy("Migrations")]`), named `NNNN_short_name.sql`: the number is the
+    /// version, the rest (underscores as spaces) the name. Files are returned in version order.
+    public static func load(fromResourceFolder folder: URL) throws -> [Migration] {
+        let files = try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "sql" }
+        let migrations = try files.map { file -> Migration in
+            let stem = file.deletingPathExtension().lastPathComponent
+            let parts = stem.split(separator: "_", maxSplits: 1)
+            guard let number = parts.first, let version = Int(number), version > 0 else {
+                throw ChoreographyError(.migration, "migration file \(file.lastPathComponent) does not start with a version number")
+            }
+            let name = parts.count > 1 ? parts[1].replacingOccurrences(of: "_", with: " ") : stem
+            return Migration(version: version, name: name, sql: try String(contentsOf: file, encoding: .utf8))
+        }
+        return migrations.sorted { $0.version < $1.version }
+    }
 }

@@ -1,4 +1,5 @@
 import Contracts
+import Logging
 import Postgres
 
 /// A handler for one event type: runs inside the service's local transaction, on the
@@ -7,6 +8,10 @@ public typealias EventHandler = @Sendable (ReceivedEvent, inout HandlerContext, 
 
 /// A handler for a named deadline that has come due; runs in its own local transaction.
 public typealias DeadlineHandler = @Sendable (FiredDeadline, inout HandlerContext, isolated PostgresConnection) throws -> Void
+
+/// Work a service does once per start, after migrations and before consuming (e.g. seeding
+/// reference data from its configuration); runs in one transaction and must be idempotent.
+public typealias StartupTask = @Sendable (isolated PostgresConnection, Logger) throws -> Void
 
 /// Everything the runtime needs to know about a service: its name, schema, migrations, the
 /// event types it handles and the deadlines it reacts to. Handlers never touch AMQP.
@@ -23,6 +28,7 @@ public struct ServiceDefinition: Sendable {
     private(set) var eventHandlers: [String: EventHandler] = [:]
     private(set) var fallbackHandler: EventHandler?
     private(set) var deadlineHandlers: [String: DeadlineHandler] = [:]
+    private(set) var startupTasks: [StartupTask] = []
 
     /// Defines a service; add handlers with `on(_:)`, `onDeadline(_:)`.
     public init(name: String, schema: SQLIdentifier, migrations: [Migration]) {
@@ -50,6 +56,11 @@ public struct ServiceDefinition: Sendable {
     /// Reacts to a named deadline coming due.
     public mutating func onDeadline(_ name: String, _ handler: @escaping DeadlineHandler) {
         deadlineHandlers[name] = handler
+    }
+
+    /// Runs `task` at every start of an instance, after migrations, before consuming.
+    public mutating func onStartup(_ task: @escaping StartupTask) {
+        startupTasks.append(task)
     }
 
     /// The handler for an event type, if the service takes it.

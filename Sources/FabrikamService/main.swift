@@ -1,0 +1,2 @@
+// fabrikam-service: placeholder, being written.
+print("fabrikam-service")

@@ -1,0 +1,197 @@
+import AMQP
+import Choreography
+import Contracts
+import Foundation
+import IntegrationSupport
+import Logging
+import Postgres
+
+/// One isolated instance of a service for a test, on the real servers: its own queue prefix,
+/// schema and exchange (`t_xxxxxxxx`, `test.xxxxxxxx.events`), runtimes run in-process, events
+/// injected as their producers would publish them, and what the service emits captured.
+public struct ServiceHarness: Sendable {
+    /// Queue prefix and schema name.
+    public let name: String
+    /// The test's own topic exchange.
+    public let exchange: String
+    public let amqpURL: String
+    public let databaseURL: String
+    /// The runtime configuration (fast retries, relay and deadline polling).
+    public var configuration: ChoreographyConfiguration
+    /// The service under test, built for `name`.
+    public let definition: ServiceDefinition
+
+    /// A harness for the service `make(name, schema)` builds; `configure` adjusts the runtime.
+    public init(
+        retryAttempts: Int = 3,
+        _ make: (_ name: String, _ schema: String) throws -> ServiceDefinition,
+        configure: (inout ChoreographyConfiguration) -> Void = { _ in }
+    ) throws {
+        let suffix = UUID().uuidString.prefix(8).lowercased()
+        name = "t_\(suffix)"
+        exchange = "test.\(suffix).events"
+        amqpURL = try TestServers.amqpURL()
+        databaseURL = try TestServers.databaseURL()
+        var configuration = ChoreographyConfiguration(schema: name)
+        configuration.amqpURL = amqpURL
+        configuration.databaseURL = databaseURL
+        configuration.exchange = exchange
+        configuration.workers = 2
+        configuration.prefetch = 32
+        configuration.retryPolicy = RetryPolicy(
+            maximumAttempts: retryAttempts, initialDelay: .milliseconds(50), multiplier: 2, maximumDelay: .seconds(1))
+        configuration.relayInterval = .milliseconds(100)
+        configuration.relayGrace = .milliseconds(500)
+        configuration.deadlinePollInterval = .milliseconds(50)
+        configure(&configuration)
+        self.configuration = configuration
+        definition = try make(name, name)
+    }
+
+    /// The service's queues on the test exchange.
+    public var topology: ServiceTopology {
+        ServiceTopology(exchange: exchange, service: name, bindings: definition.bindings, retryPolicy: configuration.retryPolicy)
+    }
+
+    /// Runs `instances` runtimes in this process while `body` runs, then cancels them.
+    /// `TEST_LOG=1` shows their logs on standard error.
+    public func withRunningService<T: Sendable>(instances: Int = 1, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let runtimes = (0..<instances).map { index in
+            ChoreographyRuntime(
+                definition: definition, configuration: configuration,
+                logger: Logger(label: "\(name).\(index)") { label in
+                    ProcessInfo.processInfo.environment["TEST_LOG"] == "1"
+                        ? StreamLogHandler.standardError(label: label) as any LogHandler : SwiftLogNoOpLogHandler()
+                })
+        }
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            for runtime in runtimes {
+                group.addTask {
+                    try await runtime.run(handleSignals: false)
+                    return nil
+                }
+            }
+            try await waitUntil("runtimes ready", timeout: .seconds(60)) { runtimes.allSatisfy { $0.health.isReady } }
+            group.addTask { try await body() }
+            while let next = try await group.next() {
+                if let value = next {
+                    group.cancelAll()
+                    return value
+                }
+            }
+            throw HarnessError("runtimes ended before the test body")
+        }
+    }
+
+    /// Declares the service's queues and bindings ahead of the runtime, so events published
+    /// before it starts wait in its work queue (use it to stage an adversarial order).
+    public func declareTopology() async throws {
+        let connection = try await AMQPConnection.connect(url: amqpURL)
+        try await topology.declare(on: connection)
+        await connection.close()
+    }
+
+    /// Declares a capture queue bound to `keys` on the test exchange; returns its name.
+    public func captureQueue(_ keys: [String] = ["#"]) async throws -> String {
+        let connection = try await AMQPConnection.connect(url: amqpURL)
+        let queue = "\(name).capture"
+        try await connection.declareExchange(exchange, type: .topic)
+        try await connection.declareQueue(queue, options: AMQPQueueOptions(durable: true))
+        for key in keys { try await connection.bindQueue(queue, exchange: exchange, routingKey: key) }
+        await connection.close()
+        return queue
+    }
+
+    /// Publishes `event` for `deliveryId` as its producer would (envelope, properties, headers,
+    /// confirms); returns the event id. Publishing the same `id` twice makes a duplicate.
+    @discardableResult
+    public func publish<Event: DomainEvent>(
+        _ event: Event, deliveryId: UUID, id: UUID = UUID(), causationId: UUID? = nil
+    ) async throws -> UUID {
+        try await publishMessages([try EventMessage.make(event, id: id, deliveryId: deliveryId, causationId: causationId, exchange: exchange)])
+        return id
+    }
+
+    /// Publishes raw messages with confirms on the test exchange.
+    public func publishMessages(_ messages: [AMQPOutgoingMessage]) async throws {
+        let connection = try await AMQPConnection.connect(url: amqpURL)
+        try await connection.declareExchange(exchange, type: .topic)
+        let outcomes = try await connection.publish(messages)
+        await connection.close()
+        guard outcomes.allSatisfy({ $0 == .confirmed }) else { throw HarnessError("publish not confirmed: \(outcomes)") }
+    }
+
+    /// Reads (and acks) messages from `queue` until `count` arrived or `timeout` passed, plus any
+    /// that arrive shortly after (duplicates); returns their envelopes in arrival order.
+    public func drain(_ queue: String, expecting count: Int, timeout: Duration = .seconds(30)) async throws -> [AnyEventEnvelope] {
+        let connection = try await AMQPConnection.connect(url: amqpURL)
+        try await connection.setPrefetch(500)
+        try await connection.consume(queue: queue)
+        var received: [AMQPDelivery] = []
+        let deadline = ContinuousClock.now + timeout
+        while received.count < count, ContinuousClock.now < deadline {
+            let batch = try await connection.nextDeliveries(maximum: 500, timeout: .milliseconds(200))
+            for delivery in batch { try await connection.ack(delivery) }
+            received += batch
+        }
+        let extra = try await connection.nextDeliveries(maximum: 500, timeout: .milliseconds(300))
+        for delivery in extra { try await connection.ack(delivery) }
+        await connection.close()
+        return try (received + extra).map { try EventCoding.makeDecoder().decode(AnyEventEnvelope.self, from: Data($0.body)) }
+    }
+
+    /// Runs a query with `search_path` set to the service's schema.
+    public func query(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> PostgresRows {
+        let connection = try await PostgresConnection.connect(url: databaseURL)
+        _ = try await connection.simpleQuery("SET search_path TO \(name)")
+        let rows = try await connection.query(sql, parameters)
+        await connection.close()
+        return rows
+    }
+
+    /// A count (the first column of the first row) from the service's schema.
+    public func count(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> Int {
+        try await query(sql, parameters)[0].decode(Int.self, at: 0)
+    }
+
+    /// How many messages wait in a queue.
+    public func depth(_ queue: String) async throws -> Int {
+        let connection = try await AMQPConnection.connect(url: amqpURL)
+        let count = try await connection.inspectQueue(queue).messageCount
+        await connection.close()
+        return Int(count)
+    }
+
+    /// How many messages the service parked.
+    public func parkedCount() async throws -> Int { try await depth(topology.parkedQueue) }
+
+    /// Removes the test's queues, exchange and schema.
+    public func cleanUp() async throws {
+        let connection = try await AMQPConnection.connect(url: amqpURL)
+        for queue in [topology.workQueue, topology.parkedQueue, "\(name).capture"]
+            + (1..<configuration.retryPolicy.maximumAttempts).map(topology.retryQueue(afterAttempt:)) {
+            _ = try? await connection.deleteQueue(queue)
+        }
+        try? await connection.deleteExchange(exchange)
+        await connection.close()
+        let database = try await PostgresConnection.connect(url: databaseURL)
+        _ = try await database.simpleQuery("DROP SCHEMA IF EXISTS \(name) CASCADE")
+        await database.close()
+    }
+}
+
+/// A harness failure with a readable reason.
+public struct HarnessError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Polls `condition` until it holds or `timeout` passes (then throws, naming what was awaited).
+public func waitUntil(_ what: String, timeout: Duration = .seconds(30), _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    throw HarnessError("timed out after \(timeout) waiting for \(what)")
+}
