@@ -18,6 +18,7 @@ import Foundation
 ///   looks, and how old a row must be before it takes it from the fast path
 /// - `DEADLINE_POLL_INTERVAL_MS` (`250`)
 /// - `HTTP_HOST` (`127.0.0.1`), `HTTP_PORT` (`0`: no HTTP server) — health and metrics
+/// - `HTTP_DB_CONNECTIONS` (`4`) — pooled connections for a service's own HTTP routes
 /// - `SHUTDOWN_TIMEOUT_S` (`20`)
 /// - Fault injection, all off by default: `FAULT_FAILURE_PROBABILITY` (0…1, a handler fails as if
 ///   it threw, and is retried), `FAULT_FORWARD_FAILURE_PROBABILITY` (0…1, the service's forward
@@ -55,6 +56,7 @@ public struct ChoreographyConfiguration: Sendable {
     public var deadlinePollInterval: Duration
     public var httpHost: String
     public var httpPort: Int?
+    public var httpDatabaseConnections: Int
     public var shutdownTimeout: Duration
     public var faults: FaultInjection
 
@@ -73,6 +75,7 @@ public struct ChoreographyConfiguration: Sendable {
         deadlinePollInterval = .milliseconds(250)
         httpHost = "127.0.0.1"
         httpPort = nil
+        httpDatabaseConnections = 4
         shutdownTimeout = .seconds(20)
         faults = FaultInjection()
     }
@@ -116,6 +119,7 @@ public struct ChoreographyConfiguration: Sendable {
         if let host = value("HTTP_HOST") { configuration.httpHost = host }
         let port = try integer("HTTP_PORT", 0)
         configuration.httpPort = port == 0 ? nil : port
+        configuration.httpDatabaseConnections = try integer("HTTP_DB_CONNECTIONS", 4, minimum: 1)
         configuration.shutdownTimeout = .seconds(try integer("SHUTDOWN_TIMEOUT_S", 20, minimum: 1))
         func probability(_ key: String) throws -> Double {
             guard let text = value(key) else { return 0 }

@@ -22,13 +22,16 @@ public struct ChoreographyRuntime: Sendable {
     public let health = HealthState()
     private let logger: Logger
     private let registry: PrometheusCollectorRegistry?
-    private let routes: (@Sendable (Router<BasicRequestContext>) -> Void)?
+    private let routes: ServiceRoutes?
+
+    /// Service-specific HTTP routes, given the service's database for reads and command transactions.
+    public typealias ServiceRoutes = @Sendable (Router<BasicRequestContext>, ServiceDatabase) -> Void
 
     /// Prepares a runtime; `registry` is the Prometheus registry the executable bootstrapped
     /// swift-metrics with (served on `/metrics`), `routes` adds service-specific HTTP routes.
     public init(
         definition: ServiceDefinition, configuration: ChoreographyConfiguration, logger: Logger,
-        registry: PrometheusCollectorRegistry? = nil, routes: (@Sendable (Router<BasicRequestContext>) -> Void)? = nil
+        registry: PrometheusCollectorRegistry? = nil, routes: ServiceRoutes? = nil
     ) {
         self.definition = definition
         self.configuration = configuration
@@ -85,10 +88,17 @@ public struct ChoreographyRuntime: Sendable {
 
         // Graceful shutdown runs in reverse order: the processor stops first, the HTTP server last.
         var services: [any Service] = []
+        var routePool: PostgresConnectionPool?
         if let port = configuration.httpPort {
             let router = Router()
             OperationsEndpoints.register(on: router, health: health, registry: registry)
-            routes?(router)
+            if let routes {
+                let pool = PostgresConnectionPool(
+                    url: Self.url(configuration.databaseURL, searchPath: definition.schema),
+                    maximumConnections: configuration.httpDatabaseConnections, applicationName: "\(definition.name) http", logger: logger)
+                routePool = pool
+                routes(router, ServiceDatabase(pool: pool, outbox: outbox, logger: logger))
+            }
             services.append(Application(
                 router: router, configuration: .init(address: .hostname(configuration.httpHost, port: port)), logger: logger))
         }
@@ -102,9 +112,11 @@ public struct ChoreographyRuntime: Sendable {
         do {
             try await ServiceGroup(configuration: group).run()
         } catch {
+            await routePool?.close()
             await closeAll(workers + [housekeeping, relayConnection, deadlineConnection], publisherConnection)
             throw error
         }
+        await routePool?.close()
         await closeAll(workers + [housekeeping, relayConnection, deadlineConnection], publisherConnection)
         logger.info("service stopped", metadata: ["service": "\(definition.name)"])
     }

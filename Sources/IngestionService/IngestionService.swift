@@ -1,8 +1,24 @@
 import Choreography
+import Contracts
 import Foundation
+import Logging
+import Postgres
 
-/// The ingestion service (placeholder: being written).
+/// The ingestion service: the public command API (`POST /api/deliveries`,
+/// `DELETE /api/deliveries/{id}`). It validates requests, stores what it accepts in its own
+/// schema and emits `delivery.requested` / `delivery.cancellation-requested` through its outbox,
+/// so nothing accepted is ever lost even while the broker is down. It consumes no events.
 public enum IngestionService {
+    /// The service's definition for queue prefix `name` and schema `schema`.
+    public static func definition(name: String = "ingestion", schema: String = "ingestion") throws -> ServiceDefinition {
+        var definition = ServiceDefinition(name: name, schema: try SQLIdentifier(schema), migrations: try migrations())
+        definition.onStartup { db, logger in
+            let expired = try db.execute("DELETE FROM idempotency_keys WHERE created_at < clock_timestamp() - interval '24 hours'", [])
+            if expired > 0 { logger.info("expired idempotency keys removed", metadata: ["count": "\(expired)"]) }
+        }
+        return definition
+    }
+
     /// The service's migrations, from its `Migrations` resource folder.
     public static func migrations() throws -> [Migration] {
         guard let folder = Bundle.module.url(forResource: "Migrations", withExtension: nil) else { return [] }

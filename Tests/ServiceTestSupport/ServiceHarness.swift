@@ -2,6 +2,9 @@ import AMQP
 import Choreography
 import Contracts
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import IntegrationSupport
 import Logging
 import Postgres
@@ -20,6 +23,8 @@ public struct ServiceHarness: Sendable {
     public var configuration: ChoreographyConfiguration
     /// The service under test, built for `name`.
     public let definition: ServiceDefinition
+    /// HTTP routes the service serves (set `configuration.httpPort` too, e.g. to `freePort()`).
+    public var routes: ChoreographyRuntime.ServiceRoutes?
 
     /// A harness for the service `make(name, schema)` builds; `configure` adjusts the runtime.
     public init(
@@ -62,7 +67,8 @@ public struct ServiceHarness: Sendable {
                 logger: Logger(label: "\(name).\(index)") { label in
                     ProcessInfo.processInfo.environment["TEST_LOG"] == "1"
                         ? StreamLogHandler.standardError(label: label) as any LogHandler : SwiftLogNoOpLogHandler()
-                })
+                },
+                routes: routes)
         }
         return try await withThrowingTaskGroup(of: T?.self) { group in
             for runtime in runtimes {
@@ -194,4 +200,23 @@ public func waitUntil(_ what: String, timeout: Duration = .seconds(30), _ condit
         try await Task.sleep(for: .milliseconds(50))
     }
     throw HarnessError("timed out after \(timeout) waiting for \(what)")
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago (the kernel's choice), for a test's HTTP server.
+public func freePort() -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard descriptor >= 0 else { return Int.random(in: 20_000..<40_000) }
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic in
+            bind(descriptor, generic, length) == 0 && getsockname(descriptor, generic, &length) == 0
+        }
+    }
+    guard bound else { return Int.random(in: 20_000..<40_000) }
+    return Int(UInt16(bigEndian: address.sin_port))
 }

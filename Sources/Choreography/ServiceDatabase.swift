@@ -1,0 +1,47 @@
+import Foundation
+import Logging
+import Postgres
+
+/// Database access for a service's own HTTP routes (the ingestion commands, the history
+/// queries): reads, and command transactions whose emitted events go through the outbox exactly
+/// as an event handler's do — committed with the changes, published right after the commit, and
+/// left to the outbox relay if the broker is unavailable at that moment.
+public struct ServiceDatabase: Sendable {
+    let pool: PostgresConnectionPool
+    let outbox: OutboxPublisher
+    let logger: Logger
+
+    /// Runs `body` in one local transaction for `deliveryId`; what it emits through the context is
+    /// inserted into the outbox in the same transaction and published after the commit.
+    public func transaction<Value: Sendable>(
+        deliveryId: UUID, causationId: UUID? = nil,
+        _ body: @escaping @Sendable (inout HandlerContext, isolated PostgresConnection) throws -> Value
+    ) async throws -> Value {
+        var logger = self.logger
+        logger[metadataKey: "delivery.id"] = "\(deliveryId)"
+        let (value, rows) = try await pool.withTransaction { [logger] db in
+            var context = HandlerContext(deliveryId: deliveryId, causationId: causationId, logger: logger)
+            let value = try body(&context, db)
+            try RuntimeTables.applyDeadlines(context, db)
+            return (value, try RuntimeTables.insertIntoOutbox(context.emitted, db))
+        }
+        await publish(rows)
+        return value
+    }
+
+    /// Runs read-only work on a pooled connection (search_path is the service's schema).
+    public func read<Value: Sendable>(_ body: @escaping @Sendable (isolated PostgresConnection) throws -> Value) async throws -> Value {
+        try await pool.withConnection { db in try body(db) }
+    }
+
+    /// Fast path: publish what just committed and delete the confirmed rows; the relay covers failures.
+    private func publish(_ rows: [OutboxRow]) async {
+        guard !rows.isEmpty else { return }
+        do {
+            let published = try await outbox.publish(rows)
+            try await pool.withTransaction { db in try RuntimeTables.deleteFromOutbox(published, db) }
+        } catch {
+            logger.info("fast-path publish failed; the outbox relay will publish", metadata: ["error": "\(error)"])
+        }
+    }
+}

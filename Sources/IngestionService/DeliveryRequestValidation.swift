@@ -1,0 +1,56 @@
+import Choreography
+import Contracts
+import Foundation
+import HTTPTypes
+
+/// Checks a `POST /api/deliveries` body: JSON, the `delivery.requested` payload schema, and the
+/// rules a schema cannot say (the deadline after the pickup time). Every violation is reported.
+public struct DeliveryRequestValidation: Sendable {
+    /// A request that passed: the typed payload and its JSON (stored as received).
+    public struct Accepted: Sendable {
+        public var request: DeliveryRequested
+        public var json: JSONValue
+    }
+
+    private let schema: JSONSchema
+
+    /// A validator over the embedded contracts.
+    public init() throws {
+        let validator = try ContractValidator()
+        guard let schema = validator.payloadSchema(for: .deliveryRequested, version: DeliveryRequested.schemaVersion) else {
+            throw ContractError(.unknownType, "no schema for delivery.requested v\(DeliveryRequested.schemaVersion)")
+        }
+        self.schema = schema
+    }
+
+    /// The request, or the problem to answer (400 for a body that is not JSON, 422 listing every invalid field).
+    public func validate(_ body: [UInt8]) -> Result<Accepted, ProblemDetails> {
+        let json: JSONValue
+        do {
+            json = try JSONValue(parsing: body)
+        } catch {
+            return .failure(ProblemDetails(
+                "malformed-request", title: "Malformed request", status: .badRequest, detail: "not JSON: \(error.message)"))
+        }
+        var errors = schema.validate(json).map {
+            ProblemDetails.FieldError(pointer: $0.instanceLocation, detail: $0.message, keyword: $0.keyword)
+        }
+        var request: DeliveryRequested?
+        if errors.isEmpty {
+            do {
+                request = try EventCoding.makeDecoder().decode(DeliveryRequested.self, from: Data(body))
+            } catch {
+                errors.append(ProblemDetails.FieldError(pointer: "", detail: "cannot be read as a delivery request: \(error)"))
+            }
+        }
+        if let request, request.deadline <= request.pickupTime {
+            errors.append(ProblemDetails.FieldError(pointer: "/deadline", detail: "the deadline must be after the pickup time"))
+        }
+        guard errors.isEmpty, let request else {
+            return .failure(ProblemDetails(
+                "validation-failed", title: "The delivery request is invalid", status: .unprocessableContent,
+                detail: "\(errors.count) invalid field\(errors.count == 1 ? "" : "s")", errors: errors))
+        }
+        return .success(Accepted(request: request, json: json))
+    }
+}

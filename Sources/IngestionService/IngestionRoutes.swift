@@ -1,0 +1,120 @@
+import Choreography
+import Contracts
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Postgres
+
+/// The HTTP side of `schemas/openapi.yaml` that the ingestion service serves:
+/// `POST /api/deliveries` and `DELETE /api/deliveries/{deliveryId}`; every error is problem+json.
+public enum IngestionRoutes {
+    /// Bodies over this many bytes are refused with 413.
+    public static let maximumBodyBytes = 16_384
+
+    /// Adds the routes to `router`.
+    public static func register(on router: Router<BasicRequestContext>, database: ServiceDatabase) throws {
+        let validation = try DeliveryRequestValidation()
+        let commands = DeliveryCommands(database: database)
+        router.post("/api/deliveries") { request, context -> Response in
+            await answer(context.logger) { try await requestDelivery(request, validation: validation, commands: commands) }
+        }
+        router.delete("/api/deliveries/:deliveryId") { _, context -> Response in
+            await answer(context.logger) {
+                let deliveryId = try deliveryIdParameter(context.parameters.get("deliveryId"))
+                switch try await commands.cancel(deliveryId) {
+                case .unknown:
+                    throw ProblemDetails("not-found", title: "Delivery not found", status: .notFound, detail: "No delivery \(deliveryId.lowercased).")
+                case .requested, .alreadyRequested:
+                    return try accepted(deliveryId, status: "cancellation-requested")
+                }
+            }
+        }
+    }
+
+    private static func requestDelivery(
+        _ request: Request, validation: DeliveryRequestValidation, commands: DeliveryCommands
+    ) async throws -> Response {
+        guard let contentType = request.headers[.contentType], contentType.lowercased().hasPrefix("application/json") else {
+            throw ProblemDetails(
+                "unsupported-media-type", title: "Unsupported media type", status: .unsupportedMediaType,
+                detail: "Send the request as application/json.")
+        }
+        let key = try idempotencyKey(request.headers)
+        let body: [UInt8]
+        do {
+            var buffer = try await request.body.collect(upTo: maximumBodyBytes)
+            body = buffer.readBytes(length: buffer.readableBytes) ?? []
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw ProblemDetails(
+                "payload-too-large", title: "Request body too large", status: .contentTooLarge,
+                detail: "The limit is \(maximumBodyBytes) bytes.")
+        }
+        let valid = try validation.validate(body).get()
+        switch try await commands.accept(valid.request, json: valid.json, idempotencyKey: key) {
+        case .accepted(let deliveryId):
+            return try accepted(deliveryId, status: "accepted")
+        case .replayed(let deliveryId):
+            return try accepted(deliveryId, status: "accepted", replayed: true)
+        case .keyConflict:
+            throw ProblemDetails(
+                "idempotency-conflict", title: "Idempotency-Key reused with a different request", status: .conflict,
+                detail: "This Idempotency-Key was first used with a different body; use a new key for a new request.")
+        }
+    }
+
+    /// The `Idempotency-Key` header, checked (1–255 visible ASCII characters).
+    static func idempotencyKey(_ headers: HTTPFields) throws -> String? {
+        guard let name = HTTPField.Name("Idempotency-Key"), let key = headers[name] else { return nil }
+        guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw ProblemDetails(
+                "malformed-request", title: "Malformed request", status: .badRequest,
+                detail: "Idempotency-Key must be 1 to 255 visible ASCII characters.")
+        }
+        return key
+    }
+
+    /// A path's delivery id, or a 400 problem.
+    public static func deliveryIdParameter(_ text: String?) throws -> UUID {
+        guard let text, let id = UUID(uuidString: text) else {
+            throw ProblemDetails(
+                "malformed-request", title: "Malformed request", status: .badRequest,
+                detail: "'\(String((text ?? "").prefix(64)))' is not a delivery id (a UUID).")
+        }
+        return id
+    }
+
+    private static func accepted(_ deliveryId: UUID, status: String, replayed: Bool = false) throws -> Response {
+        let statusURL = "/api/deliveries/\(deliveryId.lowercased)"
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let body = try encoder.encode(["deliveryId": deliveryId.lowercased, "status": status, "statusUrl": statusURL])
+        var headers: HTTPFields = [.location: statusURL]
+        if replayed, let name = HTTPField.Name("Idempotency-Replayed") { headers[name] = "true" }
+        return .json(.accepted, body, headers: headers)
+    }
+
+    /// Runs a route: problems become their responses, an unavailable database a 503, anything else a 500.
+    static func answer(_ logger: Logger, _ route: () async throws -> Response) async -> Response {
+        do {
+            return try await route()
+        } catch let problem as ProblemDetails {
+            return problem.response
+        } catch let error as PostgresError where error.isConnectionError {
+            logger.info("database unavailable", metadata: ["error": "\(error)"])
+            return ProblemDetails(
+                "unavailable", title: "Service unavailable", status: .serviceUnavailable,
+                detail: "The database is unavailable; retry with the same Idempotency-Key.").response
+        } catch {
+            logger.error("request failed", metadata: ["error": "\(error)"])
+            return ProblemDetails("internal-error", title: "Internal error", status: .internalServerError).response
+        }
+    }
+}
+
+extension ProblemDetails: Error {}
+
+extension UUID {
+    /// The lower-case text form used in URLs and JSON bodies.
+    var lowercased: String { uuidString.lowercased() }
+}

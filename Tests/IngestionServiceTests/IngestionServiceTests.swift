@@ -1,0 +1,175 @@
+import Choreography
+import Contracts
+import Foundation
+import IngestionService
+import PlainHTTPClient
+import Postgres
+import ServiceTestSupport
+import Testing
+
+/// A valid request body (the OpenAPI example), with changes.
+func requestBody(owner: String = "acct-active-001", weightKg: Double = 1.2, deadline: String = "2026-05-01T11:00:00Z") -> [UInt8] {
+    Array("""
+        {"ownerId":"\(owner)","pickupLocation":{"latitude":47.6205,"longitude":-122.3493},
+         "dropoffLocation":{"latitude":47.6097,"longitude":-122.3331},"pickupTime":"2026-05-01T09:30:00Z",
+         "deadline":"\(deadline)","expedited":false,"confirmationRequired":"None",
+         "packageInfo":{"size":"small","weightKg":\(weightKg),"tag":"order-1001"}}
+        """.utf8)
+}
+
+@Suite("Ingestion: request validation (no I/O)")
+struct DeliveryRequestValidationTests {
+    let validation = try! DeliveryRequestValidation()
+
+    @Test("the OpenAPI example is accepted and decoded")
+    func accepted() throws {
+        let accepted = try validation.validate(requestBody()).get()
+        #expect(accepted.request.ownerId == "acct-active-001")
+        #expect(accepted.request.packageInfo.weightKg == 1.2)
+    }
+
+    @Test("a body that is not JSON is a 400 with the parser's reason")
+    func notJSON() {
+        guard case .failure(let problem) = validation.validate(Array("{\"ownerId\": ".utf8)) else {
+            Issue.record("accepted a truncated body")
+            return
+        }
+        #expect(problem.status == 400)
+        #expect(problem.detail?.hasPrefix("not JSON") == true)
+    }
+
+    @Test("every invalid field is listed with its JSON pointer, 422")
+    func everyInvalidField() {
+        let body = Array("""
+            {"ownerId":"","pickupLocation":{"latitude":91,"longitude":-122.3},
+             "dropoffLocation":{"latitude":47.6,"longitude":-122.3},"pickupTime":"yesterday",
+             "expedited":"no","confirmationRequired":"Smell",
+             "packageInfo":{"size":"huge","weightKg":1,"tag":"x"}}
+            """.utf8)
+        guard case .failure(let problem) = validation.validate(body) else {
+            Issue.record("accepted an invalid body")
+            return
+        }
+        #expect(problem.status == 422)
+        let pointers = Set(problem.errors?.map(\.pointer) ?? [])
+        for pointer in ["/ownerId", "/pickupLocation/latitude", "/pickupTime", "/expedited", "/confirmationRequired", "/packageInfo/size"] {
+            #expect(pointers.contains(pointer), "missing \(pointer) in \(pointers)")
+        }
+        #expect(problem.errors?.contains { $0.keyword == "required" } == true, "the missing deadline is reported")
+    }
+
+    @Test("a deadline before the pickup time is refused on /deadline")
+    func deadlineBeforePickup() {
+        guard case .failure(let problem) = validation.validate(requestBody(deadline: "2026-05-01T09:00:00Z")) else {
+            Issue.record("accepted a deadline before the pickup")
+            return
+        }
+        #expect(problem.errors?.map(\.pointer) == ["/deadline"])
+    }
+}
+
+@Suite("Ingestion: the command API against RabbitMQ and PostgreSQL", .serialized)
+struct IngestionAPITests {
+    /// Runs the ingestion service with its routes on a free port.
+    func withIngestion(_ body: @escaping @Sendable (ServiceHarness, PlainHTTPClient, String) async throws -> Void) async throws {
+        let port = freePort()
+        var harness = try ServiceHarness({ name, schema in try IngestionService.definition(name: name, schema: schema) }) {
+            $0.httpPort = port
+        }
+        harness.routes = { router, database in try? IngestionRoutes.register(on: router, database: database) }
+        let capture = try await harness.captureQueue(["delivery.#"])
+        let client = PlainHTTPClient(port: port)
+        try await harness.withRunningService { [harness] in
+            try await waitUntil("the HTTP server") { (try? await client.get("/health/ready"))?.status == 200 }
+            try await body(harness, client, capture)
+        }
+        try await harness.cleanUp()
+    }
+
+    @Test("POST answers 202 with the id and status URL, stores the request and publishes delivery.requested")
+    func acceptedAndPublished() async throws {
+        try await withIngestion { harness, client, capture in
+            let response = try await client.post("/api/deliveries", json: requestBody())
+            #expect(response.status == 202)
+            let answer = try JSONDecoder().decode([String: String].self, from: Data(response.body))
+            let id = try #require(answer["deliveryId"].flatMap(UUID.init(uuidString:)))
+            #expect(answer["status"] == "accepted")
+            #expect(answer["statusUrl"] == "/api/deliveries/\(id.uuidString.lowercased())")
+            #expect(response.header("Location") == answer["statusUrl"])
+            #expect(try await harness.count("SELECT count(*) FROM requests WHERE delivery_id = $1", [.uuid(id)]) == 1)
+            let events = try await harness.drain(capture, expecting: 1)
+            #expect(events.map(\.type) == [.deliveryRequested])
+            #expect(events.first?.deliveryId == id)
+            let payload = try #require(try events.first?.payload(as: DeliveryRequested.self))
+            #expect(payload.ownerId == "acct-active-001")
+            #expect(try await harness.parkedCount() == 0)
+        }
+    }
+
+    @Test("the same request twice with one Idempotency-Key: one delivery, one event; another body with the key: 409")
+    func idempotencyKey() async throws {
+        try await withIngestion { harness, client, capture in
+            let key = [("Idempotency-Key", "order-\(UUID().uuidString)")]
+            let first = try await client.post("/api/deliveries", json: requestBody(), headers: key)
+            let second = try await client.post("/api/deliveries", json: requestBody(), headers: key)
+            #expect(first.status == 202)
+            #expect(second.status == 202)
+            #expect(second.header("Idempotency-Replayed") == "true")
+            #expect(first.text == second.text)
+            let conflict = try await client.post("/api/deliveries", json: requestBody(weightKg: 1.5), headers: key)
+            #expect(conflict.status == 409)
+            #expect(conflict.header("Content-Type") == "application/problem+json")
+            #expect(try await harness.count("SELECT count(*) FROM requests") == 1)
+            #expect(try await harness.drain(capture, expecting: 1).count == 1)
+        }
+    }
+
+    @Test("concurrent retries with one Idempotency-Key start one delivery")
+    func concurrentRetries() async throws {
+        try await withIngestion { harness, client, _ in
+            let key = [("Idempotency-Key", "race-\(UUID().uuidString)")]
+            let answers = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<8 { group.addTask { try await client.post("/api/deliveries", json: requestBody(), headers: key).text } }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            #expect(Set(answers).count == 1)
+            #expect(try await harness.count("SELECT count(*) FROM requests") == 1)
+        }
+    }
+
+    @Test("bad input: 400 not JSON, 422 invalid fields, 413 too large, 415 wrong type, 400 bad key — nothing stored")
+    func badInput() async throws {
+        try await withIngestion { harness, client, _ in
+            let notJSON = try await client.post("/api/deliveries", json: Array("{oops".utf8))
+            #expect(notJSON.status == 400)
+            #expect(notJSON.text.contains("not JSON"))
+            let invalid = try await client.post("/api/deliveries", json: requestBody(weightKg: -1))
+            #expect(invalid.status == 422)
+            #expect(invalid.text.contains("/packageInfo/weightKg"))
+            let large = try await client.post("/api/deliveries", json: Array(repeating: UInt8(ascii: " "), count: 20_000) + requestBody())
+            #expect(large.status == 413)
+            let text = try await client.request("POST", "/api/deliveries", headers: [("Content-Type", "text/plain")], body: requestBody())
+            #expect(text.status == 415)
+            let badKey = try await client.post("/api/deliveries", json: requestBody(), headers: [("Idempotency-Key", "has space")])
+            #expect(badKey.status == 400)
+            #expect(try await harness.count("SELECT count(*) FROM requests") == 0)
+        }
+    }
+
+    @Test("DELETE: 202 and one delivery.cancellation-requested even when repeated; 404 unknown; 400 not a UUID")
+    func cancel() async throws {
+        try await withIngestion { harness, client, capture in
+            let accepted = try await client.post("/api/deliveries", json: requestBody())
+            let id = try #require(try JSONDecoder().decode([String: String].self, from: Data(accepted.body))["deliveryId"])
+            let first = try await client.delete("/api/deliveries/\(id)")
+            let again = try await client.delete("/api/deliveries/\(id)")
+            #expect(first.status == 202)
+            #expect(again.status == 202)
+            #expect(first.text.contains("cancellation-requested"))
+            #expect(try await client.delete("/api/deliveries/\(UUID().uuidString)").status == 404)
+            #expect(try await client.delete("/api/deliveries/not-a-uuid").status == 400)
+            let events = try await harness.drain(capture, expecting: 2)
+            #expect(events.map(\.type) == [.deliveryRequested, .deliveryCancellationRequested])
+        }
+    }
+}
