@@ -127,6 +127,9 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // The saga's paths as requests, and an API client: for the demo, the load generator and the end-to-end tests.
+        .target(name: "SagaScenarios", dependencies: ["PlainHTTPClient"], swiftSettings: strictSettings),
+
         // Executables.
         .executableTarget(
             name: "FabrikamService",
@@ -160,7 +163,7 @@ let package = Package(
         .executableTarget(
             name: "SagaBench",
             dependencies: [
-                "AMQP", "Postgres", "Contracts", "Choreography", "EchoService",
+                "AMQP", "Postgres", "Contracts", "Choreography", "EchoService", "SagaScenarios",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -234,7 +237,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["IntegrationSupport", "PlainHTTPClient", "Contracts", "Postgres", "AMQP"],
+            dependencies: ["IntegrationSupport", "PlainHTTPClient", "SagaScenarios", "Contracts", "Postgres", "AMQP"],
             swiftSettings: strictSettings
         ),
     ]

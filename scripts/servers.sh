@@ -38,7 +38,7 @@ say() { printf '[servers] %s\n' "$*" >&2; }
 die() { printf '[servers] error: %s\n' "$*" >&2; exit 1; }
 
 install_missing() {
-    local wanted=(rabbitmq-server postgresql librabbitmq-dev libpq-dev pkg-config amqp-tools)
+    local wanted=(rabbitmq-server postgresql librabbitmq-dev libpq-dev pkg-config amqp-tools curl)
     local missing=()
     for pkg in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
@@ -92,9 +92,11 @@ start_rabbit() {
 listeners.tcp.default = 127.0.0.1:${AMQP_PORT}
 loopback_users.guest = true
 disk_free_limit.absolute = 50MB
+management.tcp.ip = 127.0.0.1
+management.tcp.port = $((AMQP_PORT + 10000))
 vm_memory_high_watermark.relative = 0.4
 EOF
-    echo '[].' > "$RABBIT_DIR/enabled_plugins"
+    echo '[rabbitmq_management].' > "$RABBIT_DIR/enabled_plugins"
     chown -R rabbitmq:rabbitmq "$RABBIT_DIR"
     if [ ! -f /var/lib/rabbitmq/.erlang.cookie ]; then
         mkdir -p /var/lib/rabbitmq

@@ -1,11 +1,157 @@
 import Choreography
+import Contracts
 import Foundation
+import Logging
+import Postgres
 
-/// The account service (placeholder: being written).
+/// The account service: on `delivery.requested` it checks the owner's account (known, active,
+/// under its daily limit), counts the delivery and emits `account.validated`, or emits
+/// `account.rejected` (`ACCOUNT_UNKNOWN`, `ACCOUNT_SUSPENDED`, `DAILY_LIMIT_EXCEEDED`).
+///
+/// Tables (schema `account`): `accounts`, `daily_usage` (per owner and UTC day) and `decisions`
+/// (one per delivery, so a republished request decides nothing twice and counts nothing twice).
 public enum AccountService {
+    /// The service's definition for queue prefix `name` and schema `schema` (tests use unique ones).
+    public static func definition(
+        name: String = "account", schema: String = "account", settings: AccountSettings = AccountSettings()
+    ) throws -> ServiceDefinition {
+        var definition = ServiceDefinition(name: name, schema: try SQLIdentifier(schema), migrations: try migrations())
+        definition.on(DeliveryRequested.self) { request, _, context, db in
+            try AccountValidation.decide(request, context: &context, db: db)
+        }
+        return definition
+    }
+
     /// The service's migrations, from its `Migrations` resource folder.
     public static func migrations() throws -> [Migration] {
         guard let folder = Bundle.module.url(forResource: "Migrations", withExtension: nil) else { return [] }
         return try Migration.load(fromResourceFolder: folder)
+    }
+}
+
+/// Settings of the account service from the environment.
+///
+/// No keys of its own: accounts, statuses and limits live in the `accounts` table (seeded by a
+/// migration, changed with `saga-admin account`). The runtime's keys (`ACCOUNT_DATABASE_URL`,
+/// `AMQP_URL`, `FAULT_FORWARD_FAILURE_PROBABILITY`, …) are read by `ChoreographyConfiguration`.
+public struct AccountSettings: Sendable {
+    /// The settings (there are none to choose yet).
+    public init() {}
+
+    /// Reads the settings from `environment` (no keys yet; never throws today, but may when keys are added).
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AccountSettings {
+        AccountSettings()
+    }
+}
+
+/// The `delivery.requested` handler: decide, record the decision, count the delivery, emit.
+enum AccountValidation {
+    /// A decision taken for one delivery.
+    private enum Decision {
+        case validated(dailyLimit: Int)
+        case rejected(AccountRejected.Code, message: String)
+
+        /// `decisions.outcome`.
+        var outcome: String {
+            switch self {
+            case .validated: "validated"
+            case .rejected: "rejected"
+            }
+        }
+
+        /// `decisions.reason_code`.
+        var reasonCode: String? {
+            switch self {
+            case .validated: nil
+            case .rejected(let code, _): code.rawValue
+            }
+        }
+    }
+
+    /// Decides `request` once per delivery: claims the delivery in `decisions`, counts it in
+    /// `daily_usage` when validated, and emits the decision.
+    static func decide(_ request: DeliveryRequested, context: inout HandlerContext, db: isolated PostgresConnection) throws {
+        let owner = request.ownerId
+        let standing = try standing(of: owner, db)
+        let decision: Decision
+        if context.forwardStepShouldFail {
+            decision = .rejected(.dailyLimitExceeded, message: AccountRules.injectedFaultMessage)
+        } else if let standing, AccountRules.check(standing) == nil {
+            decision = .validated(dailyLimit: standing.dailyLimit)
+        } else {
+            let code = AccountRules.check(standing) ?? .accountUnknown
+            decision = .rejected(code, message: AccountRules.message(for: code, ownerId: owner, dailyLimit: standing?.dailyLimit))
+        }
+
+        // Claim the delivery first: a concurrent request for the same delivery waits here for
+        // this transaction and then finds the decision; a later one finds it at once.
+        let claimed = try db.query(
+            """
+            INSERT INTO decisions (delivery_id, owner_id, outcome, reason_code) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (delivery_id) DO NOTHING RETURNING delivery_id
+            """,
+            [.uuid(context.deliveryId), .text(owner), .text(decision.outcome), .text(decision.reasonCode)])
+        guard !claimed.isEmpty else {
+            context.logger.info("delivery already decided; nothing to do", metadata: ["account.owner": "\(owner)"])
+            return
+        }
+
+        switch decision {
+        case .rejected(let code, let message):
+            context.logger.info("account rejected", metadata: ["account.owner": "\(owner)", "reason": "\(code.rawValue)"])
+            try context.emit(AccountRejected(ownerId: owner, reason: Reason(code, message)))
+        case .validated(let dailyLimit):
+            guard let deliveriesToday = try countDelivery(of: owner, db) else {
+                // Concurrent requests used up the limit between the check and the count.
+                let code = AccountRejected.Code.dailyLimitExceeded
+                try db.execute(
+                    "UPDATE decisions SET outcome = 'rejected', reason_code = $2 WHERE delivery_id = $1",
+                    [.uuid(context.deliveryId), .text(code.rawValue)])
+                context.logger.info("account rejected", metadata: ["account.owner": "\(owner)", "reason": "\(code.rawValue)"])
+                try context.emit(AccountRejected(
+                    ownerId: owner, reason: Reason(code, AccountRules.message(for: code, ownerId: owner, dailyLimit: dailyLimit))))
+                return
+            }
+            context.logger.info("account validated", metadata: ["account.owner": "\(owner)", "account.deliveries_today": "\(deliveriesToday)"])
+            try context.emit(AccountValidated(
+                ownerId: owner, dailyLimit: dailyLimit, deliveriesToday: deliveriesToday))
+        }
+    }
+
+    /// The owner's account and today's (UTC) usage, or `nil` for an unknown owner.
+    private static func standing(of owner: String, _ db: isolated PostgresConnection) throws -> AccountStanding? {
+        let rows = try db.query(
+            """
+            SELECT a.status, a.daily_limit, COALESCE(u.deliveries, 0) AS deliveries_today
+            FROM accounts a
+            LEFT JOIN daily_usage u ON u.owner_id = a.owner_id AND u.day = (now() AT TIME ZONE 'UTC')::date
+            WHERE a.owner_id = $1
+            """,
+            [.text(owner)])
+        guard let row = rows.first else { return nil }
+        let status = try row.decode(String.self, column: "status")
+        guard let parsed = AccountStatus(rawValue: status) else {
+            throw PostgresError(.decoding, message: "accounts.status holds an unknown status '\(status)'")
+        }
+        return AccountStanding(
+            status: parsed, dailyLimit: try row.decode(Int.self, column: "daily_limit"),
+            deliveriesToday: try row.decode(Int.self, column: "deliveries_today"))
+    }
+
+    /// Counts one delivery for today (UTC) if the limit allows it, in one statement: the row lock
+    /// of `ON CONFLICT DO UPDATE` serialises concurrent requests of one owner, and the limit is
+    /// checked against the latest count. Returns the new count, or `nil` when the limit is reached.
+    private static func countDelivery(of owner: String, _ db: isolated PostgresConnection) throws -> Int? {
+        let rows = try db.query(
+            """
+            INSERT INTO daily_usage AS u (owner_id, day, deliveries)
+            SELECT a.owner_id, (now() AT TIME ZONE 'UTC')::date, 1 FROM accounts a
+            WHERE a.owner_id = $1 AND a.daily_limit >= 1
+            ON CONFLICT (owner_id, day) DO UPDATE SET deliveries = u.deliveries + 1
+            WHERE u.deliveries < (SELECT a.daily_limit FROM accounts a WHERE a.owner_id = $1)
+            RETURNING u.deliveries
+            """,
+            [.text(owner)])
+        return try rows.first?.decode(Int.self, column: "deliveries")
     }
 }

@@ -25,7 +25,7 @@ public struct ChoreographyRuntime: Sendable {
     private let routes: ServiceRoutes?
 
     /// Service-specific HTTP routes, given the service's database for reads and command transactions.
-    public typealias ServiceRoutes = @Sendable (Router<BasicRequestContext>, ServiceDatabase) -> Void
+    public typealias ServiceRoutes = @Sendable (Router<BasicRequestContext>, ServiceDatabase) throws -> Void
 
     /// Prepares a runtime; `registry` is the Prometheus registry the executable bootstrapped
     /// swift-metrics with (served on `/metrics`), `routes` adds service-specific HTTP routes.
@@ -97,7 +97,7 @@ public struct ChoreographyRuntime: Sendable {
                     url: Self.url(configuration.databaseURL, searchPath: definition.schema),
                     maximumConnections: configuration.httpDatabaseConnections, applicationName: "\(definition.name) http", logger: logger)
                 routePool = pool
-                routes(router, ServiceDatabase(pool: pool, outbox: outbox, logger: logger))
+                try routes(router, ServiceDatabase(pool: pool, outbox: outbox, logger: logger))
             }
             services.append(Application(
                 router: router, configuration: .init(address: .hostname(configuration.httpHost, port: port)), logger: logger))

@@ -1,11 +1,191 @@
 import Choreography
+import Contracts
 import Foundation
+import Logging
+import Postgres
 
-/// The package service (placeholder: being written).
+/// The package service: on `delivery.requested` it checks the package against the weight rules
+/// and registers it (`package.created`) or refuses it (`package.rejected`); on a failure of the
+/// saga (`account.rejected`, `drone.allocation-failed`, `delivery.scheduling-failed`,
+/// `delivery.cancelled`) it cancels the package (`package.cancelled`), or leaves a tombstone if
+/// the failure came first; on `delivery.completed` it marks the package delivered.
+///
+/// Tables (schema `package`): `packages` and `delivery_outcomes` (one row per delivery, claimed
+/// first by every handler, so events of one delivery handled at once serialise on it).
 public enum PackageService {
+    /// The service's definition for queue prefix `name` and schema `schema` (tests use unique ones).
+    public static func definition(
+        name: String = "package", schema: String = "package", settings: PackageSettings = PackageSettings()
+    ) throws -> ServiceDefinition {
+        var definition = ServiceDefinition(name: name, schema: try SQLIdentifier(schema), migrations: try migrations())
+        let limits = settings.limits
+        definition.on(DeliveryRequested.self) { request, _, context, db in
+            try PackageRegistration.register(request, limits: limits, context: &context, db: db)
+        }
+        definition.on(AccountRejected.self) { event, _, context, db in
+            try PackageRegistration.cancel(
+                .accountRejected, "The account was rejected (\(event.reason.code.rawValue)).", context: &context, db: db)
+        }
+        definition.on(DroneAllocationFailed.self) { event, _, context, db in
+            try PackageRegistration.cancel(
+                .droneAllocationFailed, "No drone was allocated (\(event.reason.code.rawValue)).", context: &context, db: db)
+        }
+        definition.on(DeliverySchedulingFailed.self) { event, _, context, db in
+            try PackageRegistration.cancel(
+                .schedulingFailed, "The delivery could not be scheduled (\(event.reason.code.rawValue)).", context: &context, db: db)
+        }
+        definition.on(DeliveryCancelled.self) { event, _, context, db in
+            try PackageRegistration.cancel(
+                .deliveryCancelled, "The delivery was cancelled (\(event.reason.code.rawValue)).", context: &context, db: db)
+        }
+        definition.on(DeliveryCompleted.self) { _, _, context, db in
+            try PackageRegistration.markDelivered(context: &context, db: db)
+        }
+        return definition
+    }
+
     /// The service's migrations, from its `Migrations` resource folder.
     public static func migrations() throws -> [Migration] {
         guard let folder = Bundle.module.url(forResource: "Migrations", withExtension: nil) else { return [] }
         return try Migration.load(fromResourceFolder: folder)
+    }
+}
+
+/// Settings of the package service from the environment. Keys (kilograms, each a number > 0)
+/// and defaults:
+/// - `PACKAGE_MAX_WEIGHT_SMALL_KG` (`2`), `PACKAGE_MAX_WEIGHT_MEDIUM_KG` (`10`),
+///   `PACKAGE_MAX_WEIGHT_LARGE_KG` (`25`) — the heaviest package of each size class;
+/// - `PACKAGE_MAX_PAYLOAD_KG` (`25`) — the largest drone's payload; anything heavier is `OVERWEIGHT`.
+public struct PackageSettings: Sendable {
+    /// The weight limits.
+    public var limits: PackageLimits
+
+    /// Settings; the defaults are the README's.
+    public init(limits: PackageLimits = PackageLimits()) {
+        self.limits = limits
+    }
+
+    /// Reads the settings from `environment`; throws `ChoreographyError` (`.configuration`) for a
+    /// value that is not a number greater than 0.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PackageSettings {
+        func kilograms(_ key: String, _ fallback: Double) throws -> Double {
+            guard let text = environment[key], !text.isEmpty else { return fallback }
+            guard let value = Double(text), value.isFinite, value > 0 else {
+                throw ChoreographyError(.configuration, "\(key) must be a number of kilograms greater than 0, got '\(text)'")
+            }
+            return value
+        }
+        let defaults = PackageLimits()
+        return PackageSettings(limits: PackageLimits(
+            smallMaxKg: try kilograms("PACKAGE_MAX_WEIGHT_SMALL_KG", defaults.smallMaxKg),
+            mediumMaxKg: try kilograms("PACKAGE_MAX_WEIGHT_MEDIUM_KG", defaults.mediumMaxKg),
+            largeMaxKg: try kilograms("PACKAGE_MAX_WEIGHT_LARGE_KG", defaults.largeMaxKg),
+            maxPayloadKg: try kilograms("PACKAGE_MAX_PAYLOAD_KG", defaults.maxPayloadKg)))
+    }
+}
+
+/// The handlers' work on `packages` and `delivery_outcomes`. Every handler first claims the
+/// delivery's outcome row with `INSERT … ON CONFLICT DO NOTHING`: if another transaction holds
+/// it uncommitted, the insert waits for that transaction, so of two events of one delivery handled
+/// at once, exactly one claims the row and the other acts on what the first committed.
+enum PackageRegistration {
+    /// `delivery.requested`: create the package, or reject it, unless the delivery already has an outcome.
+    static func register(
+        _ request: DeliveryRequested, limits: PackageLimits, context: inout HandlerContext, db: isolated PostgresConnection
+    ) throws {
+        let info = request.packageInfo
+        let rejection: Reason<PackageRejected.Code>?
+        if context.forwardStepShouldFail {
+            rejection = Reason(.invalidSize, PackageRules.injectedFaultMessage)
+        } else if let code = PackageRules.check(info, limits: limits) {
+            rejection = Reason(code, PackageRules.message(for: code, info, limits: limits))
+        } else {
+            rejection = nil
+        }
+
+        guard try claim(context.deliveryId, state: rejection == nil ? "created" : "rejected", reasonCode: rejection?.code.rawValue, db)
+        else {
+            let existing = try outcome(of: context.deliveryId, db)
+            context.logger.info(
+                existing == "cancelled-before-creation"
+                    ? "delivery was cancelled or failed before its request arrived; creating nothing"
+                    : "delivery already handled; creating nothing",
+                metadata: ["package.outcome": "\(existing ?? "none")"])
+            return
+        }
+
+        if let rejection {
+            context.logger.info("package rejected", metadata: ["reason": "\(rejection.code.rawValue)"])
+            try context.emit(PackageRejected(packageInfo: info, reason: rejection))
+            return
+        }
+        let packageId = UUID()
+        try db.execute(
+            """
+            INSERT INTO packages (package_id, delivery_id, owner_id, size, weight_kg, tag)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            """,
+            [.uuid(packageId), .uuid(context.deliveryId), .text(request.ownerId), .text(info.size.rawValue),
+             .double(info.weightKg), .text(info.tag)])
+        context.logger.info("package created", metadata: ["package.id": "\(packageId)"])
+        try context.emit(PackageCreated(
+            packageId: packageId, packageInfo: info, pickupLocation: request.pickupLocation,
+            dropoffLocation: request.dropoffLocation, pickupTime: request.pickupTime, deadline: request.deadline,
+            expedited: request.expedited))
+    }
+
+    /// A compensation: cancel the active package, or leave a tombstone if there is no outcome yet.
+    static func cancel(
+        _ code: PackageCancelled.Code, _ message: String, context: inout HandlerContext, db: isolated PostgresConnection
+    ) throws {
+        if try claim(context.deliveryId, state: "cancelled-before-creation", reasonCode: code.rawValue, db) {
+            context.logger.info("no package yet; tombstone left so a late request creates nothing", metadata: ["reason": "\(code.rawValue)"])
+            return
+        }
+        let cancelled = try db.query(
+            """
+            UPDATE packages SET state = 'cancelled', cancel_reason = $2, updated_at = now()
+            WHERE delivery_id = $1 AND state = 'active' RETURNING package_id
+            """,
+            [.uuid(context.deliveryId), .text(code.rawValue)])
+        guard let row = cancelled.first else {
+            context.logger.info("nothing to cancel (no active package)", metadata: ["reason": "\(code.rawValue)"])
+            return
+        }
+        let packageId = try row.decode(UUID.self, column: "package_id")
+        context.logger.info("package cancelled", metadata: ["package.id": "\(packageId)", "reason": "\(code.rawValue)"])
+        try context.emit(PackageCancelled(packageId: packageId, reason: Reason(code, message)))
+    }
+
+    /// `delivery.completed`: the active package was delivered (no event).
+    static func markDelivered(context: inout HandlerContext, db: isolated PostgresConnection) throws {
+        let delivered = try db.query(
+            """
+            UPDATE packages SET state = 'delivered', updated_at = now()
+            WHERE delivery_id = $1 AND state = 'active' RETURNING package_id
+            """,
+            [.uuid(context.deliveryId)])
+        if let row = delivered.first {
+            let packageId = try row.decode(UUID.self, column: "package_id")
+            context.logger.info("package delivered", metadata: ["package.id": "\(packageId)"])
+        } else {
+            context.logger.info("no active package to mark delivered")
+        }
+    }
+
+    /// Records the delivery's first outcome; `false` when it already has one (committed by
+    /// another transaction, which this insert waited for if it was in flight).
+    private static func claim(_ deliveryId: UUID, state: String, reasonCode: String?, _ db: isolated PostgresConnection) throws -> Bool {
+        try !db.query(
+            """
+            INSERT INTO delivery_outcomes (delivery_id, state, reason_code) VALUES ($1, $2, $3)
+            ON CONFLICT (delivery_id) DO NOTHING RETURNING delivery_id
+            """,
+            [.uuid(deliveryId), .text(state), .text(reasonCode)]).isEmpty
+    }
+
+    private static func outcome(of deliveryId: UUID, _ db: isolated PostgresConnection) throws -> String? {
+        try db.query("SELECT state FROM delivery_outcomes WHERE delivery_id = $1", [.uuid(deliveryId)]).first?
+            .decode(String.self, column: "state")
     }
 }

@@ -1,6 +1,7 @@
 import AMQP
 import Choreography
 import Foundation
+import IntegrationSupport
 import Testing
 
 /// Restarts of the real broker and database under load. They disturb every other test, so the

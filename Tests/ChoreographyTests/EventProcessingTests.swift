@@ -2,6 +2,7 @@ import AMQP
 import Choreography
 import Contracts
 import Foundation
+import IntegrationSupport
 import Postgres
 import Testing
 

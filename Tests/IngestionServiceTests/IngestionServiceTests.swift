@@ -76,7 +76,7 @@ struct IngestionAPITests {
         var harness = try ServiceHarness({ name, schema in try IngestionService.definition(name: name, schema: schema) }) {
             $0.httpPort = port
         }
-        harness.routes = { router, database in try? IngestionRoutes.register(on: router, database: database) }
+        harness.routes = { router, database in try IngestionRoutes.register(on: router, database: database) }
         let capture = try await harness.captureQueue(["delivery.#"])
         let client = PlainHTTPClient(port: port)
         try await harness.withRunningService { [harness] in

@@ -1,0 +1,55 @@
+import AccountService
+import Choreography
+import Contracts
+import Foundation
+import Postgres
+import ServiceTestSupport
+
+/// A harness running the account service in a schema of its own.
+func accountHarness(configure: (inout ChoreographyConfiguration) -> Void = { _ in }) throws -> ServiceHarness {
+    try ServiceHarness({ name, schema in try AccountService.definition(name: name, schema: schema) }, configure: configure)
+}
+
+/// A delivery request by `owner` (the sample's route and package).
+func deliveryRequest(owner: String) -> DeliveryRequested {
+    var request = DeliveryRequested.sample()
+    request.ownerId = owner
+    return request
+}
+
+/// The routing keys the account service emits.
+let accountEventKeys = ["account.validated", "account.rejected"]
+
+extension ServiceHarness {
+    /// Runs `body` on a connection whose `search_path` is the service's schema (migrated once the
+    /// service has started).
+    func withServiceDatabase<T: Sendable>(_ body: @escaping @Sendable (isolated PostgresConnection) throws -> T) async throws -> T {
+        let connection = try await PostgresConnection.connect(url: databaseURL)
+        _ = try await connection.simpleQuery("SET search_path TO \(name)")
+        let result = try await connection.withIsolation { db in try body(db) }
+        await connection.close()
+        return result
+    }
+}
+
+/// Emitted envelopes by delivery id (each delivery must have emitted exactly one event).
+func byDelivery(_ envelopes: [AnyEventEnvelope]) -> [UUID: AnyEventEnvelope] {
+    Dictionary(envelopes.map { ($0.deliveryId, $0) }, uniquingKeysWith: { first, _ in first })
+}
+
+extension ServiceHarness {
+    /// Reads events from `queue` until `count` distinct ones arrived (or `timeout` passed), plus
+    /// any that arrive shortly after. Copies of one event id count once: publishing is at least
+    /// once (the outbox relay may publish an event the fast path published too), so only a second
+    /// event id is a second event.
+    func drainEvents(_ queue: String, expecting count: Int, timeout: Duration = .seconds(30)) async throws -> [AnyEventEnvelope] {
+        var seen = Set<UUID>()
+        var events: [AnyEventEnvelope] = []
+        let deadline = ContinuousClock.now + timeout
+        repeat {
+            let batch = try await drain(queue, expecting: max(1, count - events.count), timeout: deadline - ContinuousClock.now)
+            for event in batch where seen.insert(event.id).inserted { events.append(event) }
+        } while events.count < count && ContinuousClock.now < deadline
+        return events
+    }
+}
