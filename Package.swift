@@ -20,6 +20,7 @@ let package = Package(
         .executable(name: "saga-admin", targets: ["SagaAdmin"]),
         .executable(name: "choreography-echo", targets: ["ChoreographyEcho"]),
         .executable(name: "fabrikam-service", targets: ["FabrikamService"]),
+        .executable(name: "saga-inspect", targets: ["SagaInspectCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -130,7 +131,19 @@ let package = Package(
         // The saga's paths as requests, and an API client: for the demo, the load generator and the end-to-end tests.
         .target(name: "SagaScenarios", dependencies: ["PlainHTTPClient"], swiftSettings: strictSettings),
 
+        // saga-inspect: reconstructs a saga from the history log, every service's schema and the parking queues.
+        .target(
+            name: "SagaInspect",
+            dependencies: ["Postgres", "AMQP", "Choreography", "Contracts", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+
         // Executables.
+        .executableTarget(
+            name: "SagaInspectCLI",
+            dependencies: ["SagaInspect", "Postgres", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "FabrikamService",
             dependencies: [
@@ -155,7 +168,7 @@ let package = Package(
         .executableTarget(
             name: "SagaAdmin",
             dependencies: [
-                "Choreography", "AMQP",
+                "Choreography", "AMQP", "AccountService", "Postgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -237,7 +250,12 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["IntegrationSupport", "PlainHTTPClient", "SagaScenarios", "Contracts", "Postgres", "AMQP"],
+            dependencies: ["IntegrationSupport", "PlainHTTPClient", "SagaScenarios", "SagaInspect", "Contracts", "Postgres", "AMQP"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SagaInspectTests",
+            dependencies: ["SagaInspect", "IntegrationSupport", "Postgres", "Contracts"],
             swiftSettings: strictSettings
         ),
     ]

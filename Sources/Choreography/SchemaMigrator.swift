@@ -83,9 +83,14 @@ public struct SchemaMigrator: Sendable {
 }
 
 /// Creates a service's database role and schema with an administrator connection: the role can
-/// log in and owns its schema, and no other role (but superusers) can use that schema.
+/// log in and owns its schema; besides superusers, only the read-only inspector role can read it.
 public enum ServiceDatabaseRole {
-    /// Ensures the role exists with this password and owns `schema`; idempotent.
+    /// The read-only role `saga-inspect` and the load generator use (password = name): it may read
+    /// every service's schema and write none.
+    public static let inspector = "saga_inspect"
+
+    /// Ensures the role exists with this password and owns `schema`, and that the read-only
+    /// inspector role can read the schema's tables (now and future ones); idempotent.
     public static func ensure(role: SQLIdentifier, password: String, schema: SQLIdentifier, admin: PostgresConnection) async throws {
         try await admin.transaction { db in
             _ = try db.query("SELECT pg_advisory_xact_lock(hashtext('fabrikam.roles'))", [])
@@ -104,6 +109,16 @@ public enum ServiceDatabaseRole {
                 ALTER SCHEMA \(schema) OWNER TO \(role);
                 REVOKE ALL ON SCHEMA \(schema) FROM PUBLIC;
                 ALTER ROLE \(role) SET search_path TO \(schema);
+                DO $$
+                BEGIN
+                    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(ServiceDatabaseRole.inspector)') THEN
+                        CREATE ROLE \(ServiceDatabaseRole.inspector) LOGIN PASSWORD '\(ServiceDatabaseRole.inspector)';
+                    END IF;
+                END
+                $$;
+                GRANT USAGE ON SCHEMA \(schema) TO \(ServiceDatabaseRole.inspector);
+                GRANT SELECT ON ALL TABLES IN SCHEMA \(schema) TO \(ServiceDatabaseRole.inspector);
+                ALTER DEFAULT PRIVILEGES FOR ROLE \(role) IN SCHEMA \(schema) GRANT SELECT ON TABLES TO \(ServiceDatabaseRole.inspector);
                 """)
         }
     }

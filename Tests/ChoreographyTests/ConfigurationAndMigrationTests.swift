@@ -129,6 +129,16 @@ struct MigrationTests {
         #expect(denied?.sqlState == "42501")
         let noCreate = await #expect(throws: PostgresError.self) { try await asSecond.simpleQuery("CREATE TABLE \(first).intruder (id int)") }
         #expect(noCreate?.sqlState == "42501")
+
+        // The inspector role reads every service's tables, including ones created later, and writes none.
+        components.user = ServiceDatabaseRole.inspector
+        components.password = ServiceDatabaseRole.inspector
+        let asInspector = try await PostgresConnection.connect(url: try #require(components.string))
+        #expect(try await asInspector.query("SELECT count(*) AS n FROM \(first).mine")[0].decode(Int.self, column: "n") == 1)
+        let readOnly = await #expect(throws: PostgresError.self) { try await asInspector.simpleQuery("INSERT INTO \(first).mine VALUES (2)") }
+        #expect(readOnly?.sqlState == "42501")
+        await asInspector.close()
+
         await asFirst.close()
         await asSecond.close()
         _ = try await admin.simpleQuery("DROP SCHEMA \(first) CASCADE; DROP SCHEMA \(second) CASCADE; DROP ROLE \(first); DROP ROLE \(second)")

@@ -1,0 +1,1 @@
+print("saga-inspect: being written")
