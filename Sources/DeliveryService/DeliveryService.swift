@@ -1,11 +1,120 @@
 import Choreography
+import Contracts
 import Foundation
+import Logging
+import Postgres
 
-/// The delivery service (placeholder: being written).
+/// The delivery service: joins the account branch (`account.validated`) and the drone branch
+/// (`drone.allocated`) in either order, checks the no-fly zones and the deadline, and schedules
+/// the delivery (`delivery.scheduled`) or fails it (`delivery.scheduling-failed`); follows the
+/// flight to `delivery.completed`; decides customer cancellations (`delivery.cancelled` before
+/// pickup, `delivery.cancellation-refused` after). If the second branch does not arrive within
+/// the join timeout, the `join-timeout` deadline fails the delivery with `JOIN_TIMED_OUT`.
 public enum DeliveryService {
+    /// The name of the durable deadline that ends a join waiting too long for its second branch.
+    public static let joinTimeoutDeadline = "join-timeout"
+
+    /// The service's definition for queue prefix `name` and schema `schema` (tests use unique ones).
+    public static func definition(
+        name: String = "delivery", schema: String = "delivery", settings: DeliverySettings = DeliverySettings()
+    ) throws -> ServiceDefinition {
+        var definition = ServiceDefinition(name: name, schema: try SQLIdentifier(schema), migrations: try migrations())
+        let rules = SchedulingRules(noFlyZones: settings.noFlyZones)
+
+        definition.on(AccountValidated.self) { validated, received, context, db in
+            try apply(received.type, settings: settings, &context, db) { record, fault in
+                record.accountValidated(ownerId: validated.ownerId, rules: rules, injectedFault: fault)
+            }
+        }
+        definition.on(DroneAllocated.self) { allocated, received, context, db in
+            try apply(received.type, settings: settings, &context, db) { record, fault in
+                record.droneAllocated(DroneAssignment(allocated), rules: rules, injectedFault: fault)
+            }
+        }
+        definition.on(AccountRejected.self) { rejected, received, context, db in
+            try apply(received.type, settings: settings, &context, db) { record, _ in
+                record.branchFailed(.accountRejected, ownerId: rejected.ownerId, detail: detail(rejected.reason))
+            }
+        }
+        definition.on(PackageRejected.self) { rejected, received, context, db in
+            try apply(received.type, settings: settings, &context, db) { record, _ in
+                record.branchFailed(.packageRejected, detail: detail(rejected.reason))
+            }
+        }
+        definition.on(DroneAllocationFailed.self) { failed, received, context, db in
+            try apply(received.type, settings: settings, &context, db) { record, _ in
+                record.branchFailed(.droneAllocationFailed, detail: detail(failed.reason))
+            }
+        }
+        definition.on(DronePickedUp.self) { pickedUp, received, context, db in
+            try apply(received.type, settings: settings, &context, db) { record, _ in
+                record.pickedUp(dropoffEta: pickedUp.dropoffEta)
+            }
+        }
+        definition.on(DroneDelivered.self) { delivered, received, context, db in
+            try apply(received.type, settings: settings, &context, db) { record, _ in
+                record.delivered(droneId: delivered.droneId, packageId: delivered.packageId)
+            }
+        }
+        definition.on(DeliveryCancellationRequested.self) { request, received, context, db in
+            try apply(received.type, settings: settings, &context, db) { record, _ in
+                record.cancellationRequested(request.reason)
+            }
+        }
+        definition.onDeadline(joinTimeoutDeadline) { _, context, db in
+            try apply(joinTimeoutDeadline, settings: settings, &context, db) { record, _ in
+                record.joinTimedOut(afterSeconds: settings.joinTimeoutSeconds)
+            }
+        }
+        return definition
+    }
+
     /// The service's migrations, from its `Migrations` resource folder.
     public static func migrations() throws -> [Migration] {
         guard let folder = Bundle.module.url(forResource: "Migrations", withExtension: nil) else { return [] }
         return try Migration.load(fromResourceFolder: folder)
+    }
+
+    /// `CODE: message` of a branch's failure, kept as the delivery's failure message.
+    private static func detail<Code>(_ reason: Reason<Code>) -> String { "\(reason.code.rawValue): \(reason.message)" }
+
+    /// Locks the delivery's row, runs one transition of its state machine, saves what changed,
+    /// starts or stops the join timeout and emits what the transition asks for.
+    private static func apply(
+        _ input: String, settings: DeliverySettings, _ context: inout HandlerContext, _ db: isolated PostgresConnection,
+        _ transition: (inout DeliveryRecord, _ injectedFault: Bool) -> DeliveryReaction
+    ) throws {
+        let before = try DeliveryTable.lock(context.deliveryId, db)
+        var record = before
+        let reaction = transition(&record, context.forwardStepShouldFail)
+        if record != before { try DeliveryTable.save(record, db) }
+        if reaction.startJoinTimeout {
+            context.scheduleDeadline(joinTimeoutDeadline, at: Date().addingTimeInterval(settings.joinTimeoutSeconds))
+        }
+        if reaction.stopJoinTimeout { context.cancelDeadline(joinTimeoutDeadline) }
+        var emitted = "nothing"
+        switch reaction.emission {
+        case nil: break
+        case .scheduled(let event):
+            try context.emit(event)
+            emitted = DeliveryScheduled.eventType.rawValue
+        case .schedulingFailed(let event):
+            try context.emit(event)
+            emitted = "\(DeliverySchedulingFailed.eventType) \(event.reason.code.rawValue)"
+        case .completed(let event):
+            try context.emit(event)
+            emitted = DeliveryCompleted.eventType.rawValue
+        case .cancelled(let event):
+            try context.emit(event)
+            emitted = DeliveryCancelled.eventType.rawValue
+        case .cancellationRefused(let event):
+            try context.emit(event)
+            emitted = "\(DeliveryCancellationRefused.eventType) \(event.reason.code.rawValue)"
+        }
+        let level: Logger.Level = record == before && reaction == .none ? .debug : .info
+        context.logger.log(level: level, "delivery \(input) handled", metadata: [
+            "delivery.state.before": "\(before.state.rawValue)", "delivery.state": "\(record.state.rawValue)",
+            "delivery.emitted": "\(emitted)",
+        ])
     }
 }

@@ -1,8 +1,34 @@
 import Choreography
+import Contracts
 import Foundation
+import Logging
+import Postgres
 
-/// The history service (placeholder: being written).
+/// The history service: logs every event of every delivery (its work queue is bound to `#`) in
+/// an append-only `events` table and keeps `delivery_status`, each delivery's status recomputed
+/// from all of its logged events by ``DeliveryStatusProjection``, so the view is the same
+/// whatever order the events arrived in. It emits nothing; ``HistoryQueries`` reads the view for
+/// the status API and `saga-inspect`.
 public enum HistoryService {
+    /// The service's definition for queue prefix `name` and schema `schema` (tests use unique
+    /// ones); `settings` only shape the routes (``HistoryRoutes``) and are taken here for symmetry.
+    public static func definition(
+        name: String = "history", schema: String = "history", settings: HistorySettings = HistorySettings()
+    ) throws -> ServiceDefinition {
+        var definition = ServiceDefinition(name: name, schema: try SQLIdentifier(schema), migrations: try migrations())
+        definition.extraBindings = ["#"]
+        definition.onAnyEvent { received, context, db in
+            if let status = try EventLog.record(received, db) {
+                context.logger.debug("event logged", metadata: [
+                    "delivery.stage": "\(status.stage.rawValue)", "delivery.saga_state": "\(status.sagaState.rawValue)",
+                ])
+            } else {
+                context.logger.debug("event already logged")
+            }
+        }
+        return definition
+    }
+
     /// The service's migrations, from its `Migrations` resource folder.
     public static func migrations() throws -> [Migration] {
         guard let folder = Bundle.module.url(forResource: "Migrations", withExtension: nil) else { return [] }

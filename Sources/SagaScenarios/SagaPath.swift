@@ -27,7 +27,9 @@ public enum SagaPath: String, CaseIterable, Sendable, Codable {
     public var expectedStages: Set<String> {
         switch self {
         case .completed: ["Completed"]
-        case .accountSuspended, .accountUnknown, .overDailyLimit, .packageRejected: ["Rejected"]
+        // A rejected account may meet a package already created: once it is cancelled the stage is Compensated.
+        case .accountSuspended, .accountUnknown, .overDailyLimit: ["Rejected", "Compensated"]
+        case .packageRejected: ["Rejected"]
         case .noDroneInRange, .noFlyZone, .deadlineUnreachable: ["Compensated"]
         case .cancelled: ["Cancelled", "Completed"]
         }

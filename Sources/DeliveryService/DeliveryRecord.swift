@@ -1,0 +1,236 @@
+import Contracts
+import Foundation
+
+/// Where a delivery is, as the delivery service tracks it (`deliveries.state`).
+public enum DeliveryState: String, Sendable, Hashable, CaseIterable {
+    /// Waiting for `account.validated` and `drone.allocated` (either order).
+    case joining
+    /// `delivery.scheduled` was emitted; the drone flies to the pickup point.
+    case scheduled
+    /// The drone has the package.
+    case pickedUp = "picked-up"
+    /// Delivered; `delivery.completed` was emitted.
+    case completed
+    /// A branch failed, the route or deadline was impossible, or the join timed out.
+    case failed
+    /// Cancelled before pickup; `delivery.cancelled` was emitted.
+    case cancelled
+}
+
+/// What the account branch said (`deliveries.account_state`).
+public enum AccountState: String, Sendable, Hashable, CaseIterable {
+    /// No answer yet.
+    case pending
+    /// `account.validated` arrived.
+    case validated
+    /// `account.rejected` arrived.
+    case rejected
+}
+
+/// The drone branch's result, as `drone.allocated` carries it.
+public struct DroneAssignment: Sendable, Hashable {
+    /// The reserved drone.
+    public var droneId: String
+    /// The package it carries.
+    public var packageId: UUID
+    /// When it is expected at the pickup point.
+    public var pickupEta: Date
+    /// When it is expected at the drop-off point (updated by `drone.picked-up`).
+    public var dropoffEta: Date
+    /// Where it drops off.
+    public var dropoffLocation: GeoLocation
+    /// The delivery's deadline.
+    public var deadline: Date
+
+    /// An assignment from its fields.
+    public init(droneId: String, packageId: UUID, pickupEta: Date, dropoffEta: Date, dropoffLocation: GeoLocation, deadline: Date) {
+        self.droneId = droneId
+        self.packageId = packageId
+        self.pickupEta = pickupEta
+        self.dropoffEta = dropoffEta
+        self.dropoffLocation = dropoffLocation
+        self.deadline = deadline
+    }
+
+    /// The assignment a `drone.allocated` event announces.
+    public init(_ allocation: DroneAllocated) {
+        self.init(
+            droneId: allocation.droneId, packageId: allocation.packageId, pickupEta: allocation.pickupEta,
+            dropoffEta: allocation.dropoffEta, dropoffLocation: allocation.dropoffLocation, deadline: allocation.deadline)
+    }
+}
+
+/// An event the delivery service emits in reaction to one input (at most one per input).
+public enum DeliveryEmission: Sendable, Equatable {
+    /// `delivery.scheduled`.
+    case scheduled(DeliveryScheduled)
+    /// `delivery.scheduling-failed`.
+    case schedulingFailed(DeliverySchedulingFailed)
+    /// `delivery.completed`.
+    case completed(DeliveryCompleted)
+    /// `delivery.cancelled`.
+    case cancelled(DeliveryCancelled)
+    /// `delivery.cancellation-refused`.
+    case cancellationRefused(DeliveryCancellationRefused)
+}
+
+/// What handling one input asks of the runtime besides saving the record.
+public struct DeliveryReaction: Sendable, Equatable {
+    /// Start the `join-timeout` deadline (the first branch of the join arrived).
+    public var startJoinTimeout = false
+    /// Cancel the `join-timeout` deadline (the join is over, one way or another).
+    public var stopJoinTimeout = false
+    /// The event to emit, if any.
+    public var emission: DeliveryEmission?
+
+    /// A reaction from its parts.
+    public init(startJoinTimeout: Bool = false, stopJoinTimeout: Bool = false, emission: DeliveryEmission? = nil) {
+        self.startJoinTimeout = startJoinTimeout
+        self.stopJoinTimeout = stopJoinTimeout
+        self.emission = emission
+    }
+
+    /// Nothing to do: a late, repeated or no-longer-applicable input.
+    public static let none = DeliveryReaction()
+}
+
+/// One delivery as the delivery service knows it (a row of `deliveries`), and the pure state
+/// machine every input drives. Each input method changes the record and says what to emit and
+/// which deadline to start or stop; an input that no longer applies changes nothing.
+public struct DeliveryRecord: Sendable, Equatable {
+    /// The delivery.
+    public var deliveryId: UUID
+    /// The owner, from `account.validated` or `account.rejected`.
+    public var ownerId: String?
+    /// The account branch.
+    public var accountState: AccountState
+    /// The drone branch, once `drone.allocated` arrived.
+    public var assignment: DroneAssignment?
+    /// Where the delivery is.
+    public var state: DeliveryState
+    /// Why it failed or was cancelled: a reason code.
+    public var failureCode: String?
+    /// Why it failed or was cancelled: the message.
+    public var failureMessage: String?
+
+    /// A record from its fields (a new delivery when only the id is given).
+    public init(
+        deliveryId: UUID, ownerId: String? = nil, accountState: AccountState = .pending, assignment: DroneAssignment? = nil,
+        state: DeliveryState = .joining, failureCode: String? = nil, failureMessage: String? = nil
+    ) {
+        self.deliveryId = deliveryId
+        self.ownerId = ownerId
+        self.accountState = accountState
+        self.assignment = assignment
+        self.state = state
+        self.failureCode = failureCode
+        self.failureMessage = failureMessage
+    }
+
+    /// `account.validated`: records the account branch and tries the join.
+    public mutating func accountValidated(ownerId: String, rules: SchedulingRules, injectedFault: Bool = false) -> DeliveryReaction {
+        guard state == .joining else { return .none }
+        self.ownerId = ownerId
+        accountState = .validated
+        return join(rules: rules, injectedFault: injectedFault)
+    }
+
+    /// `drone.allocated`: records the drone branch and tries the join.
+    public mutating func droneAllocated(_ allocation: DroneAssignment, rules: SchedulingRules, injectedFault: Bool = false) -> DeliveryReaction {
+        guard state == .joining else { return .none }
+        assignment = allocation
+        return join(rules: rules, injectedFault: injectedFault)
+    }
+
+    /// `account.rejected`, `package.rejected` or `drone.allocation-failed` (`code` says which
+    /// branch): the delivery fails; nothing is emitted, since the other services compensate on
+    /// the branch's own event.
+    public mutating func branchFailed(_ code: DeliverySchedulingFailed.Code, ownerId: String? = nil, detail: String) -> DeliveryReaction {
+        guard state == .joining else { return .none }
+        if code == .accountRejected {
+            accountState = .rejected
+            if let ownerId { self.ownerId = ownerId }
+        }
+        state = .failed
+        failureCode = code.rawValue
+        failureMessage = detail
+        return DeliveryReaction(stopJoinTimeout: true)
+    }
+
+    /// The `join-timeout` deadline fired: a delivery still joining fails with `JOIN_TIMED_OUT`,
+    /// naming the drone and package (if known) so they are released and cancelled.
+    public mutating func joinTimedOut(afterSeconds timeout: Double) -> DeliveryReaction {
+        guard state == .joining else { return .none }
+        var missing: [String] = []
+        if accountState != .validated { missing.append("account.validated") }
+        if assignment == nil { missing.append("drone.allocated") }
+        let reason = Reason(
+            DeliverySchedulingFailed.Code.joinTimedOut,
+            "No \(missing.joined(separator: " or ")) within \(timeout.rounded() == timeout ? String(Int(timeout)) : String(timeout)) s of the first branch.")
+        state = .failed
+        failureCode = reason.code.rawValue
+        failureMessage = reason.message
+        return DeliveryReaction(emission: .schedulingFailed(
+            DeliverySchedulingFailed(reason: reason, droneId: assignment?.droneId, packageId: assignment?.packageId)))
+    }
+
+    /// `drone.picked-up`: a scheduled delivery is now on its way to the drop-off point.
+    public mutating func pickedUp(dropoffEta: Date) -> DeliveryReaction {
+        guard state == .scheduled else { return .none }
+        state = .pickedUp
+        assignment?.dropoffEta = dropoffEta
+        return .none
+    }
+
+    /// `drone.delivered`: a delivery in flight completed (also from `scheduled`, should the
+    /// pickup event be late); emits `delivery.completed` so the drone returns to the pool.
+    public mutating func delivered(droneId: String, packageId: UUID) -> DeliveryReaction {
+        guard state == .scheduled || state == .pickedUp else { return .none }
+        state = .completed
+        return DeliveryReaction(emission: .completed(DeliveryCompleted(droneId: droneId, packageId: packageId)))
+    }
+
+    /// `delivery.cancellation-requested`: before pickup (also for a delivery not seen yet, which
+    /// is recorded as cancelled) the delivery is cancelled; afterwards the request is refused.
+    public mutating func cancellationRequested(_ request: Reason<DeliveryCancellationRequested.Code>) -> DeliveryReaction {
+        let refusal: Reason<DeliveryCancellationRefused.Code>
+        switch state {
+        case .joining, .scheduled:
+            let code: DeliveryCancelled.Code = request.code == .operatorRequest ? .operatorRequest : .customerRequest
+            state = .cancelled
+            failureCode = code.rawValue
+            failureMessage = request.message
+            return DeliveryReaction(stopJoinTimeout: true, emission: .cancelled(DeliveryCancelled(
+                reason: Reason(code, request.message), droneId: assignment?.droneId, packageId: assignment?.packageId)))
+        case .pickedUp:
+            refusal = Reason(.alreadyPickedUp, "The package was already picked up\(byDrone).")
+        case .completed:
+            refusal = Reason(.alreadyCompleted, "The delivery was already completed.")
+        case .cancelled:
+            refusal = Reason(.alreadyCancelled, "The delivery was already cancelled.")
+        case .failed:
+            refusal = Reason(.alreadyFailed, "The delivery had already failed (\(failureCode ?? "unknown")).")
+        }
+        return DeliveryReaction(emission: .cancellationRefused(DeliveryCancellationRefused(reason: refusal, droneId: assignment?.droneId)))
+    }
+
+    private var byDrone: String { assignment.map { " by \($0.droneId)" } ?? "" }
+
+    private mutating func join(rules: SchedulingRules, injectedFault: Bool) -> DeliveryReaction {
+        switch rules.joinDecision(for: self, injectedFault: injectedFault) {
+        case .notJoining:
+            return .none
+        case .awaitingAccount, .awaitingDrone, .awaitingBoth:
+            return DeliveryReaction(startJoinTimeout: true)
+        case .schedule(let scheduled):
+            state = .scheduled
+            return DeliveryReaction(stopJoinTimeout: true, emission: .scheduled(scheduled))
+        case .fail(let reason):
+            state = .failed
+            failureCode = reason.code.rawValue
+            failureMessage = reason.message
+            return DeliveryReaction(stopJoinTimeout: true, emission: .schedulingFailed(
+                DeliverySchedulingFailed(reason: reason, droneId: assignment?.droneId, packageId: assignment?.packageId)))
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Contracts
+import Foundation
+import Postgres
+
+/// The `deliveries` table: one locked row per delivery, read into and written from a
+/// ``DeliveryRecord``.
+enum DeliveryTable {
+    /// The delivery's row, created (joining, account pending) if this is its first event, and
+    /// locked until the transaction ends, so two events of one delivery apply one after the other.
+    static func lock(_ deliveryId: UUID, _ db: isolated PostgresConnection) throws -> DeliveryRecord {
+        _ = try db.execute(
+            "INSERT INTO deliveries (delivery_id) VALUES ($1) ON CONFLICT (delivery_id) DO NOTHING", [.uuid(deliveryId)])
+        let rows = try db.query("""
+            SELECT delivery_id, owner_id, account_state, drone_id, package_id, pickup_eta, dropoff_eta,
+                   dropoff_latitude, dropoff_longitude, deadline, state, failure_code, failure_message
+            FROM deliveries WHERE delivery_id = $1 FOR UPDATE
+            """, [.uuid(deliveryId)])
+        guard let row = rows.first else {
+            throw PostgresError(.decoding, message: "delivery \(deliveryId) vanished after its insert")
+        }
+        return try record(row)
+    }
+
+    /// Writes every field of `record` back to its row.
+    static func save(_ record: DeliveryRecord, _ db: isolated PostgresConnection) throws {
+        let assignment = record.assignment
+        _ = try db.execute("""
+            UPDATE deliveries SET owner_id = $2, account_state = $3, drone_id = $4, package_id = $5, pickup_eta = $6,
+                dropoff_eta = $7, dropoff_latitude = $8, dropoff_longitude = $9, deadline = $10, state = $11,
+                failure_code = $12, failure_message = $13, updated_at = clock_timestamp()
+            WHERE delivery_id = $1
+            """, [
+                .uuid(record.deliveryId), .text(record.ownerId), .text(record.accountState.rawValue),
+                .text(assignment?.droneId), .uuid(assignment?.packageId), .timestamp(assignment?.pickupEta),
+                .timestamp(assignment?.dropoffEta), .double(assignment?.dropoffLocation.latitude),
+                .double(assignment?.dropoffLocation.longitude), .timestamp(assignment?.deadline),
+                .text(record.state.rawValue), .text(record.failureCode), .text(record.failureMessage),
+            ])
+    }
+
+    private static func record(_ row: PostgresRow) throws -> DeliveryRecord {
+        let stateText = try row.decode(String.self, column: "state")
+        let accountText = try row.decode(String.self, column: "account_state")
+        guard let state = DeliveryState(rawValue: stateText), let accountState = AccountState(rawValue: accountText) else {
+            throw PostgresError(.decoding, message: "unknown delivery state '\(stateText)' or account state '\(accountText)'")
+        }
+        var assignment: DroneAssignment?
+        if let droneId = try row.decode(String?.self, column: "drone_id") {
+            assignment = DroneAssignment(
+                droneId: droneId, packageId: try row.decode(UUID.self, column: "package_id"),
+                pickupEta: try row.decode(Date.self, column: "pickup_eta"),
+                dropoffEta: try row.decode(Date.self, column: "dropoff_eta"),
+                dropoffLocation: GeoLocation(
+                    latitude: try row.decode(Double.self, column: "dropoff_latitude"),
+                    longitude: try row.decode(Double.self, column: "dropoff_longitude")),
+                deadline: try row.decode(Date.self, column: "deadline"))
+        }
+        return DeliveryRecord(
+            deliveryId: try row.decode(UUID.self, column: "delivery_id"),
+            ownerId: try row.decode(String?.self, column: "owner_id"), accountState: accountState,
+            assignment: assignment, state: state, failureCode: try row.decode(String?.self, column: "failure_code"),
+            failureMessage: try row.decode(String?.self, column: "failure_message"))
+    }
+}

@@ -1,0 +1,209 @@
+import AMQP
+import Choreography
+import Contracts
+import Foundation
+import HistoryService
+import IntegrationSupport
+import PlainHTTPClient
+import Postgres
+import ServiceTestSupport
+import Testing
+
+/// The history service against the real RabbitMQ and PostgreSQL: every event logged once, the
+/// status view the same whatever order events arrive in, and the queries behind the status API.
+@Suite("History service: event log, status view, queries")
+struct HistoryServiceIntegrationTests {
+    @Test("the same events in order, shuffled, and all at once on two instances give the same status")
+    func orderIndependentStatus() async throws {
+        let bed = try HistoryTestBed()
+        let inOrder = try SagaScript.happySaga()
+        let shuffled = inOrder.copy(for: UUID())
+        let rejectedInOrder = try SagaScript.rejectedSaga()
+        let rejectedShuffled = rejectedInOrder.copy(for: UUID())
+        var generator = SeededGenerator(seed: 42)
+        let reordered = (shuffled.events + rejectedShuffled.events).shuffled(using: &generator)
+        try await bed.harness.withRunningService(instances: 2) {
+            for event in inOrder.events + rejectedInOrder.events { try await bed.send([event]) }
+            try await bed.harness.publishMessages(try reordered.map(bed.message))
+            try await waitUntil("every event logged") {
+                try await bed.harness.count("SELECT count(*) FROM inbox") == 26
+            }
+        }
+        let statuses = try await bed.withDatabase { db in
+            try [inOrder, shuffled, rejectedInOrder, rejectedShuffled].map { script in
+                try HistoryQueries.status(deliveryId: script.deliveryId, on: db)
+            }
+        }
+        let happy = try #require(statuses[0])
+        #expect(happy.stage == .completed)
+        #expect(happy.sagaState == .completed)
+        #expect(try apiJSON(happy) == apiJSON(DeliveryStatusProjection.project(inOrder.events)))
+        var other = try #require(statuses[1])
+        other.deliveryId = happy.deliveryId
+        #expect(other == happy)
+        let rejected = try #require(statuses[2])
+        #expect(rejected.stage == .compensated)
+        #expect(rejected.reason?.code == "ACCOUNT_SUSPENDED")
+        var otherRejected = try #require(statuses[3])
+        otherRejected.deliveryId = rejected.deliveryId
+        #expect(otherRejected == rejected)
+        #expect(try await bed.harness.count("SELECT count(*) FROM events") == 26)
+        #expect(try await bed.harness.count("SELECT count(*) FROM delivery_status") == 4)
+        #expect(try await bed.harness.parkedCount() == 0)
+        try await bed.harness.cleanUp()
+    }
+
+    @Test("a duplicated event is logged once")
+    func duplicateLoggedOnce() async throws {
+        let bed = try HistoryTestBed()
+        let script = try SagaScript.scheduledSaga()
+        try await bed.harness.withRunningService(instances: 2) {
+            let messages = try script.events.map(bed.message)
+            try await bed.harness.publishMessages(messages + messages + [messages[0], messages[4]])
+            try await waitUntil("every event logged") { try await bed.harness.count("SELECT count(*) FROM inbox") == 5 }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        #expect(try await bed.harness.count("SELECT count(*) FROM events") == 5)
+        #expect(try await bed.harness.count("SELECT count(DISTINCT event_id) FROM events WHERE delivery_id = $1", [.uuid(script.deliveryId)]) == 5)
+        let (status, timeline) = try await bed.withDatabase { db in
+            (try HistoryQueries.status(deliveryId: script.deliveryId, on: db), try HistoryQueries.timeline(deliveryId: script.deliveryId, on: db))
+        }
+        #expect(status?.stage == .headedToPickup)
+        #expect(timeline?.count == 5)
+        #expect(try await bed.harness.parkedCount() == 0)
+        try await bed.harness.cleanUp()
+    }
+
+    @Test("the queries: nil for an unknown delivery; the timeline in recorded order with payloads and causation")
+    func queries() async throws {
+        let bed = try HistoryTestBed()
+        let script = try SagaScript.scheduledSaga()
+        let recordedOrder = [0, 2, 1, 4, 3].map { script.events[$0] }
+        try await bed.harness.withRunningService {
+            for event in recordedOrder { try await bed.send([event]) }
+        }
+        let unknown = UUID()
+        let (missingStatus, missingTimeline, status, timeline, document) = try await bed.withDatabase { db in
+            (
+                try HistoryQueries.status(deliveryId: unknown, on: db), try HistoryQueries.timeline(deliveryId: unknown, on: db),
+                try HistoryQueries.status(deliveryId: script.deliveryId, on: db),
+                try HistoryQueries.timeline(deliveryId: script.deliveryId, on: db),
+                try HistoryQueries.timelineDocument(deliveryId: script.deliveryId, on: db)
+            )
+        }
+        #expect(missingStatus == nil)
+        #expect(missingTimeline == nil)
+        #expect(try apiJSON(status) == apiJSON(DeliveryStatusProjection.project(script.events)))
+        let entries = try #require(timeline)
+        #expect(entries.map(\.eventId) == recordedOrder.map(\.id))
+        for (entry, event) in zip(entries, recordedOrder) {
+            #expect(entry.type == event.type.rawValue)
+            #expect(entry.version == event.version)
+            #expect(entry.producer == event.producer.rawValue)
+            #expect(RFC3339.string(from: entry.occurredAt) == RFC3339.string(from: event.occurredAt))
+            #expect(entry.causationId == event.causationId)
+            #expect(entry.data == event.data)
+        }
+        #expect(zip(entries, entries.dropFirst()).allSatisfy { $0.recordedAt <= $1.recordedAt })
+        #expect(document == DeliveryTimeline(deliveryId: script.deliveryId, events: entries))
+        let json = try JSONValue(parsing: try EventCoding.makeEncoder().encode(try #require(document)))
+        let first = try #require(json["events"]?[0])
+        #expect(first["causationId"] == .null)
+        #expect(first["recordedAt"]?.stringValue.map(RFC3339.isValid) == true)
+        #expect(first["data"]?["ownerId"] == "acct-active-001")
+        #expect(try await bed.harness.parkedCount() == 0)
+        try await bed.harness.cleanUp()
+    }
+
+    @Test("the HTTP routes: status and timeline as JSON, 404 problem for an unknown delivery, 400 for a bad id")
+    func routes() async throws {
+        let port = freePort()
+        var bed = try HistoryTestBed(httpPort: port)
+        bed.harness.routes = { router, database in HistoryRoutes.register(on: router, database: database) }
+        let script = try SagaScript.rejectedSaga()
+        let client = PlainHTTPClient(port: port)
+        try await bed.harness.withRunningService { [bed] in
+            try await bed.send(script.events)
+            try await waitUntil("the HTTP server") { (try? await client.get("/health/ready"))?.status == 200 }
+            let id = script.deliveryId.uuidString.lowercased()
+
+            let status = try await client.get("/api/deliveries/\(id)")
+            #expect(status.status == 200)
+            #expect(status.header("Content-Type")?.hasPrefix("application/json") == true)
+            let statusJSON = try JSONValue(parsing: status.body)
+            #expect(statusJSON == (try apiJSON(DeliveryStatusProjection.project(script.events))))
+            #expect(statusJSON["deliveryId"] == .string(id))
+            #expect(statusJSON["stage"] == "Compensated")
+
+            let events = try await client.get("/api/deliveries/\(script.deliveryId.uuidString)/events")
+            #expect(events.status == 200)
+            let timeline = try EventCoding.makeDecoder().decode(DeliveryTimeline.self, from: Data(events.body))
+            #expect(timeline.deliveryId == script.deliveryId)
+            #expect(Set(timeline.events.map(\.eventId)) == Set(script.events.map(\.id)))
+            #expect(timeline.events.count == script.events.count)
+
+            for path in ["/api/deliveries/\(UUID().uuidString)", "/api/deliveries/\(UUID().uuidString)/events"] {
+                let missing = try await client.get(path)
+                #expect(missing.status == 404)
+                #expect(missing.header("Content-Type") == "application/problem+json")
+                let problem = try JSONValue(parsing: missing.body)
+                #expect(problem["status"] == 404)
+                #expect(problem["type"] == "https://fabrikam.example/problems/not-found")
+            }
+            for path in ["/api/deliveries/not-a-uuid", "/api/deliveries/1234/events"] {
+                let bad = try await client.get(path)
+                #expect(bad.status == 400)
+                #expect(bad.header("Content-Type") == "application/problem+json")
+            }
+        }
+        #expect(try await bed.harness.parkedCount() == 0)
+        try await bed.harness.cleanUp()
+    }
+}
+
+/// A value as the API shows it (dates to the millisecond).
+func apiJSON(_ value: (some Encodable)?) throws -> JSONValue {
+    guard let value else { return .null }
+    return try JSONValue(parsing: try EventCoding.makeEncoder().encode(value))
+}
+
+/// One history service under test.
+struct HistoryTestBed {
+    var harness: ServiceHarness
+
+    /// A history service; with `httpPort`, its HTTP server listens there (set `harness.routes`).
+    init(httpPort: Int? = nil) throws {
+        harness = try ServiceHarness({ name, schema in try HistoryService.definition(name: name, schema: schema) }) {
+            $0.httpPort = httpPort
+        }
+    }
+
+    /// The message for a scripted event, as its producer would publish it.
+    func message(_ event: AnyEventEnvelope) throws -> AMQPOutgoingMessage {
+        guard let type = EventCatalog.payloadType(for: event.type) else { throw HarnessError("unknown type \(event.type)") }
+        return try message(event, as: type)
+    }
+
+    private func message<Event: DomainEvent>(_ event: AnyEventEnvelope, as type: Event.Type) throws -> AMQPOutgoingMessage {
+        try EventMessage.make(
+            try event.payload(as: type), id: event.id, deliveryId: event.deliveryId, causationId: event.causationId,
+            exchange: harness.exchange, occurredAt: event.occurredAt)
+    }
+
+    /// Publishes the events and waits until all are logged.
+    func send(_ events: [AnyEventEnvelope]) async throws {
+        try await harness.publishMessages(try events.map(message))
+        try await waitUntil("events logged") {
+            try await harness.count("SELECT count(*) FROM inbox WHERE event_id = ANY($1)", [.uuidArray(events.map(\.id))]) == events.count
+        }
+    }
+
+    /// Runs `body` on a connection whose search path is the service's schema.
+    func withDatabase<Value: Sendable>(_ body: @escaping @Sendable (isolated PostgresConnection) throws -> Value) async throws -> Value {
+        let connection = try await PostgresConnection.connect(url: harness.databaseURL)
+        _ = try await connection.simpleQuery("SET search_path TO \(harness.name)")
+        let value = try await connection.withIsolation { db in try body(db) }
+        await connection.close()
+        return value
+    }
+}
