@@ -5,7 +5,8 @@
 #   scripts/servers.sh stop     stop both cleanly
 #   scripts/servers.sh status   say what runs
 #   scripts/servers.sh env      print `export` lines for AMQP_URL and DATABASE_URL
-#   scripts/servers.sh restart-rabbitmq | restart-postgres   (used by the chaos tests)
+#   scripts/servers.sh restart-rabbitmq | restart-postgres | stop-rabbitmq-app | start-rabbitmq-app
+#                               (used by the chaos tests)
 #
 # Everything lives under .data/ in the checkout (git-ignored). Ports can be moved with
 # FABRIKAM_AMQP_PORT (default 5680; its Erlang distribution port is +20000) and
@@ -211,11 +212,21 @@ restart-rabbitmq)
     rabbitmqctl_private --timeout 60 await_startup >/dev/null
     say "RabbitMQ restarted"
     ;;
+stop-rabbitmq-app)
+    # Stops the broker application (the node stays up): clients see the broker gone.
+    rabbitmqctl_private stop_app >/dev/null
+    say "RabbitMQ application stopped"
+    ;;
+start-rabbitmq-app)
+    rabbitmqctl_private start_app >/dev/null
+    rabbitmqctl_private --timeout 60 await_startup >/dev/null
+    say "RabbitMQ application started"
+    ;;
 restart-postgres)
     pg "$PG_BIN/pg_ctl" -D "$PG_DIR" -m fast -w restart -l "$PG_DIR/server.log" >/dev/null
     say "PostgreSQL restarted"
     ;;
 *)
-    die "usage: $0 start|stop|status|env|restart-rabbitmq|restart-postgres"
+    die "usage: $0 start|stop|status|env|restart-rabbitmq|restart-postgres|stop-rabbitmq-app|start-rabbitmq-app"
     ;;
 esac

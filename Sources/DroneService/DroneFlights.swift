@@ -1,0 +1,196 @@
+import Choreography
+import Contracts
+import Foundation
+import Logging
+import Postgres
+
+/// The drone service's handlers: allocation, compensation, flight simulation and completion.
+/// Each runs inside the runtime's transaction for one event or deadline and is a no-op on a
+/// duplicate or on an event that no longer applies.
+enum DroneFlights {
+    /// The message of an injected forward failure.
+    static let injectedFaultMessage = "injected fault (FAULT_FORWARD_FAILURE_PROBABILITY)"
+
+    // MARK: Allocation
+
+    /// `package.created`: reserves the nearest idle drone with the payload and the range and
+    /// emits `drone.allocated`, or emits `drone.allocation-failed`. Nothing when the delivery was
+    /// compensated already (tombstone) or already has an outcome.
+    static func allocate(_ package: PackageCreated, context: inout HandlerContext, _ db: isolated PostgresConnection) throws {
+        let deliveryId = context.deliveryId
+        try DroneTables.lockDelivery(deliveryId, db)
+        if let existing = try DroneTables.allocation(for: deliveryId, db) {
+            context.logger.info("package.created ignored: the delivery already has an allocation outcome", metadata: [
+                "allocation.state": "\(existing.state.rawValue)", "drone.id": "\(existing.droneId ?? "-")",
+            ])
+            return
+        }
+        let route = DeliveryRoute(pickup: package.pickupLocation, dropoff: package.dropoffLocation)
+        if context.forwardStepShouldFail {
+            try refuse(package, route: route, .noDroneAvailable, injectedFaultMessage, context: &context, db)
+            return
+        }
+        switch DroneAllocator.choose(among: try DroneTables.fleet(db), weightKg: package.packageInfo.weightKg, route: route) {
+        case .unavailable(let code, let message):
+            try refuse(package, route: route, code, message, context: &context, db)
+        case .candidates(let candidates):
+            // Another transaction may be taking a candidate right now: its row is locked or no
+            // longer idle, so `reserve` skips it and the next nearest is tried.
+            guard let chosen = try candidates.first(where: { try DroneTables.reserve($0.drone.droneId, for: deliveryId, db) }) else {
+                try refuse(
+                    package, route: route, .noDroneAvailable, DroneAllocator.busyMessage(capableCount: candidates.count),
+                    context: &context, db)
+                return
+            }
+            let times = FlightTimes.estimate(
+                now: Date(), pickupTime: package.pickupTime, home: chosen.drone.home, route: route,
+                speedKmh: chosen.drone.model.speedKmh)
+            try DroneTables.insert(NewAllocation(
+                deliveryId: deliveryId, droneId: chosen.drone.droneId, packageId: package.packageId, times: times,
+                route: route, deliveryDeadline: package.deadline), db)
+            try context.emit(DroneAllocated(
+                droneId: chosen.drone.droneId, packageId: package.packageId, pickupEta: times.pickupEta,
+                dropoffEta: times.dropoffEta, dropoffLocation: package.dropoffLocation, deadline: package.deadline))
+            context.logger.info("drone allocated", metadata: [
+                "drone.id": "\(chosen.drone.droneId)", "distance.km": "\(chosen.distanceToPickupKm)",
+                "range.needed.km": "\(chosen.rangeNeededKm)",
+            ])
+        }
+    }
+
+    /// Records that no drone was allocated and emits `drone.allocation-failed`.
+    private static func refuse(
+        _ package: PackageCreated, route: DeliveryRoute, _ code: DroneAllocationFailed.Code, _ message: String,
+        context: inout HandlerContext, _ db: isolated PostgresConnection
+    ) throws {
+        try DroneTables.recordFailure(context.deliveryId, packageId: package.packageId, route: route, code: code, db)
+        try context.emit(DroneAllocationFailed(packageId: package.packageId, reason: Reason(code, message)))
+        context.logger.info("no drone allocated", metadata: ["reason": "\(code.rawValue)", "message": "\(message)"])
+    }
+
+    // MARK: Compensation
+
+    /// `account.rejected`, `delivery.scheduling-failed`, `delivery.cancelled`: releases a drone
+    /// that is allocated and not yet picked up (emits `drone.released`), leaves a tombstone when
+    /// nothing was allocated yet, and does nothing when the allocation already ended or the drone
+    /// is in the air.
+    static func compensate(
+        _ reason: DroneReleased.Code, because cause: String, context: inout HandlerContext, _ db: isolated PostgresConnection
+    ) throws {
+        let deliveryId = context.deliveryId
+        try DroneTables.lockDelivery(deliveryId, db)
+        try DroneTables.lockPendingFlightDeadlines(deliveryId, db)
+        guard let allocation = try DroneTables.allocation(for: deliveryId, db) else {
+            try DroneTables.recordTombstone(deliveryId, reason: reason, db)
+            context.logger.info("compensation before allocation: tombstone recorded", metadata: ["reason": "\(reason.rawValue)"])
+            return
+        }
+        switch allocation.state {
+        case .allocated:
+            guard let droneId = allocation.droneId else { return }
+            try DroneTables.release(allocation, droneId: droneId, reason: reason, db)
+            context.cancelDeadline(FlightDeadline.pickup)
+            context.cancelDeadline(FlightDeadline.dropoff)
+            try context.emit(DroneReleased(droneId: droneId, reason: Reason(reason, "Drone \(droneId) released: \(cause).")))
+            context.logger.info("drone released (compensation)", metadata: ["drone.id": "\(droneId)", "reason": "\(reason.rawValue)"])
+        case .flying, .delivered:
+            // The package is on board or delivered: the delivery service refuses cancellations
+            // after pickup, so this compensation does not apply to the drone.
+            context.logger.info("compensation ignored: the drone already picked the package up", metadata: [
+                "drone.id": "\(allocation.droneId ?? "-")", "allocation.state": "\(allocation.state.rawValue)",
+                "reason": "\(reason.rawValue)",
+            ])
+        case .released, .failed, .cancelledBeforeAllocation:
+            context.logger.info("compensation ignored: nothing allocated to release", metadata: [
+                "allocation.state": "\(allocation.state.rawValue)", "reason": "\(reason.rawValue)",
+            ])
+        }
+    }
+
+    // MARK: Flight
+
+    /// `delivery.scheduled`: schedules the pickup at `now + (pickupEta − now)·scale` if the drone
+    /// is still allocated to the delivery.
+    static func startFlight(
+        _ schedule: DeliveryScheduled, simulation: FlightSimulation, context: inout HandlerContext, _ db: isolated PostgresConnection
+    ) throws {
+        try DroneTables.lockDelivery(context.deliveryId, db)
+        guard let allocation = try DroneTables.allocation(for: context.deliveryId, db), allocation.state == .allocated,
+              let droneId = allocation.droneId, let times = allocation.times
+        else {
+            context.logger.info("delivery.scheduled ignored: no drone is waiting for this delivery")
+            return
+        }
+        if droneId != schedule.droneId {
+            context.logger.info("delivery.scheduled names another drone; flying the allocated one", metadata: [
+                "drone.id": "\(droneId)", "drone.scheduled": "\(schedule.droneId)",
+            ])
+        }
+        let pickupAt = simulation.pickupDate(now: Date(), times: times)
+        context.scheduleDeadline(FlightDeadline.pickup, at: pickupAt, payload: deadlinePayload(droneId, allocation.packageId))
+        context.logger.info("flight scheduled", metadata: ["drone.id": "\(droneId)", "pickup.at": "\(pickupAt)"])
+    }
+
+    /// Deadline `flight-pickup`: the drone reached the pickup point; if it is still allocated,
+    /// it is now flying: emits `drone.picked-up` and schedules the drop-off.
+    static func pickUp(
+        _ fired: FiredDeadline, simulation: FlightSimulation, context: inout HandlerContext, _ db: isolated PostgresConnection
+    ) throws {
+        guard let allocation = try DroneTables.allocation(for: fired.deliveryId, db), allocation.state == .allocated,
+              let droneId = allocation.droneId, let packageId = allocation.packageId, let times = allocation.times
+        else {
+            context.logger.info("flight-pickup ignored: the allocation is no longer waiting for pickup")
+            return
+        }
+        try DroneTables.markPickedUp(allocation, droneId: droneId, db)
+        try context.emit(DronePickedUp(droneId: droneId, packageId: packageId, dropoffEta: times.dropoffEta))
+        let dropoffAt = simulation.dropoffDate(now: Date(), times: times)
+        context.scheduleDeadline(FlightDeadline.dropoff, at: dropoffAt, payload: deadlinePayload(droneId, packageId))
+        context.logger.info("package picked up", metadata: ["drone.id": "\(droneId)", "dropoff.at": "\(dropoffAt)"])
+    }
+
+    /// Deadline `flight-dropoff`: the drone reached the drop-off point; if it is flying this
+    /// delivery, the allocation is delivered and `drone.delivered` is emitted.
+    static func dropOff(_ fired: FiredDeadline, context: inout HandlerContext, _ db: isolated PostgresConnection) throws {
+        guard let allocation = try DroneTables.allocation(for: fired.deliveryId, db), allocation.state == .flying,
+              let droneId = allocation.droneId, let packageId = allocation.packageId, let dropoff = allocation.dropoff
+        else {
+            context.logger.info("flight-dropoff ignored: the drone is not flying this delivery")
+            return
+        }
+        try DroneTables.markDelivered(allocation, db)
+        try context.emit(DroneDelivered(droneId: droneId, packageId: packageId, dropoffLocation: dropoff))
+        context.logger.info("package delivered", metadata: ["drone.id": "\(droneId)"])
+    }
+
+    /// `delivery.completed`: the drone goes back to the pool (`drone.released`,
+    /// `DELIVERY_COMPLETED`). Nothing when it was released already.
+    static func complete(_ completion: DeliveryCompleted, context: inout HandlerContext, _ db: isolated PostgresConnection) throws {
+        let deliveryId = context.deliveryId
+        try DroneTables.lockDelivery(deliveryId, db)
+        try DroneTables.lockPendingFlightDeadlines(deliveryId, db)
+        guard let allocation = try DroneTables.allocation(for: deliveryId, db), let droneId = allocation.droneId,
+              [.allocated, .flying, .delivered].contains(allocation.state)
+        else {
+            context.logger.info("delivery.completed ignored: no drone holds this delivery")
+            return
+        }
+        if allocation.state != .delivered {
+            context.logger.info("delivery.completed before the simulated drop-off; releasing the drone", metadata: [
+                "allocation.state": "\(allocation.state.rawValue)",
+            ])
+        }
+        try DroneTables.release(allocation, droneId: droneId, reason: .deliveryCompleted, db)
+        context.cancelDeadline(FlightDeadline.pickup)
+        context.cancelDeadline(FlightDeadline.dropoff)
+        try context.emit(DroneReleased(
+            droneId: droneId, reason: Reason(.deliveryCompleted, "Drone \(droneId) is back in the pool: the delivery completed.")))
+        context.logger.info("drone released (delivery completed)", metadata: ["drone.id": "\(droneId)"])
+    }
+
+    private static func deadlinePayload(_ droneId: String, _ packageId: UUID?) -> JSONValue {
+        var payload: [String: JSONValue] = ["droneId": .string(droneId)]
+        if let packageId { payload["packageId"] = .string(packageId.uuidString.lowercased()) }
+        return .object(payload)
+    }
+}

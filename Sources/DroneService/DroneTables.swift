@@ -1,0 +1,210 @@
+import Contracts
+import Foundation
+import Postgres
+
+/// The state of a delivery's row in `allocations` (see the migration for each state's meaning).
+enum AllocationState: String, Sendable {
+    case allocated
+    case flying
+    case delivered
+    case released
+    case failed
+    case cancelledBeforeAllocation = "cancelled-before-allocation"
+}
+
+/// A delivery's row in `allocations`.
+struct AllocationRecord: Sendable {
+    let deliveryId: UUID
+    let state: AllocationState
+    let droneId: String?
+    let packageId: UUID?
+    let pickupEta: Date?
+    let dropoffEta: Date?
+    let dropoff: GeoLocation?
+
+    /// The ETAs, when a drone was allocated.
+    var times: FlightTimes? {
+        guard let pickupEta, let dropoffEta else { return nil }
+        return FlightTimes(pickupEta: pickupEta, dropoffEta: dropoffEta)
+    }
+}
+
+/// A new allocation, as `package.created` decided it.
+struct NewAllocation: Sendable {
+    let deliveryId: UUID
+    let droneId: String
+    let packageId: UUID
+    let times: FlightTimes
+    let route: DeliveryRoute
+    let deliveryDeadline: Date
+}
+
+/// SQL on the drone service's own tables, `drones` and `allocations` (unqualified: the
+/// connection's search_path is the service's schema). Every function runs inside the caller's
+/// transaction.
+enum DroneTables {
+    /// Names of the flight simulation's deadlines.
+    static let flightDeadlines = [FlightDeadline.pickup, FlightDeadline.dropoff]
+
+    /// Serialises this service's transactions for one delivery (a transaction-scoped advisory
+    /// lock), so a compensation and the step it undoes, or two copies of one step, never
+    /// interleave. Deadline handlers do not take it (see `lockPendingFlightDeadlines`).
+    static func lockDelivery(_ deliveryId: UUID, _ db: isolated PostgresConnection) throws {
+        _ = try db.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [.text("drone.delivery.\(deliveryId.uuidString)")])
+    }
+
+    /// Locks the delivery's flight deadlines that have not fired, waiting for one that is firing
+    /// right now. Handlers that release a drone take this before the allocation row, in the
+    /// order a firing deadline takes its locks (deadline row, then allocation row), so the two
+    /// never deadlock; afterwards no flight deadline of the delivery can fire until they commit.
+    static func lockPendingFlightDeadlines(_ deliveryId: UUID, _ db: isolated PostgresConnection) throws {
+        _ = try db.query("""
+            SELECT id FROM deadlines
+            WHERE delivery_id = $1 AND name = ANY($2) AND fired_at IS NULL AND cancelled_at IS NULL
+            ORDER BY id FOR UPDATE
+            """, [.uuid(deliveryId), .textArray(flightDeadlines)])
+    }
+
+    /// Inserts the drones that do not exist yet; existing rows (idle or busy) are left alone.
+    /// Returns how many were inserted.
+    static func seed(_ drones: [FleetDrone], _ db: isolated PostgresConnection) throws -> Int {
+        var inserted = 0
+        for drone in drones {
+            inserted += try db.execute("""
+                INSERT INTO drones (drone_id, max_payload_kg, range_km, speed_kmh, home_latitude, home_longitude)
+                VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (drone_id) DO NOTHING
+                """, [
+                    .text(drone.droneId), .double(drone.model.maxPayloadKg), .double(drone.model.rangeKm),
+                    .double(drone.model.speedKmh), .double(drone.home.latitude), .double(drone.home.longitude),
+                ])
+        }
+        return inserted
+    }
+
+    /// The delivery's allocation row, locked for the rest of the transaction.
+    static func allocation(for deliveryId: UUID, _ db: isolated PostgresConnection) throws -> AllocationRecord? {
+        let rows = try db.query("""
+            SELECT delivery_id, state, drone_id, package_id, pickup_eta, dropoff_eta, dropoff_latitude, dropoff_longitude
+            FROM allocations WHERE delivery_id = $1 FOR UPDATE
+            """, [.uuid(deliveryId)])
+        guard let row = rows.first else { return nil }
+        let stateText = try row.decode(String.self, column: "state")
+        guard let state = AllocationState(rawValue: stateText) else {
+            throw DroneServiceError(.unexpectedState, "allocations.state holds an unknown state '\(stateText)'")
+        }
+        let latitude = try row.decode(Double?.self, column: "dropoff_latitude")
+        let longitude = try row.decode(Double?.self, column: "dropoff_longitude")
+        return AllocationRecord(
+            deliveryId: try row.decode(UUID.self, column: "delivery_id"), state: state,
+            droneId: try row.decode(String?.self, column: "drone_id"),
+            packageId: try row.decode(UUID?.self, column: "package_id"),
+            pickupEta: try row.decode(Date?.self, column: "pickup_eta"),
+            dropoffEta: try row.decode(Date?.self, column: "dropoff_eta"),
+            dropoff: latitude.flatMap { latitude in longitude.map { GeoLocation(latitude: latitude, longitude: $0) } })
+    }
+
+    /// Every drone with its capabilities and whether it is idle (a plain read, no locks).
+    static func fleet(_ db: isolated PostgresConnection) throws -> [DroneCandidate] {
+        try db.query("""
+            SELECT drone_id, max_payload_kg, range_km, speed_kmh, home_latitude, home_longitude, state = 'idle' AS idle
+            FROM drones
+            """).map { row in
+            DroneCandidate(
+                droneId: try row.decode(String.self, column: "drone_id"),
+                model: DroneModel(
+                    maxPayloadKg: try row.decode(Double.self, column: "max_payload_kg"),
+                    rangeKm: try row.decode(Double.self, column: "range_km"),
+                    speedKmh: try row.decode(Double.self, column: "speed_kmh")),
+                home: GeoLocation(
+                    latitude: try row.decode(Double.self, column: "home_latitude"),
+                    longitude: try row.decode(Double.self, column: "home_longitude")),
+                isIdle: try row.decode(Bool.self, column: "idle"))
+        }
+    }
+
+    /// Takes the drone for the delivery if it is idle and no other transaction holds it
+    /// (`FOR UPDATE SKIP LOCKED`: a drone another worker or instance is taking is skipped, never
+    /// waited for). Returns whether this transaction got it.
+    static func reserve(_ droneId: String, for deliveryId: UUID, _ db: isolated PostgresConnection) throws -> Bool {
+        try db.execute("""
+            UPDATE drones SET state = 'allocated', delivery_id = $2, updated_at = clock_timestamp()
+            WHERE drone_id = (SELECT drone_id FROM drones WHERE drone_id = $1 AND state = 'idle' FOR UPDATE SKIP LOCKED)
+            """, [.text(droneId), .uuid(deliveryId)]) == 1
+    }
+
+    /// Records an allocation (the drone was reserved by `reserve`).
+    static func insert(_ allocation: NewAllocation, _ db: isolated PostgresConnection) throws {
+        _ = try db.execute("""
+            INSERT INTO allocations (
+                delivery_id, drone_id, package_id, state, pickup_eta, dropoff_eta,
+                pickup_latitude, pickup_longitude, dropoff_latitude, dropoff_longitude, delivery_deadline, allocated_at)
+            VALUES ($1, $2, $3, 'allocated', $4, $5, $6, $7, $8, $9, $10, clock_timestamp())
+            """, [
+                .uuid(allocation.deliveryId), .text(allocation.droneId), .uuid(allocation.packageId),
+                .timestamp(allocation.times.pickupEta), .timestamp(allocation.times.dropoffEta),
+                .double(allocation.route.pickup.latitude), .double(allocation.route.pickup.longitude),
+                .double(allocation.route.dropoff.latitude), .double(allocation.route.dropoff.longitude),
+                .timestamp(allocation.deliveryDeadline),
+            ])
+    }
+
+    /// Records that no drone was allocated for the delivery (a later `package.created` for it does nothing).
+    static func recordFailure(
+        _ deliveryId: UUID, packageId: UUID, route: DeliveryRoute, code: DroneAllocationFailed.Code, _ db: isolated PostgresConnection
+    ) throws {
+        _ = try db.execute("""
+            INSERT INTO allocations (
+                delivery_id, package_id, state, failure_code, pickup_latitude, pickup_longitude, dropoff_latitude, dropoff_longitude)
+            VALUES ($1, $2, 'failed', $3, $4, $5, $6, $7)
+            """, [
+                .uuid(deliveryId), .uuid(packageId), .text(code.rawValue),
+                .double(route.pickup.latitude), .double(route.pickup.longitude),
+                .double(route.dropoff.latitude), .double(route.dropoff.longitude),
+            ])
+    }
+
+    /// Leaves a tombstone: the delivery was compensated before any drone was allocated for it.
+    static func recordTombstone(_ deliveryId: UUID, reason: DroneReleased.Code, _ db: isolated PostgresConnection) throws {
+        _ = try db.execute("""
+            INSERT INTO allocations (delivery_id, state, release_reason, released_at)
+            VALUES ($1, 'cancelled-before-allocation', $2, clock_timestamp())
+            """, [.uuid(deliveryId), .text(reason.rawValue)])
+    }
+
+    /// Returns the allocation's drone to the pool and marks the allocation released.
+    static func release(_ allocation: AllocationRecord, droneId: String, reason: DroneReleased.Code, _ db: isolated PostgresConnection) throws {
+        _ = try db.execute("""
+            UPDATE allocations SET state = 'released', release_reason = $2, released_at = clock_timestamp()
+            WHERE delivery_id = $1
+            """, [.uuid(allocation.deliveryId), .text(reason.rawValue)])
+        _ = try db.execute("""
+            UPDATE drones SET state = 'idle', delivery_id = NULL, updated_at = clock_timestamp()
+            WHERE drone_id = $1 AND delivery_id = $2
+            """, [.text(droneId), .uuid(allocation.deliveryId)])
+    }
+
+    /// The drone picked the package up: allocation and drone are `flying`.
+    static func markPickedUp(_ allocation: AllocationRecord, droneId: String, _ db: isolated PostgresConnection) throws {
+        _ = try db.execute(
+            "UPDATE allocations SET state = 'flying', picked_up_at = clock_timestamp() WHERE delivery_id = $1",
+            [.uuid(allocation.deliveryId)])
+        _ = try db.execute("""
+            UPDATE drones SET state = 'flying', updated_at = clock_timestamp() WHERE drone_id = $1 AND delivery_id = $2
+            """, [.text(droneId), .uuid(allocation.deliveryId)])
+    }
+
+    /// The drone dropped the package off (it stays out of the pool until `delivery.completed`).
+    static func markDelivered(_ allocation: AllocationRecord, _ db: isolated PostgresConnection) throws {
+        _ = try db.execute(
+            "UPDATE allocations SET state = 'delivered', delivered_at = clock_timestamp() WHERE delivery_id = $1",
+            [.uuid(allocation.deliveryId)])
+    }
+}
+
+/// The flight simulation's durable deadlines.
+enum FlightDeadline {
+    /// Fires when the drone reaches the pickup point.
+    static let pickup = "flight-pickup"
+    /// Fires when the drone reaches the drop-off point.
+    static let dropoff = "flight-dropoff"
+}
