@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: starts (or reuses) the private RabbitMQ and PostgreSQL, installs the Python
-# cross-check tools if missing, builds with warnings as errors, and runs the Swift test suites in
-# two phases: everything but the chaos tests in parallel, then the chaos tests one at a time
-# (they restart the broker and the database, or need seconds of real idleness for heartbeats).
-# Extra arguments go to the first `swift test` and skip the chaos phase.
+# cross-check tools if missing, lints the Docker Compose file, builds with warnings as errors,
+# and runs the Swift test suites in two phases: everything but the end-to-end and chaos tests in
+# parallel, then those one at a time (the end-to-end tests run all six services as processes;
+# the chaos tests restart the broker and the database, or need seconds of real idleness).
+# Extra arguments go to the first `swift test` and skip the lint and the second phase.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -19,8 +20,11 @@ if ! python3 -c 'import jsonschema, yaml' 2>/dev/null; then
     python3 -m pip install --quiet jsonschema pyyaml
 fi
 
-swift build --build-tests
-swift test --skip ChaosTests "$@"
 if [ $# -eq 0 ]; then
-    FABRIKAM_CHAOS=1 swift test --no-parallel --filter ChaosTests
+    scripts/lint_compose.sh
+fi
+swift build --build-tests
+swift test --skip ChaosTests --skip EndToEndTests "$@"
+if [ $# -eq 0 ]; then
+    FABRIKAM_CHAOS=1 swift test --no-parallel --filter "EndToEndTests|ChaosTests"
 fi

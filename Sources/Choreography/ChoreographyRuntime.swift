@@ -97,7 +97,10 @@ public struct ChoreographyRuntime: Sendable {
                     url: Self.url(configuration.databaseURL, searchPath: definition.schema),
                     maximumConnections: configuration.httpDatabaseConnections, applicationName: "\(definition.name) http", logger: logger)
                 routePool = pool
-                try routes(router, ServiceDatabase(pool: pool, outbox: outbox, logger: logger))
+                let dispatcher = OutboxDispatcher(outbox: outbox, pool: pool, logger: logger)
+                try routes(router, ServiceDatabase(pool: pool, dispatcher: dispatcher, logger: logger))
+                // Listed first, so it stops after the HTTP server and publishes what that committed.
+                services.append(dispatcher)
             }
             services.append(Application(
                 router: router, configuration: .init(address: .hostname(configuration.httpHost, port: port)), logger: logger))

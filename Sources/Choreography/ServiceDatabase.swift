@@ -4,15 +4,16 @@ import Postgres
 
 /// Database access for a service's own HTTP routes (the ingestion commands, the history
 /// queries): reads, and command transactions whose emitted events go through the outbox exactly
-/// as an event handler's do — committed with the changes, published right after the commit, and
-/// left to the outbox relay if the broker is unavailable at that moment.
+/// as an event handler's do — committed with the changes, then published in the background (the
+/// caller never waits on the broker) and left to the outbox relay if the broker is unavailable.
 public struct ServiceDatabase: Sendable {
     let pool: PostgresConnectionPool
-    let outbox: OutboxPublisher
+    let dispatcher: OutboxDispatcher
     let logger: Logger
 
     /// Runs `body` in one local transaction for `deliveryId`; what it emits through the context is
-    /// inserted into the outbox in the same transaction and published after the commit.
+    /// inserted into the outbox in the same transaction and handed to the background publisher
+    /// after the commit.
     public func transaction<Value: Sendable>(
         deliveryId: UUID, causationId: UUID? = nil,
         _ body: @escaping @Sendable (inout HandlerContext, isolated PostgresConnection) throws -> Value
@@ -25,23 +26,12 @@ public struct ServiceDatabase: Sendable {
             try RuntimeTables.applyDeadlines(context, db)
             return (value, try RuntimeTables.insertIntoOutbox(context.emitted, db))
         }
-        await publish(rows)
+        dispatcher.submit(rows)
         return value
     }
 
     /// Runs read-only work on a pooled connection (search_path is the service's schema).
     public func read<Value: Sendable>(_ body: @escaping @Sendable (isolated PostgresConnection) throws -> Value) async throws -> Value {
         try await pool.withConnection { db in try body(db) }
-    }
-
-    /// Fast path: publish what just committed and delete the confirmed rows; the relay covers failures.
-    private func publish(_ rows: [OutboxRow]) async {
-        guard !rows.isEmpty else { return }
-        do {
-            let published = try await outbox.publish(rows)
-            try await pool.withTransaction { db in try RuntimeTables.deleteFromOutbox(published, db) }
-        } catch {
-            logger.info("fast-path publish failed; the outbox relay will publish", metadata: ["error": "\(error)"])
-        }
     }
 }

@@ -1,0 +1,47 @@
+import Logging
+import Postgres
+import ServiceLifecycle
+
+/// The fast path for events committed by HTTP command transactions (`ServiceDatabase`): the
+/// request is answered right after the commit, and this service publishes the rows in the
+/// background and deletes the confirmed ones. While the broker is down the rows simply wait in
+/// the outbox, where the relay finds them; a full buffer leaves the newest to the relay too, so
+/// nothing is lost and no HTTP request waits on the broker.
+final class OutboxDispatcher: Service, Sendable {
+    private let stream: AsyncStream<[OutboxRow]>
+    private let continuation: AsyncStream<[OutboxRow]>.Continuation
+    private let outbox: OutboxPublisher
+    private let pool: PostgresConnectionPool
+    private let logger: Logger
+
+    init(outbox: OutboxPublisher, pool: PostgresConnectionPool, logger: Logger, buffer: Int = 10_000) {
+        (stream, continuation) = AsyncStream.makeStream(of: [OutboxRow].self, bufferingPolicy: .bufferingOldest(buffer))
+        self.outbox = outbox
+        self.pool = pool
+        self.logger = logger
+    }
+
+    /// Hands committed rows to the background publisher; never waits.
+    func submit(_ rows: [OutboxRow]) {
+        guard !rows.isEmpty else { return }
+        if case .dropped = continuation.yield(rows) {
+            logger.info("fast-path buffer full; the outbox relay will publish", metadata: ["count": "\(rows.count)"])
+        }
+    }
+
+    func run() async throws {
+        // On graceful shutdown (after the HTTP server stopped) publish what is buffered, then end.
+        await withGracefulShutdownHandler {
+            for await rows in stream {
+                do {
+                    let published = try await outbox.publish(rows)
+                    try await pool.withTransaction { db in try RuntimeTables.deleteFromOutbox(published, db) }
+                } catch {
+                    logger.info("fast-path publish failed; the outbox relay will publish", metadata: ["error": "\(error)"])
+                }
+            }
+        } onGracefulShutdown: { [continuation] in
+            continuation.finish()
+        }
+    }
+}
