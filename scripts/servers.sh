@@ -160,12 +160,12 @@ start_postgres() {
 listen_addresses = '127.0.0.1'
 port = ${PG_PORT}
 unix_socket_directories = '${PG_SOCKET_DIR}'
-max_connections = 300
 shared_buffers = 256MB
 EOF
         fi
         say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
-        pg "$PG_BIN/pg_ctl" -D "$PG_DIR" -l "$PG_DIR/server.log" -w -t 60 start >/dev/null ||
+        # The parallel test suites run many service runtimes at once (6 connections each).
+        pg "$PG_BIN/pg_ctl" -D "$PG_DIR" -o "-c max_connections=1000" -l "$PG_DIR/server.log" -w -t 60 start >/dev/null ||
             { tail -n 30 "$PG_DIR/server.log" >&2; die "PostgreSQL did not start"; }
     fi
     if ! pg psql -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres -tAc \
@@ -223,7 +223,7 @@ start-rabbitmq-app)
     say "RabbitMQ application started"
     ;;
 restart-postgres)
-    pg "$PG_BIN/pg_ctl" -D "$PG_DIR" -m fast -w restart -l "$PG_DIR/server.log" >/dev/null
+    pg "$PG_BIN/pg_ctl" -D "$PG_DIR" -m fast -w restart -o "-c max_connections=1000" -l "$PG_DIR/server.log" >/dev/null
     say "PostgreSQL restarted"
     ;;
 *)

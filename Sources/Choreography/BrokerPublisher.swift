@@ -1,6 +1,7 @@
 import AMQP
 import Contracts
 import Foundation
+import Postgres
 
 /// The runtime's publishing connection: publishes with confirms and, when the connection was
 /// lost, reconnects (with backoff) and tries once more. Duplicates that this can cause are
@@ -52,6 +53,27 @@ struct OutboxPublisher: Sendable {
         guard !rows.isEmpty else { return [] }
         let outcomes = try await broker.publish(rows.map { Self.message($0.event, exchange: exchange) })
         return zip(rows, outcomes).compactMap { row, outcome in outcome == .confirmed ? row.id : nil }
+    }
+
+    /// The fast path for rows that just committed: claims them (`FOR UPDATE SKIP LOCKED`, in a
+    /// transaction held while the broker confirms), publishes the claimed ones and deletes the
+    /// confirmed ones. A row the relay holds is left to the relay, and the relay skips the rows
+    /// held here, so the two never both publish a row. Failures leave rows to the relay.
+    func publishCommitted(_ rows: [OutboxRow], on connection: PostgresConnection) async throws {
+        guard !rows.isEmpty else { return }
+        try await connection.transaction { db in try await self.claimAndPublish(rows, db) }
+    }
+
+    /// `publishCommitted(_:on:)` on a pooled connection.
+    func publishCommitted(_ rows: [OutboxRow], on pool: PostgresConnectionPool) async throws {
+        guard !rows.isEmpty else { return }
+        try await pool.withTransaction { db in try await self.claimAndPublish(rows, db) }
+    }
+
+    private func claimAndPublish(_ rows: [OutboxRow], _ db: isolated PostgresConnection) async throws {
+        let claimed = try RuntimeTables.claim(rows.map(\.id), db)
+        let confirmed = try await publish(rows.filter { claimed.contains($0.id) })
+        try RuntimeTables.deleteFromOutbox(confirmed, db)
     }
 
     /// The AMQP message for an emitted event: properties and headers of DESIGN.md section 3.

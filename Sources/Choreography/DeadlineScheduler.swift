@@ -56,8 +56,7 @@ final class DeadlineScheduler: Service, Sendable {
             metrics.deadlineFired(fired.name)
             if !fired.rows.isEmpty {
                 do {
-                    let published = try await outbox.publish(fired.rows)
-                    try await connection.transaction { db in try RuntimeTables.deleteFromOutbox(published, db) }
+                    try await outbox.publishCommitted(fired.rows, on: connection)
                 } catch {
                     logger.info("deadline events left to the outbox relay", metadata: ["error": "\(error)"])
                 }

@@ -292,8 +292,7 @@ final class EventProcessor: Service, Sendable {
     private func publishCommitted(_ rows: [OutboxRow]) async {
         guard !rows.isEmpty else { return }
         do {
-            let published = try await outbox.publish(rows)
-            try await housekeeping.transaction { db in try RuntimeTables.deleteFromOutbox(published, db) }
+            try await outbox.publishCommitted(rows, on: housekeeping)
         } catch {
             logger.info("fast-path publish failed; the outbox relay will publish", metadata: ["error": "\(error)"])
             if let error = error as? PostgresError, error.isConnectionProblem { await restore(housekeeping) }

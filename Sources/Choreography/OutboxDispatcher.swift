@@ -34,8 +34,7 @@ final class OutboxDispatcher: Service, Sendable {
         await withGracefulShutdownHandler {
             for await rows in stream {
                 do {
-                    let published = try await outbox.publish(rows)
-                    try await pool.withTransaction { db in try RuntimeTables.deleteFromOutbox(published, db) }
+                    try await outbox.publishCommitted(rows, on: pool)
                 } catch {
                     logger.info("fast-path publish failed; the outbox relay will publish", metadata: ["error": "\(error)"])
                 }

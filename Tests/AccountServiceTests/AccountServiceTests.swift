@@ -24,7 +24,7 @@ struct AccountServiceTests {
             try await harness.publish(deliveryRequest(owner: "acct-active-001"), deliveryId: deliveryId, id: requestId)
             try await waitUntil("the decision") { try await harness.count("SELECT count(*) FROM decisions") == 1 }
         }
-        let emitted = try await harness.drainEvents(capture, expecting: 1)
+        let emitted = try await harness.drain(capture, expecting: 1)
         #expect(emitted.count == 1)
         let envelope = try #require(emitted.first)
         _ = try validator.validate(message: envelope.jsonValue)
@@ -56,7 +56,7 @@ struct AccountServiceTests {
             }
             try await waitUntil("three decisions") { try await harness.count("SELECT count(*) FROM decisions") == 3 }
         }
-        let emitted = byDelivery(try await harness.drainEvents(capture, expecting: 3))
+        let emitted = byDelivery(try await harness.drain(capture, expecting: 3))
         #expect(emitted.count == 3)
         let expected: [(AccountRejected.Code, String)] = [
             (.accountUnknown, "Account acct-nobody-999 is unknown."),
@@ -88,7 +88,7 @@ struct AccountServiceTests {
             }
             try await waitUntil("four decisions") { try await harness.count("SELECT count(*) FROM decisions") == 4 }
         }
-        let emitted = try await harness.drainEvents(capture, expecting: 4)
+        let emitted = try await harness.drain(capture, expecting: 4)
         #expect(emitted.count == 4)
         let validated = try emitted.filter { $0.type == .accountValidated }.map { try $0.payload(as: AccountValidated.self) }
         let rejected = try emitted.filter { $0.type == .accountRejected }.map { try $0.payload(as: AccountRejected.self) }
@@ -118,7 +118,7 @@ struct AccountServiceTests {
             }
             try await waitUntil("an empty work queue") { try await harness.depth(harness.topology.workQueue) == 0 }
         }
-        let emitted = try await harness.drainEvents(capture, expecting: 2)
+        let emitted = try await harness.drain(capture, expecting: 2)
         #expect(emitted.count == 2)
         #expect(emitted.filter { $0.deliveryId == deliveryId }.map(\.type) == [.accountValidated])
         #expect(try await harness.count("SELECT deliveries FROM daily_usage WHERE owner_id = 'acct-near-limit-003'") == 1)
@@ -143,7 +143,7 @@ struct AccountServiceTests {
                 try await harness.count("SELECT count(*) FROM inbox WHERE event_id = $1", [.uuid(republishId)]) == 1
             }
         }
-        let emitted = try await harness.drainEvents(capture, expecting: 1)
+        let emitted = try await harness.drain(capture, expecting: 1)
         #expect(emitted.count == 1)
         #expect(try emitted.first?.payload(as: AccountValidated.self)
             == AccountValidated(ownerId: "acct-one-a-day", dailyLimit: 1, deliveriesToday: 1))
@@ -170,7 +170,7 @@ struct AccountServiceTests {
             }
             try await waitUntil("an empty outbox") { try await harness.count("SELECT count(*) FROM outbox") == 0 }
         }
-        let emitted = try await harness.drainEvents(capture, expecting: 1)
+        let emitted = try await harness.drain(capture, expecting: 1)
         #expect(emitted.count == 1)
         #expect(try emitted.first?.payload(as: AccountValidated.self)
             == AccountValidated(ownerId: "acct-near-limit-003", dailyLimit: 3, deliveriesToday: 1))
@@ -196,7 +196,7 @@ struct AccountServiceTests {
         try await harness.withRunningService(instances: 2) {
             try await waitUntil("ten decisions") { try await harness.count("SELECT count(*) FROM decisions") == 10 }
         }
-        let emitted = try await harness.drainEvents(capture, expecting: 10)
+        let emitted = try await harness.drain(capture, expecting: 10)
         #expect(emitted.count == 10)
         #expect(Set(emitted.map(\.deliveryId)) == Set(deliveries))
         let validated = try emitted.filter { $0.type == .accountValidated }.map { try $0.payload(as: AccountValidated.self) }
@@ -257,7 +257,7 @@ struct AccountServiceTests {
             let record = try #require(after.first { $0.ownerId == "Team.alpha_1" })
             #expect(record.status == .active && record.deliveriesToday == 1)
         }
-        let emitted = byDelivery(try await harness.drainEvents(capture, expecting: 2))
+        let emitted = byDelivery(try await harness.drain(capture, expecting: 2))
         #expect(try emitted[whileSuspended]?.payload(as: AccountRejected.self).reason
             == Reason(.accountSuspended, "Account Team.alpha_1 is suspended."))
         #expect(try emitted[afterActivation]?.payload(as: AccountValidated.self)
@@ -275,7 +275,7 @@ struct AccountServiceTests {
             try await harness.publish(deliveryRequest(owner: "acct-active-001"), deliveryId: deliveryId)
             try await waitUntil("the decision") { try await harness.count("SELECT count(*) FROM decisions") == 1 }
         }
-        let emitted = try await harness.drainEvents(capture, expecting: 1)
+        let emitted = try await harness.drain(capture, expecting: 1)
         #expect(emitted.count == 1)
         let envelope = try #require(emitted.first)
         _ = try validator.validate(message: envelope.jsonValue)

@@ -68,7 +68,8 @@ struct CrashTests {
     func killedBetweenCommitAndPublish() async throws {
         let harness = try EchoHarness()
         let capture = try await harness.captureQueue()
-        let first = try EchoProcess(harness, extraEnvironment: ["FAULT_PAUSE_AFTER_COMMIT_MS": "20000"])
+        // Its relay must not rescue the row while the fast path pauses: only the restart may publish it.
+        let first = try EchoProcess(harness, extraEnvironment: ["FAULT_PAUSE_AFTER_COMMIT_MS": "20000", "OUTBOX_RELAY_GRACE_MS": "600000"])
         try await first.waitUntilReady()
         try await harness.publish([try harness.request(owner: "crash-publish")])
         try await waitUntil("the commit") { try await harness.count("SELECT count(*) FROM echoes") == 1 }

@@ -25,7 +25,7 @@ struct PackageServiceTests {
             try await harness.publish(request, deliveryId: deliveryId, id: requestId)
             try await harness.waitForHandled(requestId)
         }
-        let emitted = try await harness.drainEvents(capture, expecting: 1)
+        let emitted = try await harness.drain(capture, expecting: 1)
         #expect(emitted.count == 1)
         let envelope = try #require(emitted.first)
         _ = try validator.validate(message: envelope.jsonValue)
@@ -72,7 +72,7 @@ struct PackageServiceTests {
             try await harness.waitForHandled(lateCompensation)
             try await harness.waitForOutboxEmpty()
         }
-        let emitted = byDelivery(try await harness.drainEvents(capture, expecting: 4))
+        let emitted = byDelivery(try await harness.drain(capture, expecting: 4))
         #expect(emitted.values.map(\.type).sorted { $0.rawValue < $1.rawValue } == [.packageCreated, .packageRejected, .packageRejected, .packageRejected])
         for ((info, code), deliveryId) in zip(cases, deliveries) {
             let envelope = try #require(emitted[deliveryId])
@@ -108,7 +108,7 @@ struct PackageServiceTests {
                 try await harness.count("SELECT count(*) FROM packages WHERE state = 'cancelled'") == 4
             }
         }
-        let emitted = try await harness.drainEvents(capture, expecting: 8)
+        let emitted = try await harness.drain(capture, expecting: 8)
         #expect(emitted.count == 8)
         for (compensation, deliveryId) in zip(Compensation.allCases, deliveries) {
             let events = emitted.filter { $0.deliveryId == deliveryId }
@@ -142,7 +142,7 @@ struct PackageServiceTests {
                 try await Compensation.deliveryCancelled.publish(on: harness, deliveryId: deliveryId, packageId: packageId))
             try await harness.waitForOutboxEmpty()
         }
-        let emitted = try await harness.drainEvents(capture, expecting: 1)
+        let emitted = try await harness.drain(capture, expecting: 1)
         #expect(emitted.map(\.type) == [.packageCreated])
         #expect(try await harness.packageState(of: deliveryId) == "delivered")
         #expect(try await harness.parkedCount() == 0)
@@ -168,7 +168,7 @@ struct PackageServiceTests {
             try await harness.waitForHandled(markerId, "the marker handled")
             try await harness.waitForOutboxEmpty()
         }
-        let emitted = try await harness.drainEvents(capture, expecting: 3)
+        let emitted = try await harness.drain(capture, expecting: 3)
         #expect(emitted.filter { $0.deliveryId == deliveryId }.map(\.type) == [.packageCreated, .packageCancelled])
         #expect(emitted.filter { $0.deliveryId == marker }.map(\.type) == [.packageCreated])
         #expect(try await harness.count("SELECT count(*) FROM packages WHERE delivery_id = $1", [.uuid(deliveryId)]) == 1)
@@ -188,7 +188,7 @@ struct PackageServiceTests {
             try await harness.waitForHandled(try await harness.publish(deliveryRequest(.large, 20), deliveryId: deliveryId))
             try await harness.waitForOutboxEmpty()
         }
-        let emitted = try await harness.drainEvents(capture, expecting: 1)
+        let emitted = try await harness.drain(capture, expecting: 1)
         #expect(emitted.map(\.type) == [.packageCreated])
         #expect(try await harness.count("SELECT count(*) FROM packages") == 1)
         #expect(try await harness.count("SELECT count(*) FROM packages WHERE size = 'medium'") == 1)
@@ -209,7 +209,7 @@ struct PackageServiceTests {
             for id in requestIds { try await harness.waitForHandled(id, "every copy handled") }
             try await harness.waitForOutboxEmpty()
         }
-        let emitted = try await harness.drainEvents(capture, expecting: 1)
+        let emitted = try await harness.drain(capture, expecting: 1)
         #expect(emitted.map(\.type) == [.packageCreated])
         #expect(try emitted.first?.payload(as: PackageCreated.self).packageId == (try await harness.packageId(of: deliveryId)))
         #expect(try await harness.count("SELECT count(*) FROM packages") == 1)
@@ -239,7 +239,7 @@ struct PackageServiceTests {
             try await harness.waitForHandled(markerId, "the marker handled")
             try await harness.waitForOutboxEmpty()
         }
-        let emitted = try await harness.drainEvents(capture, expecting: 1)
+        let emitted = try await harness.drain(capture, expecting: 1)
         #expect(emitted.map(\.type) == [.packageCreated])
         #expect(emitted.map(\.deliveryId) == [marker])
         #expect(try await harness.count("SELECT count(*) FROM packages WHERE delivery_id <> $1", [.uuid(marker)]) == 0)
@@ -273,7 +273,7 @@ struct PackageServiceTests {
             for id in compensationIds { try await harness.waitForHandled(id, "every compensation handled") }
             try await harness.waitForOutboxEmpty()
         }
-        let emitted = try await harness.drainEvents(capture, expecting: 12)
+        let emitted = try await harness.drain(capture, expecting: 12)
         for deliveryId in deliveries {
             let events = emitted.filter { $0.deliveryId == deliveryId }
             #expect(events.map(\.type) == [.packageCreated, .packageCancelled])
@@ -307,7 +307,7 @@ struct PackageServiceTests {
             try await harness.waitForOutboxEmpty()
         }
         let created = try await harness.count("SELECT count(*) FROM packages")
-        let emitted = try await harness.drainEvents(capture, expecting: 2 * created)
+        let emitted = try await harness.drain(capture, expecting: 2 * created)
         #expect(emitted.count == 2 * created)
         #expect(try await harness.count("SELECT count(*) FROM packages WHERE state <> 'cancelled'") == 0)
         for deliveryId in deliveries {
@@ -335,7 +335,7 @@ struct PackageServiceTests {
         try await harness.withRunningService {
             try await harness.waitForHandled(try await harness.publish(request, deliveryId: deliveryId))
         }
-        let emitted = try await harness.drainEvents(capture, expecting: 1)
+        let emitted = try await harness.drain(capture, expecting: 1)
         #expect(emitted.count == 1)
         let envelope = try #require(emitted.first)
         _ = try validator.validate(message: envelope.jsonValue)

@@ -90,20 +90,3 @@ extension ServiceHarness {
             .map { row in "\(try row.decode(String.self, column: "state"))/\(try row.decode(String?.self, column: "reason_code") ?? "-")" }
     }
 }
-
-extension ServiceHarness {
-    /// Reads events from `queue` until `count` distinct ones arrived (or `timeout` passed), plus
-    /// any that arrive shortly after. Copies of one event id count once: publishing is at least
-    /// once (the outbox relay may publish an event the fast path published too), so only a second
-    /// event id is a second event.
-    func drainEvents(_ queue: String, expecting count: Int, timeout: Duration = .seconds(30)) async throws -> [AnyEventEnvelope] {
-        var seen = Set<UUID>()
-        var events: [AnyEventEnvelope] = []
-        let deadline = ContinuousClock.now + timeout
-        repeat {
-            let batch = try await drain(queue, expecting: max(1, count - events.count), timeout: deadline - ContinuousClock.now)
-            for event in batch where seen.insert(event.id).inserted { events.append(event) }
-        } while events.count < count && ContinuousClock.now < deadline
-        return events
-    }
-}

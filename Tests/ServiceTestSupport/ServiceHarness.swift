@@ -43,7 +43,7 @@ public struct ServiceHarness: Sendable {
         configuration.retryPolicy = RetryPolicy(
             maximumAttempts: retryAttempts, initialDelay: .milliseconds(50), multiplier: 2, maximumDelay: .seconds(1))
         configuration.relayInterval = .milliseconds(100)
-        configuration.relayGrace = .milliseconds(500)
+        configuration.relayGrace = .seconds(2)
         configuration.deadlinePollInterval = .milliseconds(50)
         configure(&configuration)
         self.configuration = configuration
@@ -124,23 +124,30 @@ public struct ServiceHarness: Sendable {
         guard outcomes.allSatisfy({ $0 == .confirmed }) else { throw HarnessError("publish not confirmed: \(outcomes)") }
     }
 
-    /// Reads (and acks) messages from `queue` until `count` arrived or `timeout` passed, plus any
-    /// that arrive shortly after (duplicates); returns their envelopes in arrival order.
+    /// Reads (and acks) messages from `queue` until `count` distinct events arrived or `timeout`
+    /// passed, plus any that arrive shortly after; returns one envelope per event id, in arrival
+    /// order. (The outbox publishes at least once: a second copy of an event id — the relay taking
+    /// a row the fast path also sent — is the same event, not a second effect.)
     public func drain(_ queue: String, expecting count: Int, timeout: Duration = .seconds(30)) async throws -> [AnyEventEnvelope] {
         let connection = try await AMQPConnection.connect(url: amqpURL)
         try await connection.setPrefetch(500)
         try await connection.consume(queue: queue)
-        var received: [AMQPDelivery] = []
-        let deadline = ContinuousClock.now + timeout
-        while received.count < count, ContinuousClock.now < deadline {
-            let batch = try await connection.nextDeliveries(maximum: 500, timeout: .milliseconds(200))
-            for delivery in batch { try await connection.ack(delivery) }
-            received += batch
+        var events: [AnyEventEnvelope] = []
+        var seen = Set<UUID>()
+        func take(_ batch: [AMQPDelivery]) async throws {
+            for delivery in batch {
+                try await connection.ack(delivery)
+                let event = try EventCoding.makeDecoder().decode(AnyEventEnvelope.self, from: Data(delivery.body))
+                if seen.insert(event.id).inserted { events.append(event) }
+            }
         }
-        let extra = try await connection.nextDeliveries(maximum: 500, timeout: .milliseconds(300))
-        for delivery in extra { try await connection.ack(delivery) }
+        let deadline = ContinuousClock.now + timeout
+        while events.count < count, ContinuousClock.now < deadline {
+            try await take(try await connection.nextDeliveries(maximum: 500, timeout: .milliseconds(200)))
+        }
+        try await take(try await connection.nextDeliveries(maximum: 500, timeout: .milliseconds(300)))
         await connection.close()
-        return try (received + extra).map { try EventCoding.makeDecoder().decode(AnyEventEnvelope.self, from: Data($0.body)) }
+        return events
     }
 
     /// Runs a query with `search_path` set to the service's schema.
