@@ -43,6 +43,11 @@ actor DeliverySystem {
         try await waitUntilReady()
     }
 
+    /// The read-only role's URL (what saga-inspect uses), for this system's database.
+    nonisolated var inspectorURL: String {
+        Self.replacingDatabase(in: "postgresql://saga_inspect:saga_inspect@\(Self.hostAndPort(of: adminURL))/x", with: databaseName)
+    }
+
     nonisolated var api: DeliveryAPIClient { DeliveryAPIClient(ingestionPort: ports["ingestion"]!, historyPort: ports["history"]!) }
 
     /// The environment of one service's process.

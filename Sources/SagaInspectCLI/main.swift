@@ -1,1 +1,0 @@
-print("saga-inspect: being written")
