@@ -208,7 +208,7 @@ let package = Package(
         .testTarget(
             name: "ChoreographyTests",
             dependencies: [
-                "Choreography", "EchoService", "AMQP", "Postgres", "Contracts", "IntegrationSupport", "PlainHTTPClient",
+                "Choreography", "EchoService", "AMQP", "Postgres", "Contracts", "IntegrationSupport", "ServiceTestSupport", "PlainHTTPClient",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

@@ -2,8 +2,6 @@ import Choreography
 import EchoService
 import Foundation
 import Logging
-import Metrics
-import Prometheus
 
 // `choreography-echo`: the echo service as a daemon (used by the runtime's crash tests and as
 // the smallest example of a service executable). Configuration: see ChoreographyConfiguration;
@@ -11,15 +9,7 @@ import Prometheus
 let environment = ProcessInfo.processInfo.environment
 let name = environment["ECHO_NAME"] ?? "echo"
 let schema = environment["ECHO_SCHEMA"] ?? "echo"
-LoggingSystem.bootstrap { label in
-    var handler = StreamLogHandler.standardError(label: label)
-    handler.logLevel = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-    return handler
-}
-let registry = PrometheusCollectorRegistry()
-MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-var logger = Logger(label: name)
-logger[metadataKey: "service"] = "\(name)"
+let (logger, registry) = DaemonBootstrap.bootstrap(service: name, environment: environment)
 do {
     let configuration = try ChoreographyConfiguration.fromEnvironment(service: name, schema: schema)
     let runtime = ChoreographyRuntime(

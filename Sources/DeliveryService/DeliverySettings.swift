@@ -1,3 +1,4 @@
+import Choreography
 import Foundation
 
 /// The delivery service's settings, read from the environment by the executable.
@@ -27,15 +28,15 @@ public struct DeliverySettings: Sendable {
     }
 
     /// Settings from environment variables (the keys above); a missing key takes its default,
-    /// a malformed one throws ``DeliverySettingsError`` naming it.
+    /// a malformed one throws ``SettingError`` naming it.
     public static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws(DeliverySettingsError) -> DeliverySettings {
+    ) throws(SettingError) -> DeliverySettings {
         var settings = DeliverySettings()
         if let text = environment["DELIVERY_JOIN_TIMEOUT_S"] {
             let trimmed = text.trimmingCharacters(in: .whitespaces)
             guard let seconds = Double(trimmed), seconds.isFinite, seconds > 0, seconds <= 86_400 else {
-                throw DeliverySettingsError(
+                throw SettingError(
                     key: "DELIVERY_JOIN_TIMEOUT_S", "'\(text)' is not a number of seconds in 0 < s <= 86400")
             }
             settings.joinTimeout = .seconds(seconds)
@@ -45,21 +46,4 @@ public struct DeliverySettings: Sendable {
         }
         return settings
     }
-}
-
-/// A delivery setting that cannot be used: which key, and what is wrong with its value.
-public struct DeliverySettingsError: Error, Hashable, CustomStringConvertible {
-    /// The environment variable.
-    public var key: String
-    /// What is wrong.
-    public var message: String
-
-    /// An error for `key`.
-    public init(key: String, _ message: String) {
-        self.key = key
-        self.message = message
-    }
-
-    /// `KEY: message`.
-    public var description: String { "\(key): \(message)" }
 }

@@ -1,3 +1,4 @@
+import Choreography
 import Contracts
 import Foundation
 
@@ -31,24 +32,24 @@ public struct NoFlyZone: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses a zone list, `name:lat,lon,radiusKm;name2:lat,lon,radiusKm` (spaces around the parts
     /// are ignored, an empty string or empty entries mean no zone). Throws
-    /// ``DeliverySettingsError`` naming the entry and what is wrong with it.
-    public static func parseList(_ text: String) throws(DeliverySettingsError) -> [NoFlyZone] {
+    /// ``SettingError`` naming the entry and what is wrong with it.
+    public static func parseList(_ text: String) throws(SettingError) -> [NoFlyZone] {
         var zones: [NoFlyZone] = []
         for rawEntry in text.split(separator: ";", omittingEmptySubsequences: false) {
             let entry = rawEntry.trimmingCharacters(in: .whitespaces)
             if entry.isEmpty { continue }
             let zone = try parse(entry: entry)
             guard !zones.contains(where: { $0.name == zone.name }) else {
-                throw DeliverySettingsError(key: "DELIVERY_NO_FLY_ZONES", "zone name '\(zone.name)' appears twice")
+                throw SettingError(key: "DELIVERY_NO_FLY_ZONES", "zone name '\(zone.name)' appears twice")
             }
             zones.append(zone)
         }
         return zones
     }
 
-    private static func parse(entry: String) throws(DeliverySettingsError) -> NoFlyZone {
-        func failure(_ problem: String) -> DeliverySettingsError {
-            DeliverySettingsError(key: "DELIVERY_NO_FLY_ZONES", "entry '\(entry)': \(problem) (expected name:lat,lon,radiusKm)")
+    private static func parse(entry: String) throws(SettingError) -> NoFlyZone {
+        func failure(_ problem: String) -> SettingError {
+            SettingError(key: "DELIVERY_NO_FLY_ZONES", "entry '\(entry)': \(problem) (expected name:lat,lon,radiusKm)")
         }
         let parts = entry.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2 else { throw failure("missing ':' between the name and the coordinates") }

@@ -6,9 +6,7 @@ import Foundation
 import HistoryService
 import IngestionService
 import Logging
-import Metrics
 import PackageService
-import Prometheus
 
 // `fabrikam-service <name>`: runs one service of the delivery saga as a daemon (one process per
 // instance). Configuration comes from the environment: the runtime's keys (see
@@ -43,15 +41,7 @@ guard arguments.count == 1, let service = arguments.first.flatMap(ServiceName.in
 let name = service.rawValue
 let queueName = (environment["QUEUE_PREFIX"] ?? "") + name
 
-LoggingSystem.bootstrap { label in
-    var handler = StreamLogHandler.standardError(label: label)
-    handler.logLevel = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-    return handler
-}
-let registry = PrometheusCollectorRegistry()
-MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-var logger = Logger(label: name)
-logger[metadataKey: "service"] = "\(name)"
+let (logger, registry) = DaemonBootstrap.bootstrap(service: name, environment: environment)
 
 do {
     var configuration = try ChoreographyConfiguration.fromEnvironment(service: name, schema: name)

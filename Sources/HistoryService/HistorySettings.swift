@@ -1,3 +1,4 @@
+import Choreography
 import Foundation
 
 /// The history service's settings, read from the environment by the executable.
@@ -15,35 +16,18 @@ public struct HistorySettings: Sendable {
     }
 
     /// Settings from environment variables (the keys above); a missing key takes its default,
-    /// a malformed one throws ``HistorySettingsError`` naming it.
+    /// a malformed one throws ``SettingError`` naming it.
     public static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws(HistorySettingsError) -> HistorySettings {
+    ) throws(SettingError) -> HistorySettings {
         var settings = HistorySettings()
         if let text = environment["HISTORY_TIMELINE_LIMIT"] {
             guard let limit = Int(text.trimmingCharacters(in: .whitespaces)), (1...HistoryQueries.timelineLimit).contains(limit) else {
-                throw HistorySettingsError(
+                throw SettingError(
                     key: "HISTORY_TIMELINE_LIMIT", "'\(text)' is not a whole number in 1...\(HistoryQueries.timelineLimit)")
             }
             settings.timelineLimit = limit
         }
         return settings
     }
-}
-
-/// A history setting that cannot be used: which key, and what is wrong with its value.
-public struct HistorySettingsError: Error, Hashable, CustomStringConvertible {
-    /// The environment variable.
-    public var key: String
-    /// What is wrong.
-    public var message: String
-
-    /// An error for `key`.
-    public init(key: String, _ message: String) {
-        self.key = key
-        self.message = message
-    }
-
-    /// `KEY: message`.
-    public var description: String { "\(key): \(message)" }
 }

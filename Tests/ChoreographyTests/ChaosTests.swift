@@ -9,16 +9,6 @@ import Testing
 @Suite("ChaosTests: broker and database restarts mid-stream", .serialized,
        .enabled(if: ProcessInfo.processInfo.environment["FABRIKAM_CHAOS"] == "1", "run by scripts/test.sh in its chaos phase"))
 struct ChaosTests {
-    private func servers(_ command: String) throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [root.appendingPathComponent("scripts/servers.sh").path, command]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "scripts/servers.sh \(command) failed")
-    }
-
     private func restartMidStream(_ command: String) async throws {
         let harness = try EchoHarness()
         let capture = try await harness.captureQueue()
@@ -27,7 +17,7 @@ struct ChaosTests {
         try await harness.publish(try (0..<total).map { _ in try harness.request(owner: "chaos") })
         try await harness.withRunningService {
             try await waitUntil("some progress") { try await harness.count("SELECT count(*) FROM echoes") >= 50 }
-            try servers(command)
+            try TestServers.run(command)
             try await waitUntil("all \(total) echoes", timeout: .seconds(120)) {
                 (try? await harness.count("SELECT count(*) FROM echoes")) == total
             }

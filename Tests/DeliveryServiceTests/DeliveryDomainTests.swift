@@ -1,3 +1,4 @@
+import Choreography
 import Contracts
 import DeliveryService
 import Foundation
@@ -94,7 +95,7 @@ struct DeliveryDomainTests {
             ("x:1,1,1;x:2,2,2", "zone name 'x' appears twice"),
         ])
     func malformedZoneLists(text: String, problem: String) {
-        let error = #expect(throws: DeliverySettingsError.self) { try NoFlyZone.parseList(text) }
+        let error = #expect(throws: SettingError.self) { try NoFlyZone.parseList(text) }
         #expect(error?.key == "DELIVERY_NO_FLY_ZONES")
         #expect(error?.description.contains(problem) == true, "\(String(describing: error))")
     }
@@ -111,9 +112,9 @@ struct DeliveryDomainTests {
         #expect(custom.noFlyZones == [NoFlyZone(name: "lab", centre: GeoLocation(latitude: 10, longitude: 20), radiusKm: 1)])
         #expect(try DeliverySettings.fromEnvironment(["DELIVERY_NO_FLY_ZONES": ""]).noFlyZones.isEmpty)
         for bad in ["0", "-1", "soon", "", "nan"] {
-            #expect(throws: DeliverySettingsError.self) { try DeliverySettings.fromEnvironment(["DELIVERY_JOIN_TIMEOUT_S": bad]) }
+            #expect(throws: SettingError.self) { try DeliverySettings.fromEnvironment(["DELIVERY_JOIN_TIMEOUT_S": bad]) }
         }
-        #expect(throws: DeliverySettingsError.self) { try DeliverySettings.fromEnvironment(["DELIVERY_NO_FLY_ZONES": "bad"]) }
+        #expect(throws: SettingError.self) { try DeliverySettings.fromEnvironment(["DELIVERY_NO_FLY_ZONES": "bad"]) }
     }
 
     // MARK: The join decision

@@ -179,16 +179,6 @@ struct IngestionAPITests {
 @Suite("IngestionChaosTests: requests accepted while the broker is down", .serialized,
        .enabled(if: ProcessInfo.processInfo.environment["FABRIKAM_CHAOS"] == "1", "run by scripts/test.sh in its chaos phase"))
 struct IngestionChaosTests {
-    private func servers(_ command: String) throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [root.appendingPathComponent("scripts/servers.sh").path, command]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "scripts/servers.sh \(command) failed")
-    }
-
     @Test("every request accepted while RabbitMQ is down is published once it is back")
     func acceptedWhileBrokerDown() async throws {
         let port = freePort()
@@ -200,15 +190,15 @@ struct IngestionChaosTests {
         let client = PlainHTTPClient(port: port, timeout: .seconds(30))
         try await harness.withRunningService { [harness] in
             try await waitUntil("the HTTP server") { (try? await client.get("/health/ready"))?.status == 200 }
-            try servers("stop-rabbitmq-app")
+            try TestServers.run("stop-rabbitmq-app")
             var accepted: [Int] = []
             do {
                 for _ in 0..<5 { accepted.append(try await client.post("/api/deliveries", json: requestBody()).status) }
             } catch {
-                try servers("start-rabbitmq-app")
+                try TestServers.run("start-rabbitmq-app")
                 throw error
             }
-            try servers("start-rabbitmq-app")
+            try TestServers.run("start-rabbitmq-app")
             #expect(accepted == [202, 202, 202, 202, 202])
             try await waitUntil("the relay to publish the backlog", timeout: .seconds(60)) {
                 (try? await harness.count("SELECT count(*) FROM outbox")) == 0

@@ -11,6 +11,20 @@ public enum TestServers {
     /// The database URL from `DATABASE_URL`.
     public static func databaseURL() throws -> String { try require("DATABASE_URL") }
 
+    /// Runs `scripts/servers.sh <command>` (e.g. `restart-rabbitmq`) for the chaos tests; throws
+    /// if it fails.
+    public static func run(_ command: String) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [root.appendingPathComponent("scripts/servers.sh").path, command]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw HarnessError("scripts/servers.sh \(command) exited \(process.terminationStatus)")
+        }
+    }
+
     private static func require(_ name: String) throws -> String {
         guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
             throw MissingServerError(variable: name)

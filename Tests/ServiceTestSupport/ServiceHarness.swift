@@ -129,25 +129,30 @@ public struct ServiceHarness: Sendable {
     /// order. (The outbox publishes at least once: a second copy of an event id — the relay taking
     /// a row the fast path also sent — is the same event, not a second effect.)
     public func drain(_ queue: String, expecting count: Int, timeout: Duration = .seconds(30)) async throws -> [AnyEventEnvelope] {
+        try await drainMessages(queue, expecting: count, timeout: timeout)
+            .map { try EventCoding.makeDecoder().decode(AnyEventEnvelope.self, from: Data($0.body)) }
+    }
+
+    /// `drain(_:expecting:timeout:)` as raw deliveries (properties and headers), one per message id.
+    public func drainMessages(_ queue: String, expecting count: Int, timeout: Duration = .seconds(30)) async throws -> [AMQPDelivery] {
         let connection = try await AMQPConnection.connect(url: amqpURL)
         try await connection.setPrefetch(500)
         try await connection.consume(queue: queue)
-        var events: [AnyEventEnvelope] = []
-        var seen = Set<UUID>()
+        var messages: [AMQPDelivery] = []
+        var seen = Set<String>()
         func take(_ batch: [AMQPDelivery]) async throws {
             for delivery in batch {
                 try await connection.ack(delivery)
-                let event = try EventCoding.makeDecoder().decode(AnyEventEnvelope.self, from: Data(delivery.body))
-                if seen.insert(event.id).inserted { events.append(event) }
+                if seen.insert(delivery.properties.messageId ?? "\(delivery.deliveryTag)").inserted { messages.append(delivery) }
             }
         }
         let deadline = ContinuousClock.now + timeout
-        while events.count < count, ContinuousClock.now < deadline {
+        while messages.count < count, ContinuousClock.now < deadline {
             try await take(try await connection.nextDeliveries(maximum: 500, timeout: .milliseconds(200)))
         }
         try await take(try await connection.nextDeliveries(maximum: 500, timeout: .milliseconds(300)))
         await connection.close()
-        return events
+        return messages
     }
 
     /// Runs a query with `search_path` set to the service's schema.

@@ -1,0 +1,26 @@
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+
+/// What a daemon executable sets up once, in `main`, before it runs a `ChoreographyRuntime`:
+/// swift-log to standard error at `LOG_LEVEL` (default `info`) and swift-metrics into a
+/// Prometheus registry (served on `/metrics`). Libraries never call it.
+public enum DaemonBootstrap {
+    /// Bootstraps logging and metrics; returns the service's logger (with `service` metadata) and the registry.
+    public static func bootstrap(service: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+        -> (logger: Logger, registry: PrometheusCollectorRegistry)
+    {
+        let level = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var logger = Logger(label: service)
+        logger[metadataKey: "service"] = "\(service)"
+        return (logger, registry)
+    }
+}
