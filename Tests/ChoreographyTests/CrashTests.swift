@@ -114,6 +114,27 @@ struct CrashTests {
         try await harness.cleanUp()
     }
 
+    @Test("FAULT_CRASH_PROBABILITY=1: the daemon dies right after its first commit; a restart publishes what it committed")
+    func injectedCrash() async throws {
+        let harness = try EchoHarness()
+        let capture = try await harness.captureQueue()
+        let first = try EchoProcess(harness, extraEnvironment: ["FAULT_CRASH_PROBABILITY": "1", "OUTBOX_RELAY_GRACE_MS": "600000"])
+        try await first.waitUntilReady()
+        try await harness.publish([try harness.request(owner: "injected-crash")])
+        try await waitUntil("the injected crash") { !first.process.isRunning }
+        #expect(first.process.terminationStatus == 70)
+        #expect(try await harness.count("SELECT count(*) FROM echoes") == 1)
+        #expect(try await harness.depth(capture) == 0)
+
+        let second = try EchoProcess(harness)
+        try await second.waitUntilReady()
+        try await waitUntil("the relay to publish") { try await harness.count("SELECT count(*) FROM outbox") == 0 }
+        _ = try await second.terminate()
+        #expect(try await harness.count("SELECT count(*) FROM echoes") == 1)
+        #expect(try await harness.drain(capture, expecting: 1).count == 1)
+        try await harness.cleanUp()
+    }
+
     @Test("SIGTERM mid-stream: the daemon finishes what it holds, exits 0, and a restart completes the rest")
     func gracefulShutdownMidStream() async throws {
         let harness = try EchoHarness()
