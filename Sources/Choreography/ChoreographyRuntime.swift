@@ -76,15 +76,17 @@ public struct ChoreographyRuntime: Sendable {
             broker: BrokerPublisher(connection: publisherConnection, reconnectPolicy: AMQPReconnectPolicy()),
             exchange: configuration.exchange)
 
+        let alarm = DeadlineAlarm()
         let processor = EventProcessor(
             definition: definition, configuration: configuration, topology: topology, workers: workers,
-            housekeeping: housekeeping, outbox: outbox, validator: try ContractValidator(), health: health, metrics: metrics, logger: logger)
+            housekeeping: housekeeping, outbox: outbox, validator: try ContractValidator(), health: health, metrics: metrics,
+            alarm: alarm, logger: logger)
         let relay = OutboxRelay(
             connection: relayConnection, outbox: outbox, interval: configuration.relayInterval,
             grace: configuration.relayGrace, metrics: metrics, logger: logger)
         let deadlines = DeadlineScheduler(
             definition: definition, connection: deadlineConnection, outbox: outbox,
-            interval: configuration.deadlinePollInterval, metrics: metrics, logger: logger)
+            interval: configuration.deadlinePollInterval, alarm: alarm, metrics: metrics, logger: logger)
 
         // Graceful shutdown runs in reverse order: the processor stops first, the HTTP server last.
         var services: [any Service] = []

@@ -1,6 +1,29 @@
+import Foundation
 import Logging
 import Postgres
 import ServiceLifecycle
+import Synchronization
+
+/// How a handler of this instance tells its deadline scheduler that a deadline it just committed
+/// comes due before the next poll (e.g. a flight step with the time scale at 0), so it fires
+/// within milliseconds instead of up to a poll interval later.
+final class DeadlineAlarm: Sendable {
+    private let earliest = Mutex<Date?>(nil)
+
+    /// Asks for a look at `date`.
+    func request(_ date: Date) {
+        earliest.withLock { current in current = min(current ?? date, date) }
+    }
+
+    /// Whether a requested look is due at `now` (and clears it).
+    func takeDue(now: Date = Date()) -> Bool {
+        earliest.withLock { current in
+            guard let date = current, date <= now else { return false }
+            current = nil
+            return true
+        }
+    }
+}
 
 /// Fires due deadlines: each in its own transaction that locks the row (`FOR UPDATE SKIP
 /// LOCKED`), runs the service's deadline handler, commits its effects and marks the deadline
@@ -11,14 +34,19 @@ final class DeadlineScheduler: Service, Sendable {
     private let connection: PostgresConnection
     private let outbox: OutboxPublisher
     private let interval: Duration
+    private let alarm: DeadlineAlarm
     private let metrics: RuntimeMetrics
     private let logger: Logger
 
-    init(definition: ServiceDefinition, connection: PostgresConnection, outbox: OutboxPublisher, interval: Duration, metrics: RuntimeMetrics, logger: Logger) {
+    init(
+        definition: ServiceDefinition, connection: PostgresConnection, outbox: OutboxPublisher, interval: Duration,
+        alarm: DeadlineAlarm, metrics: RuntimeMetrics, logger: Logger
+    ) {
         self.definition = definition
         self.connection = connection
         self.outbox = outbox
         self.interval = interval
+        self.alarm = alarm
         self.metrics = metrics
         self.logger = logger
     }
@@ -26,7 +54,11 @@ final class DeadlineScheduler: Service, Sendable {
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             while await fireNext() {}
-            try? await Task.sleep(for: interval)
+            // Poll every `interval`, or sooner when this instance's alarm rings.
+            let nextPoll = ContinuousClock.now + interval
+            while ContinuousClock.now < nextPoll, !alarm.takeDue(), !Task.isShuttingDownGracefully, !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
         }
     }
 

@@ -24,12 +24,13 @@ final class EventProcessor: Service, Sendable {
     private let validator: ContractValidator
     private let health: HealthState
     private let metrics: RuntimeMetrics
+    private let alarm: DeadlineAlarm
     private let logger: Logger
 
     init(
         definition: ServiceDefinition, configuration: ChoreographyConfiguration, topology: ServiceTopology,
         workers: [PostgresConnection], housekeeping: PostgresConnection, outbox: OutboxPublisher,
-        validator: ContractValidator, health: HealthState, metrics: RuntimeMetrics, logger: Logger
+        validator: ContractValidator, health: HealthState, metrics: RuntimeMetrics, alarm: DeadlineAlarm, logger: Logger
     ) {
         precondition(!workers.isEmpty, "at least one worker connection")
         self.definition = definition
@@ -41,6 +42,7 @@ final class EventProcessor: Service, Sendable {
         self.validator = validator
         self.health = health
         self.metrics = metrics
+        self.alarm = alarm
         self.logger = logger
     }
 
@@ -178,7 +180,10 @@ final class EventProcessor: Service, Sendable {
                     forwardFailureProbability: configuration.faults.forwardFailureProbability)
                 try handler(event, &context, db)
                 try RuntimeTables.applyDeadlines(context, db)
-                return .handled(type: event.type, outbox: try RuntimeTables.recordHandledAndCommit(event, emitting: context.emitted, db))
+                let rows = try RuntimeTables.recordHandledAndCommit(event, emitting: context.emitted, db)
+                // Committed: a deadline due before the next poll rings this instance's scheduler.
+                if let soonest = context.scheduled.map(\.fireAt).min() { self.alarm.request(soonest) }
+                return .handled(type: event.type, outbox: rows)
             }
             metrics.handlerLatency(ContinuousClock.now - started)
             return result
