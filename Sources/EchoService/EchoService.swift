@@ -28,7 +28,8 @@ public enum EchoService {
                try !db.query("SELECT 1 FROM blocked_owners WHERE owner_id = $1", [.text(request.ownerId)]).isEmpty {
                 throw EchoFailure(message: "owner \(request.ownerId) is blocked")
             }
-            _ = try db.execute(
+            // Deferred: it travels with the runtime's inbox/outbox statement and COMMIT (one round trip).
+            try db.executeDeferred(
                 "INSERT INTO echoes (event_id, delivery_id, owner_id) VALUES ($1, $2, $3)",
                 [.uuid(received.id), .uuid(received.deliveryId), .text(request.ownerId)])
             try context.emit(AccountValidated(ownerId: request.ownerId, dailyLimit: 100_000, deliveriesToday: 1))

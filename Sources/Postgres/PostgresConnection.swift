@@ -21,6 +21,8 @@ public actor PostgresConnection {
     private var openTransaction: UInt64?
     /// `transaction()` began, but BEGIN waits to travel with the first statement.
     private var pendingBegin = false
+    /// Statements of the open transaction queued by `executeDeferred`, sent with the next one.
+    private var deferred: [(sql: String, values: [PostgresValue])] = []
     /// `queryAndCommit` already committed the open transaction.
     private var committedEarly = false
 
@@ -107,10 +109,31 @@ public actor PostgresConnection {
     public func query(_ sql: String, _ parameters: [PostgresValue] = []) throws -> PostgresRows {
         try checkTransactionOwner()
         try checkNotCommittedEarly()
-        guard pendingBegin else { return try handle.query(sql, parameters) }
-        // The transaction's BEGIN travels with its first statement: one round trip, not two.
+        guard pendingBegin || !deferred.isEmpty else { return try handle.query(sql, parameters) }
+        // The transaction's BEGIN and deferred statements travel with this one: one round trip.
+        return try sendPipelined(sql, parameters, after: nil)
+    }
+
+    /// Queues a statement whose result the transaction does not need (an INSERT, an UPDATE) to
+    /// travel with the transaction's next statement or its COMMIT, so several statements cost one
+    /// round trip. If it fails, that next call throws its error and the transaction rolls back.
+    /// Only inside `transaction`.
+    public func executeDeferred(_ sql: String, _ parameters: [PostgresValue] = []) throws {
+        try checkTransactionOwner()
+        try checkNotCommittedEarly()
+        guard let openTransaction, Self.ownedTransactions.contains(openTransaction) else {
+            throw PostgresError(.transactionState, message: "executeDeferred(_:_:) outside transaction()")
+        }
+        deferred.append((sql, parameters))
+    }
+
+    /// Sends the pending BEGIN and deferred statements, then `sql`, then `after`, in one pipeline.
+    private func sendPipelined(_ sql: String, _ parameters: [PostgresValue], after: String?) throws -> PostgresRows {
+        let before = pendingBegin ? "BEGIN" : nil
+        let queued = deferred
         pendingBegin = false
-        return try handle.queryPipelined(before: "BEGIN", sql, parameters, after: nil)
+        deferred = []
+        return try handle.queryPipelined(before: before, deferred: queued, sql, parameters, after: after)
     }
 
     /// Runs one statement with parameters and returns how many rows it affected.
@@ -129,9 +152,7 @@ public actor PostgresConnection {
         guard openTransaction != nil, Self.ownedTransactions.contains(openTransaction!) else {
             throw PostgresError(.transactionState, message: "queryAndCommit(_:_:) outside transaction()")
         }
-        let before = pendingBegin ? "BEGIN" : nil
-        pendingBegin = false
-        let rows = try handle.queryPipelined(before: before, sql, parameters, after: "COMMIT")
+        let rows = try sendPipelined(sql, parameters, after: "COMMIT")
         committedEarly = true
         return rows
     }
@@ -142,7 +163,7 @@ public actor PostgresConnection {
     public func simpleQuery(_ sql: String) throws -> PostgresRows {
         try checkTransactionOwner()
         try checkNotCommittedEarly()
-        try beginIfPending()
+        try flushPending()
         return try handle.command(sql)
     }
 
@@ -189,6 +210,7 @@ public actor PostgresConnection {
         defer {
             openTransaction = nil
             pendingBegin = false
+            deferred = []
             committedEarly = false
         }
         let value: Value
@@ -206,7 +228,18 @@ public actor PostgresConnection {
                 .transactionState,
                 message: "a statement failed inside the transaction; it was rolled back instead of committed")
         }
-        if pendingBegin || committedEarly { return value }
+        if committedEarly { return value }
+        if let last = deferred.popLast() {
+            // Deferred statements still queued: they, and the COMMIT, go in one round trip.
+            do {
+                _ = try sendPipelined(last.sql, last.values, after: "COMMIT")
+            } catch {
+                rollBack()
+                throw error
+            }
+            return value
+        }
+        if pendingBegin { return value }
         let tag = try handle.command("COMMIT").commandTag
         guard tag == "COMMIT" else {
             throw PostgresError(.transactionState, message: "COMMIT answered \(tag); the transaction was rolled back")
@@ -226,11 +259,14 @@ public actor PostgresConnection {
         }
     }
 
-    /// Sends the open transaction's deferred BEGIN on its own, for statements that cannot carry it.
-    private func beginIfPending() throws {
-        guard pendingBegin else { return }
-        pendingBegin = false
-        try handle.command("BEGIN")
+    /// Sends the open transaction's deferred BEGIN and statements, for statements that cannot carry them.
+    private func flushPending() throws {
+        if let last = deferred.popLast() {
+            _ = try sendPipelined(last.sql, last.values, after: nil)
+        } else if pendingBegin {
+            pendingBegin = false
+            try handle.command("BEGIN")
+        }
     }
 
     /// Refuses statements after `queryAndCommit` ended the transaction they would belong to.
@@ -255,7 +291,7 @@ public actor PostgresConnection {
     public func listen(_ channel: String) throws {
         try checkTransactionOwner()
         try checkNotCommittedEarly()
-        try beginIfPending()
+        try flushPending()
         try handle.listen(channel)
     }
 
@@ -263,7 +299,7 @@ public actor PostgresConnection {
     public func unlisten(_ channel: String) throws {
         try checkTransactionOwner()
         try checkNotCommittedEarly()
-        try beginIfPending()
+        try flushPending()
         try handle.unlisten(channel)
     }
 

@@ -160,56 +160,54 @@ final class PostgresConnectionHandle: @unchecked Sendable {
         }
     }
 
-    /// Runs `before` (a parameterless command such as BEGIN), the parameterised statement and
-    /// `after` (such as COMMIT) in one round trip, with libpq's pipeline mode. The server skips
-    /// what follows a failure; the first failure is thrown. Falls back to three round trips for
-    /// a statement that cannot be prepared (the cache is full).
-    func queryPipelined(before: String?, _ sql: String, _ values: [PostgresValue], after: String?) throws -> PostgresRows {
+    /// Sends `before` (a parameterless command such as BEGIN), the `deferred` statements, the
+    /// statement and `after` (such as COMMIT) in one pipeline — one round trip — and returns the
+    /// statement's rows. The first error among them is thrown (the server skips the rest).
+    func queryPipelined(
+        before: String?, deferred: [(sql: String, values: [PostgresValue])] = [], _ sql: String, _ values: [PostgresValue],
+        after: String?
+    ) throws -> PostgresRows {
         let connection = try liveConnection()
-        let key = StatementKey(sql: sql, types: values.map { Oid($0.dataType.oid) })
-        if statements[key] == nil {
-            guard statements.count < Self.statementCacheCapacity else {
+        let statements = deferred + [(sql: sql, values: values)]
+        var names: [String] = []
+        for statement in statements {
+            guard let name = try preparedName(statement.sql, statement.values, connection) else {
+                // The statement cache is full: run them one by one instead.
                 if let before { try command(before) }
+                for statement in deferred { _ = try query(statement.sql, statement.values) }
                 let rows = try query(sql, values)
                 if let after { try command(after) }
                 return rows
             }
-            statementCounter += 1
-            let name = "fabrikam_s\(statementCounter)"
-            _ = try key.types.withUnsafeBufferPointer { types in
-                try rows(PQprepare(connection, name, sql, Int32(values.count), types.baseAddress), sql)
-            }
-            statements[key] = name
+            names.append(name)
         }
-        let name = statements[key]!
         guard PQenterPipelineMode(connection) == 1 else { throw failure(nil, context: "entering pipeline mode") }
         defer {
             // A pipeline that cannot be left (its results never all came: the server went away
             // mid-way) leaves the session unusable until reset().
             if PQexitPipelineMode(connection) != 1 { pipelineBroken = true }
         }
-        let commands = [before, nil, after]
-        let sent = try PostgresParameterBuffer.with(values) { count, cValues -> [Int] in
-            var sent: [Int] = []
-            for (index, command) in commands.enumerated() {
-                let ok: Int32
-                if index == 1 {
-                    ok = PQsendQueryPrepared(connection, name, count, cValues, nil, nil, 0)
-                } else if let command {
-                    ok = PQsendQueryParams(connection, command, 0, nil, nil, nil, nil, 0)
-                } else {
-                    continue
-                }
-                guard ok == 1 else { throw failure(nil, context: sql) }
-                sent.append(index)
+        // What was sent, in order: a command text, or the index of a statement.
+        var sent: [(context: String, statement: Int?)] = []
+        if let before {
+            guard PQsendQueryParams(connection, before, 0, nil, nil, nil, nil, 0) == 1 else { throw failure(nil, context: before) }
+            sent.append((before, nil))
+        }
+        for (index, statement) in statements.enumerated() {
+            let ok = try PostgresParameterBuffer.with(statement.values) { count, cValues in
+                PQsendQueryPrepared(connection, names[index], count, cValues, nil, nil, 0)
             }
-            return sent
+            guard ok == 1 else { throw failure(nil, context: statement.sql) }
+            sent.append((statement.sql, index))
+        }
+        if let after {
+            guard PQsendQueryParams(connection, after, 0, nil, nil, nil, nil, 0) == 1 else { throw failure(nil, context: after) }
+            sent.append((after, nil))
         }
         guard PQpipelineSync(connection) == 1 else { throw failure(nil, context: sql) }
         var firstError: (any Error)?
         var statementRows: PostgresRows?
-        for index in sent {
-            let context = index == 1 ? sql : (commands[index] ?? "")
+        for (context, statement) in sent {
             while let result = PQgetResult(connection) {
                 if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
                     PQclear(result)
@@ -217,7 +215,7 @@ final class PostgresConnectionHandle: @unchecked Sendable {
                 }
                 do {
                     let resultRows = try rows(result, context)
-                    if index == 1 { statementRows = resultRows }
+                    if statement == statements.count - 1 { statementRows = resultRows }
                 } catch {
                     if firstError == nil { firstError = error }
                 }
@@ -227,6 +225,20 @@ final class PostgresConnectionHandle: @unchecked Sendable {
         if let firstError { throw firstError }
         guard let statementRows else { throw failure(nil, context: sql) }
         return statementRows
+    }
+
+    /// The prepared statement's name (preparing it on first use), or nil when the cache is full.
+    private func preparedName(_ sql: String, _ values: [PostgresValue], _ connection: OpaquePointer) throws -> String? {
+        let key = StatementKey(sql: sql, types: values.map { Oid($0.dataType.oid) })
+        if let name = statements[key] { return name }
+        guard statements.count < Self.statementCacheCapacity else { return nil }
+        statementCounter += 1
+        let name = "fabrikam_s\(statementCounter)"
+        _ = try key.types.withUnsafeBufferPointer { types in
+            try rows(PQprepare(connection, name, sql, Int32(values.count), types.baseAddress), sql)
+        }
+        statements[key] = name
+        return name
     }
 
     /// Runs SQL without parameters through the simple-query protocol; it may hold several

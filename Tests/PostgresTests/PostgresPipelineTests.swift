@@ -75,4 +75,65 @@ struct PostgresPipelineTests {
         #expect(error?.code == .transactionState)
         await connection.close()
     }
+
+    @Test("deferred statements travel with the next statement, or with the COMMIT, in one transaction")
+    func deferredStatementsCommit() async throws {
+        let connection = try await PostgresTestDatabase.connect()
+        let table = PostgresTestDatabase.uniqueName("deferred")
+        try await connection.simpleQuery("CREATE TABLE \(table) (id int PRIMARY KEY, tx bigint NOT NULL DEFAULT txid_current())")
+        // Deferred then a query: the query sees the deferred rows, all in one transaction.
+        try await connection.transaction { db in
+            try db.executeDeferred("INSERT INTO \(table) (id) VALUES ($1)", [.int(1)])
+            try db.executeDeferred("INSERT INTO \(table) (id) VALUES ($1)", [.int(2)])
+            let rows = try db.query("SELECT count(*) AS n, count(DISTINCT tx) AS t, max(tx) = txid_current() AS same FROM \(table)")
+            #expect(try rows[0].decode(Int.self, column: "n") == 2)
+            #expect(try rows[0].decode(Int.self, column: "t") == 1)
+            #expect(try rows[0].decode(Bool.self, column: "same"))
+        }
+        // Deferred with nothing after: sent with the COMMIT.
+        try await connection.transaction { db in
+            try db.executeDeferred("INSERT INTO \(table) (id) VALUES ($1)", [.int(3)])
+        }
+        // Deferred then queryAndCommit.
+        try await connection.transaction { db in
+            try db.executeDeferred("INSERT INTO \(table) (id) VALUES ($1)", [.int(4)])
+            try db.queryAndCommit("INSERT INTO \(table) (id) VALUES ($1)", [.int(5)])
+        }
+        #expect(try await connection.query("SELECT count(*) AS n FROM \(table)")[0].decode(Int.self, column: "n") == 5)
+        #expect(await connection.isInTransaction == false)
+        // Outside a transaction it is refused.
+        let refused = await #expect(throws: PostgresError.self) { try await connection.executeDeferred("SELECT 1") }
+        #expect(refused?.code == .transactionState)
+        try await connection.simpleQuery("DROP TABLE \(table)")
+        await connection.close()
+    }
+
+    @Test("a failing deferred statement fails the next call and the whole transaction rolls back")
+    func failingDeferredStatementRollsBack() async throws {
+        let connection = try await PostgresTestDatabase.connect()
+        let table = PostgresTestDatabase.uniqueName("deffail")
+        try await connection.simpleQuery("CREATE TABLE \(table) (id int PRIMARY KEY); INSERT INTO \(table) VALUES (7)")
+        let atNext = await #expect(throws: PostgresError.self) {
+            try await connection.transaction { db in
+                try db.executeDeferred("INSERT INTO \(table) VALUES ($1)", [.int(8)])
+                try db.executeDeferred("INSERT INTO \(table) VALUES ($1)", [.int(7)])  // duplicate key
+                try db.execute("INSERT INTO \(table) VALUES ($1)", [.int(9)])
+            }
+        }
+        #expect(atNext?.isUniqueViolation == true)
+        let atCommit = await #expect(throws: PostgresError.self) {
+            try await connection.transaction { db in
+                try db.executeDeferred("INSERT INTO \(table) VALUES ($1)", [.int(10)])
+                try db.executeDeferred("INSERT INTO \(table) VALUES ($1)", [.int(7)])  // duplicate key, found at COMMIT
+            }
+        }
+        #expect(atCommit?.isUniqueViolation == true)
+        #expect(try await connection.query("SELECT count(*) AS n FROM \(table)")[0].decode(Int.self, column: "n") == 1)
+        #expect(await connection.isInTransaction == false)
+        // The session is still usable.
+        try await connection.transaction { db in try db.executeDeferred("INSERT INTO \(table) VALUES ($1)", [.int(11)]) }
+        #expect(try await connection.query("SELECT count(*) AS n FROM \(table)")[0].decode(Int.self, column: "n") == 2)
+        try await connection.simpleQuery("DROP TABLE \(table)")
+        await connection.close()
+    }
 }
