@@ -11,11 +11,12 @@ enum EventLog {
     /// two connections are logged and projected one after the other, each seeing the other's.
     static func record(_ event: ReceivedEvent, _ db: isolated PostgresConnection) throws -> DeliveryStatus? {
         let envelope = event.envelope
+        // Creates the row or, when it exists, locks it (DO UPDATE takes the row lock): one statement.
         _ = try db.execute("""
             INSERT INTO delivery_status (delivery_id, stage, saga_state, last_event_type, updated_at)
-            VALUES ($1, 'Created', 'inFlight', $2, $3) ON CONFLICT (delivery_id) DO NOTHING
+            VALUES ($1, 'Created', 'inFlight', $2, $3)
+            ON CONFLICT (delivery_id) DO UPDATE SET delivery_id = delivery_status.delivery_id
             """, [.uuid(envelope.deliveryId), .text(envelope.type.rawValue), .timestamp(envelope.occurredAt)])
-        _ = try db.query("SELECT 1 FROM delivery_status WHERE delivery_id = $1 FOR UPDATE", [.uuid(envelope.deliveryId)])
         let inserted = try db.execute("""
             INSERT INTO events (event_id, delivery_id, event_type, schema_version, producer, causation_id, occurred_at, body)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (event_id) DO NOTHING
@@ -27,7 +28,8 @@ enum EventLog {
         guard inserted > 0 else { return nil }
         let logged = try loggedEvents(of: envelope.deliveryId, db)
         guard let status = DeliveryStatusProjection.project(logged) else { return nil }
-        _ = try db.execute("""
+        // Its result is not needed: it travels with the runtime's inbox statement and COMMIT.
+        try db.executeDeferred("""
             UPDATE delivery_status SET stage = $2, saga_state = $3, owner_id = $4, drone_id = $5, package_id = $6,
                 pickup_eta = $7, dropoff_eta = $8, reason_code = $9, reason_message = $10, last_event_type = $11,
                 updated_at = $12
