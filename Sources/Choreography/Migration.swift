@@ -62,6 +62,13 @@ enum RuntimeMigrations {
 }
 
 extension Migration {
+    /// Loads a service's migrations from the `Migrations` resource folder of its bundle (call it
+    /// with the service target's `.module`); none when the bundle has no such folder.
+    public static func load(from bundle: Bundle) throws -> [Migration] {
+        guard let folder = bundle.url(forResource: "Migrations", withExtension: nil) else { return [] }
+        return try load(fromResourceFolder: folder)
+    }
+
     /// Loads a service's migrations from the `.sql` files of a resource folder (a target's
     /// `resources: [.copy("Migrations")]`), named `NNNN_short_name.sql`: the number is the
     /// version, the rest (underscores as spaces) the name. Files are returned in version order.

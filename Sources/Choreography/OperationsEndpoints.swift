@@ -9,11 +9,11 @@ public enum OperationsEndpoints {
     /// Adds the health and metrics routes to `router`.
     public static func register(on router: Router<BasicRequestContext>, health: HealthState, registry: PrometheusCollectorRegistry?) {
         router.get("/health/live") { _, _ -> Response in
-            json(.ok, #"{"status":"live"}"#)
+            .json(.ok, Data(#"{"status":"live"}"#.utf8))
         }
         router.get("/health/ready") { _, _ -> Response in
             let report = health.report.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",")
-            return json(health.isReady ? .ok : .serviceUnavailable, #"{"ready":\#(health.isReady),\#(report)}"#)
+            return .json(health.isReady ? .ok : .serviceUnavailable, Data(#"{"ready":\#(health.isReady),\#(report)}"#.utf8))
         }
         router.get("/metrics") { _, _ -> Response in
             var buffer: [UInt8] = []
@@ -22,9 +22,5 @@ public enum OperationsEndpoints {
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer)))
         }
-    }
-
-    static func json(_ status: HTTPResponse.Status, _ body: String) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 }

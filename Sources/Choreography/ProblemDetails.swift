@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import Logging
+import Postgres
 
 /// An RFC 9457 problem document (`application/problem+json`), the body of every HTTP error the
 /// services answer (see `schemas/openapi.yaml`, `Problem`).
@@ -53,5 +55,42 @@ extension Response {
         var headers = headers
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+extension ProblemDetails: Error {}
+
+extension ProblemDetails {
+    /// A path's delivery id, or a thrown 400 problem when it is not a UUID.
+    public static func deliveryId(_ text: String?) throws -> UUID {
+        guard let text, let id = UUID(uuidString: text) else {
+            throw ProblemDetails(
+                "malformed-request", title: "Malformed request", status: .badRequest,
+                detail: "'\(String((text ?? "").prefix(64)))' is not a delivery id (a UUID).")
+        }
+        return id
+    }
+
+    /// The 404 for a delivery no one knows.
+    public static func deliveryNotFound(_ id: UUID) -> ProblemDetails {
+        ProblemDetails("not-found", title: "Delivery not found", status: .notFound, detail: "No delivery \(id.uuidString.lowercased()).")
+    }
+
+    /// Runs a route and turns its failures into answers: a thrown `ProblemDetails` becomes its
+    /// response, an unavailable database a 503 (with `unavailableDetail`), anything else a logged 500.
+    public static func answering(
+        _ logger: Logger, unavailableDetail: String, _ route: () async throws -> Response
+    ) async -> Response {
+        do {
+            return try await route()
+        } catch let problem as ProblemDetails {
+            return problem.response
+        } catch let error as PostgresError where error.isConnectionError {
+            logger.info("database unavailable", metadata: ["error": "\(error)"])
+            return ProblemDetails("unavailable", title: "Service unavailable", status: .serviceUnavailable, detail: unavailableDetail).response
+        } catch {
+            logger.error("request failed", metadata: ["error": "\(error)"])
+            return ProblemDetails("internal-error", title: "Internal error", status: .internalServerError).response
+        }
     }
 }

@@ -71,8 +71,7 @@ public enum DeliveryService {
 
     /// The service's migrations, from its `Migrations` resource folder.
     public static func migrations() throws -> [Migration] {
-        guard let folder = Bundle.module.url(forResource: "Migrations", withExtension: nil) else { return [] }
-        return try Migration.load(fromResourceFolder: folder)
+        try Migration.load(from: .module)
     }
 
     /// `CODE: message` of a branch's failure, kept as the delivery's failure message.

@@ -32,26 +32,10 @@ public enum HistoryRoutes {
     private static func answer<Document: Encodable>(
         _ logger: Logger, _ idText: String?, _ query: (UUID) async throws -> Document?
     ) async -> Response {
-        guard let idText, let deliveryId = UUID(uuidString: idText) else {
-            return ProblemDetails(
-                "malformed-request", title: "Malformed request", status: .badRequest,
-                detail: "'\(String((idText ?? "").prefix(64)))' is not a delivery id (a UUID).").response
-        }
-        do {
-            guard let document = try await query(deliveryId) else {
-                return ProblemDetails(
-                    "not-found", title: "Delivery not found", status: .notFound,
-                    detail: "No delivery \(deliveryId.uuidString.lowercased()).").response
-            }
+        await ProblemDetails.answering(logger, unavailableDetail: "The database is unavailable; retry later.") {
+            let deliveryId = try ProblemDetails.deliveryId(idText)
+            guard let document = try await query(deliveryId) else { throw ProblemDetails.deliveryNotFound(deliveryId) }
             return .json(.ok, try EventCoding.makeEncoder().encode(document))
-        } catch let error as PostgresError where error.isConnectionError {
-            logger.info("database unavailable", metadata: ["error": "\(error)"])
-            return ProblemDetails(
-                "unavailable", title: "Service unavailable", status: .serviceUnavailable,
-                detail: "The database is unavailable; retry later.").response
-        } catch {
-            logger.error("query failed", metadata: ["error": "\(error)"])
-            return ProblemDetails("internal-error", title: "Internal error", status: .internalServerError).response
         }
     }
 }

@@ -9,6 +9,9 @@ import Postgres
 /// The HTTP side of `schemas/openapi.yaml` that the ingestion service serves:
 /// `POST /api/deliveries` and `DELETE /api/deliveries/{deliveryId}`; every error is problem+json.
 public enum IngestionRoutes {
+    /// The 503 detail: a retry with the same key is safe.
+    static let unavailable = "The database is unavailable; retry with the same Idempotency-Key."
+
     /// Bodies over this many bytes are refused with 413.
     public static let maximumBodyBytes = 16_384
 
@@ -17,14 +20,16 @@ public enum IngestionRoutes {
         let validation = try DeliveryRequestValidation()
         let commands = DeliveryCommands(database: database)
         router.post("/api/deliveries") { request, context -> Response in
-            await answer(context.logger) { try await requestDelivery(request, validation: validation, commands: commands) }
+            await ProblemDetails.answering(context.logger, unavailableDetail: unavailable) {
+                try await requestDelivery(request, validation: validation, commands: commands)
+            }
         }
         router.delete("/api/deliveries/:deliveryId") { _, context -> Response in
-            await answer(context.logger) {
-                let deliveryId = try deliveryIdParameter(context.parameters.get("deliveryId"))
+            await ProblemDetails.answering(context.logger, unavailableDetail: unavailable) {
+                let deliveryId = try ProblemDetails.deliveryId(context.parameters.get("deliveryId"))
                 switch try await commands.cancel(deliveryId) {
                 case .unknown:
-                    throw ProblemDetails("not-found", title: "Delivery not found", status: .notFound, detail: "No delivery \(deliveryId.lowercased).")
+                    throw ProblemDetails.deliveryNotFound(deliveryId)
                 case .requested, .alreadyRequested:
                     return try accepted(deliveryId, status: "cancellation-requested")
                 }
@@ -74,16 +79,6 @@ public enum IngestionRoutes {
         return key
     }
 
-    /// A path's delivery id, or a 400 problem.
-    public static func deliveryIdParameter(_ text: String?) throws -> UUID {
-        guard let text, let id = UUID(uuidString: text) else {
-            throw ProblemDetails(
-                "malformed-request", title: "Malformed request", status: .badRequest,
-                detail: "'\(String((text ?? "").prefix(64)))' is not a delivery id (a UUID).")
-        }
-        return id
-    }
-
     private static func accepted(_ deliveryId: UUID, status: String, replayed: Bool = false) throws -> Response {
         let statusURL = "/api/deliveries/\(deliveryId.lowercased)"
         let encoder = JSONEncoder()
@@ -93,26 +88,7 @@ public enum IngestionRoutes {
         if replayed, let name = HTTPField.Name("Idempotency-Replayed") { headers[name] = "true" }
         return .json(.accepted, body, headers: headers)
     }
-
-    /// Runs a route: problems become their responses, an unavailable database a 503, anything else a 500.
-    static func answer(_ logger: Logger, _ route: () async throws -> Response) async -> Response {
-        do {
-            return try await route()
-        } catch let problem as ProblemDetails {
-            return problem.response
-        } catch let error as PostgresError where error.isConnectionError {
-            logger.info("database unavailable", metadata: ["error": "\(error)"])
-            return ProblemDetails(
-                "unavailable", title: "Service unavailable", status: .serviceUnavailable,
-                detail: "The database is unavailable; retry with the same Idempotency-Key.").response
-        } catch {
-            logger.error("request failed", metadata: ["error": "\(error)"])
-            return ProblemDetails("internal-error", title: "Internal error", status: .internalServerError).response
-        }
-    }
 }
-
-extension ProblemDetails: Error {}
 
 extension UUID {
     /// The lower-case text form used in URLs and JSON bodies.

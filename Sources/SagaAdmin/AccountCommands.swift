@@ -17,6 +17,15 @@ struct Account: AsyncParsableCommand {
         @Option(help: "The account service's schema.")
         var schema = "account"
 
+        /// Applies a status change; an unknown owner prints so and exits 2.
+        func change(_ ownerId: String, done: String, _ body: @escaping @Sendable (isolated PostgresConnection) throws -> Bool) async throws {
+            guard try await withAccounts(body) else {
+                print("no account \(ownerId)")
+                throw ExitCode(2)
+            }
+            print("\(done) \(ownerId)")
+        }
+
         /// Runs `body` on a connection whose search_path is the account schema.
         func withAccounts<T: Sendable>(_ body: @escaping @Sendable (isolated PostgresConnection) throws -> T) async throws -> T {
             let environment = ProcessInfo.processInfo.environment
@@ -68,11 +77,7 @@ struct Account: AsyncParsableCommand {
 
         func run() async throws {
             let ownerId = self.ownerId
-            guard try await options.withAccounts({ db in try AccountAdmin.suspend(ownerId: ownerId, on: db) }) else {
-                print("no account \(ownerId)")
-                throw ExitCode(2)
-            }
-            print("suspended \(ownerId)")
+            try await options.change(ownerId, done: "suspended") { db in try AccountAdmin.suspend(ownerId: ownerId, on: db) }
         }
     }
 
@@ -83,11 +88,7 @@ struct Account: AsyncParsableCommand {
 
         func run() async throws {
             let ownerId = self.ownerId
-            guard try await options.withAccounts({ db in try AccountAdmin.activate(ownerId: ownerId, on: db) }) else {
-                print("no account \(ownerId)")
-                throw ExitCode(2)
-            }
-            print("activated \(ownerId)")
+            try await options.change(ownerId, done: "activated") { db in try AccountAdmin.activate(ownerId: ownerId, on: db) }
         }
     }
 
