@@ -12,6 +12,8 @@ import Foundation
 /// - `QUEUE_TYPE` — `classic` or `quorum` (`classic`)
 /// - `PREFETCH` — unacknowledged deliveries per instance (`64`)
 /// - `WORKERS` — database connections handling events in parallel (`4`)
+/// - `EVENTS_PER_TRANSACTION` — events a worker handles in one transaction (the service
+///   definition's `eventsPerTransaction`, 1 unless the service says otherwise)
 /// - `RETRY_MAX_ATTEMPTS` (`5`), `RETRY_INITIAL_DELAY_MS` (`1000`), `RETRY_MULTIPLIER` (`4`),
 ///   `RETRY_MAX_DELAY_MS` (`300000`)
 /// - `OUTBOX_RELAY_INTERVAL_MS` (`1000`), `OUTBOX_RELAY_GRACE_MS` (`5000`): how often the relay
@@ -50,6 +52,8 @@ public struct ChoreographyConfiguration: Sendable {
     public var queueKind: AMQPQueueOptions.Kind
     public var prefetch: Int
     public var workers: Int
+    /// Events per transaction; nil takes the service definition's `eventsPerTransaction`.
+    public var eventsPerTransaction: Int?
     public var retryPolicy: RetryPolicy
     public var relayInterval: Duration
     public var relayGrace: Duration
@@ -108,6 +112,9 @@ public struct ChoreographyConfiguration: Sendable {
         }
         configuration.prefetch = try integer("PREFETCH", 64, minimum: 1)
         configuration.workers = try integer("WORKERS", 4, minimum: 1)
+        if value("EVENTS_PER_TRANSACTION") != nil {
+            configuration.eventsPerTransaction = try integer("EVENTS_PER_TRANSACTION", 1, minimum: 1)
+        }
         configuration.retryPolicy = RetryPolicy(
             maximumAttempts: try integer("RETRY_MAX_ATTEMPTS", 5, minimum: 1),
             initialDelay: .milliseconds(try integer("RETRY_INITIAL_DELAY_MS", 1000, minimum: 1)),

@@ -129,21 +129,22 @@ final class EventProcessor: Service, Sendable {
         case databaseUnavailable
     }
 
-    /// Handles a batch, spreading it over the worker connections.
+    /// Handles a batch, spreading it over the worker connections by delivery: one delivery's
+    /// events go to one worker, in arrival order, so two workers' transactions do not wait on
+    /// each other's locks on the same delivery's rows.
     private func handle(_ batch: [AMQPDelivery]) async -> [Outcome] {
         let workerCount = min(workers.count, batch.count)
+        var shares = [[Int]](repeating: [], count: workerCount)
+        for (index, delivery) in batch.enumerated() {
+            let key = delivery.properties.correlationId?.hashValue ?? index
+            shares[Int(UInt(bitPattern: key) % UInt(workerCount))].append(index)
+        }
         var outcomes = [Outcome?](repeating: nil, count: batch.count)
         await withTaskGroup(of: [(Int, Outcome)].self) { group in
-            for worker in 0..<workerCount {
+            for (worker, share) in shares.enumerated() where !share.isEmpty {
                 group.addTask {
                     // The worker's whole share runs on its connection's thread: no hop per event.
-                    await self.workers[worker].withIsolation { db in
-                        var results: [(Int, Outcome)] = []
-                        for index in stride(from: worker, to: batch.count, by: workerCount) {
-                            results.append((index, await self.handle(batch[index], on: db)))
-                        }
-                        return results
-                    }
+                    await self.workers[worker].withIsolation { db in await self.handleShare(share, of: batch, on: db) }
                 }
             }
             for await results in group {
@@ -153,50 +154,119 @@ final class EventProcessor: Service, Sendable {
         return outcomes.map { $0! }
     }
 
-    private func handle(_ delivery: AMQPDelivery, on db: isolated PostgresConnection) async -> Outcome {
+    /// An event ready for its handler.
+    private struct Prepared {
+        let index: Int
+        let event: ReceivedEvent
+        let handler: EventHandler
+        let logger: Logger
+    }
+
+    /// Handles one worker's share of a batch, up to `eventsPerTransaction` events per transaction.
+    private func handleShare(_ indices: [Int], of batch: [AMQPDelivery], on db: isolated PostgresConnection) async -> [(Int, Outcome)] {
+        var results: [(Int, Outcome)] = []
+        var ready: [Prepared] = []
+        for index in indices {
+            switch prepare(batch[index], index: index) {
+            case .success(let prepared): ready.append(prepared)
+            case .failure(let settled): results.append((index, settled.outcome))
+            }
+        }
+        var start = 0
+        while start < ready.count {
+            let chunk = Array(ready[start..<min(ready.count, start + eventsPerTransaction)])
+            start += chunk.count
+            if chunk.count > 1, let outcomes = await handleTogether(chunk, on: db) {
+                results += zip(chunk.map(\.index), outcomes).map { ($0, $1) }
+            } else {
+                for item in chunk { results.append((item.index, await handleAlone(item, on: db))) }
+            }
+        }
+        return results
+    }
+
+    private var eventsPerTransaction: Int { configuration.eventsPerTransaction ?? definition.eventsPerTransaction }
+
+    /// An outcome decided before any transaction (poison input, no handler, an injected fault).
+    private struct Settled: Error { let outcome: Outcome }
+
+    private func prepare(_ delivery: AMQPDelivery, index: Int) -> Result<Prepared, Settled> {
         let event: ReceivedEvent
         do {
             event = try EventCodec.decodeIncoming(delivery, validator: validator)
         } catch {
-            return .poison(reason: EventCodec.parkingReason(error), error: String(reflecting: error))
+            return .failure(Settled(outcome: .poison(reason: EventCodec.parkingReason(error), error: String(reflecting: error))))
         }
-        let logger = eventLogger(event)
         guard let handler = definition.handler(for: event.type) else {
-            return .poison(reason: "no-handler", error: "\(definition.name) has no handler for \(event.type)")
+            return .failure(Settled(outcome: .poison(reason: "no-handler", error: "\(definition.name) has no handler for \(event.type)")))
         }
         if configuration.faults.failureProbability > 0, Double.random(in: 0..<1) < configuration.faults.failureProbability {
-            return .failed(type: event.type, error: "injected fault (FAULT_FAILURE_PROBABILITY)")
+            return .failure(Settled(outcome: .failed(type: event.type, error: "injected fault (FAULT_FAILURE_PROBABILITY)")))
         }
+        return .success(Prepared(index: index, event: event, handler: handler, logger: eventLogger(event)))
+    }
+
+    /// Runs one event's handler in the open transaction and records it in the inbox and its
+    /// emitted events in the outbox (sent with the COMMIT); returns the pending outbox rows and
+    /// the soonest deadline the handler scheduled.
+    private func run(_ item: Prepared, _ db: isolated PostgresConnection) throws -> (PendingOutboxRows, Date?) {
+        var context = HandlerContext(
+            deliveryId: item.event.deliveryId, causationId: item.event.id, logger: item.logger,
+            forwardFailureProbability: configuration.faults.forwardFailureProbability)
+        try item.handler(item.event, &context, db)
+        try RuntimeTables.applyDeadlines(context, db)
+        let rows = try RuntimeTables.recordHandled(item.event, emitting: context.emitted, db)
+        return (rows, context.scheduled.map(\.fireAt).min())
+    }
+
+    /// Handles several events in one transaction. If any of them fails (a handler error, a
+    /// duplicate, a deadlock), the whole transaction rolls back and this returns nil, so that the
+    /// caller handles each on its own and gives each its own outcome.
+    private func handleTogether(_ chunk: [Prepared], on db: isolated PostgresConnection) async -> [Outcome]? {
+        let started = ContinuousClock.now
+        do {
+            let handled = try await db.transaction { db in
+                try chunk.map { item in try self.run(item, db) }
+            }
+            // Committed: a deadline due before the next poll rings this instance's scheduler.
+            if let soonest = handled.compactMap(\.1).min() { alarm.request(soonest) }
+            let elapsed = ContinuousClock.now - started
+            for _ in chunk { metrics.handlerLatency(elapsed) }
+            return try zip(chunk, handled).map { item, result in .handled(type: item.event.type, outbox: try result.0.rows()) }
+        } catch let error as PostgresError where error.isConnectionProblem {
+            logger.info("database unavailable; keeping the deliveries", metadata: ["error": "\(error)"])
+            await restore(db)
+            return chunk.map { _ in .databaseUnavailable }
+        } catch {
+            logger.debug("a transaction of \(chunk.count) events failed; handling them one by one", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Handles one event in its own transaction.
+    private func handleAlone(_ item: Prepared, on db: isolated PostgresConnection) async -> Outcome {
+        let event = item.event
         let started = ContinuousClock.now
         do {
             // The inbox is checked optimistically, at the end of the transaction, in the same
             // statement as the outbox insert and sent with the COMMIT: a duplicate fails it on
             // the inbox's key (waiting for the first copy to commit if it is in flight), and
             // everything the handler did is rolled back. BEGIN travels with the handler's first
-            // statement, so an event with a one-statement handler costs two round trips.
-            let result = try await db.transaction { db -> Outcome in
-                var context = HandlerContext(
-                    deliveryId: event.deliveryId, causationId: event.id, logger: logger,
-                    forwardFailureProbability: configuration.faults.forwardFailureProbability)
-                try handler(event, &context, db)
-                try RuntimeTables.applyDeadlines(context, db)
-                let rows = try RuntimeTables.recordHandledAndCommit(event, emitting: context.emitted, db)
-                // Committed: a deadline due before the next poll rings this instance's scheduler.
-                if let soonest = context.scheduled.map(\.fireAt).min() { self.alarm.request(soonest) }
-                return .handled(type: event.type, outbox: rows)
-            }
+            // statement, so a handler whose statements are all deferred costs one round trip.
+            let (rows, soonest) = try await db.transaction { db in try self.run(item, db) }
+            if let soonest { alarm.request(soonest) }
             metrics.handlerLatency(ContinuousClock.now - started)
-            return result
+            return .handled(type: event.type, outbox: try rows.rows())
         } catch where RuntimeTables.isDuplicate(error) {
             return .duplicate(type: event.type)
         } catch let error as PostgresError where error.isConnectionProblem {
-            logger.info("database unavailable; keeping the delivery", metadata: ["error": "\(error)"])
+            item.logger.info("database unavailable; keeping the delivery", metadata: ["error": "\(error)"])
             await restore(db)
             return .databaseUnavailable
         } catch {
             // A handler that refuses a duplicate (its state already moved on) is still a duplicate.
             if (try? RuntimeTables.isInInbox(event.id, db)) == true { return .duplicate(type: event.type) }
-            logger.info("handler failed", metadata: ["error": "\(error)", "attempt": "\(event.attempt)"])
+            item.logger.info("handler failed", metadata: ["error": "\(error)", "attempt": "\(event.attempt)"])
             return .failed(type: event.type, error: "\(error)")
         }
     }
@@ -333,3 +403,4 @@ extension PostgresError {
     /// Whether the connection (not the statement) failed, so the work should wait and be redone.
     var isConnectionProblem: Bool { isConnectionError }
 }
+

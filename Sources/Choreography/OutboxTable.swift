@@ -8,6 +8,19 @@ struct OutboxRow: Sendable {
     let event: OutboxEvent
 }
 
+/// Emitted events inserted into the outbox by a deferred statement: their rows (with ids) once
+/// the transaction has committed.
+struct PendingOutboxRows: Sendable {
+    let events: [OutboxEvent]
+    let ids: DeferredRows?
+
+    /// The committed rows.
+    func rows() throws -> [OutboxRow] {
+        guard let ids else { return [] }
+        return try RuntimeTables.outboxRows(try ids.rows, events)
+    }
+}
+
 /// SQL for the service's `outbox`, `inbox` and `deadlines` tables (unqualified: the connection's
 /// search_path is the service's schema).
 enum RuntimeTables {
@@ -20,23 +33,27 @@ enum RuntimeTables {
     }
 
     /// Records the handled event in the inbox and its emitted events in the outbox in one
-    /// statement, sent together with the COMMIT. A duplicate (the event id already in the inbox)
-    /// fails it with a unique violation on `inbox_pkey` (see `isDuplicate`), and nothing commits.
-    static func recordHandledAndCommit(_ event: ReceivedEvent, emitting events: [OutboxEvent], _ db: isolated PostgresConnection) throws -> [OutboxRow] {
+    /// statement, deferred to travel with the transaction's COMMIT (and with the statements of
+    /// the events handled before it in the same transaction). A duplicate (the event id already
+    /// in the inbox) fails it with a unique violation on `inbox_pkey` (see `isDuplicate`), and
+    /// nothing commits.
+    static func recordHandled(
+        _ event: ReceivedEvent, emitting events: [OutboxEvent], _ db: isolated PostgresConnection
+    ) throws -> PendingOutboxRows {
         let inbox: [PostgresValue] = [.uuid(event.id), .text(event.type), .uuid(event.deliveryId)]
         guard !events.isEmpty else {
-            try db.queryAndCommit("INSERT INTO inbox (event_id, event_type, delivery_id) VALUES ($1, $2, $3)", inbox)
-            return []
+            try db.executeDeferred("INSERT INTO inbox (event_id, event_type, delivery_id) VALUES ($1, $2, $3)", inbox)
+            return PendingOutboxRows(events: [], ids: nil)
         }
         let (values, parameters) = outboxValues(events, firstParameter: 4)
-        let rows = try db.queryAndCommit("""
+        let ids = try db.queryDeferred("""
             WITH recorded AS (
                 INSERT INTO inbox (event_id, event_type, delivery_id) VALUES ($1, $2, $3) RETURNING event_id)
             INSERT INTO outbox (\(outboxColumns))
             SELECT emitted.* FROM (VALUES \(values)) AS emitted WHERE EXISTS (SELECT 1 FROM recorded)
             RETURNING id
             """, inbox + parameters)
-        return try outboxRows(rows, events)
+        return PendingOutboxRows(events: events, ids: ids)
     }
 
     /// Whether an error is the inbox refusing an event id it already holds.
@@ -66,7 +83,7 @@ enum RuntimeTables {
         return (placeholders.joined(separator: ", "), parameters)
     }
 
-    private static func outboxRows(_ rows: PostgresRows, _ events: [OutboxEvent]) throws -> [OutboxRow] {
+    static func outboxRows(_ rows: PostgresRows, _ events: [OutboxEvent]) throws -> [OutboxRow] {
         try zip(rows, events).map { row, event in OutboxRow(id: try row.decode(Int64.self, column: "id"), event: event) }
     }
 

@@ -24,6 +24,11 @@ public struct ServiceDefinition: Sendable {
     public var migrations: [Migration]
     /// Extra routing keys or patterns for the work queue (e.g. `#` for a service that logs all).
     public var extraBindings: [String] = []
+    /// How many events a worker may handle in one transaction (default 1). More saves a commit
+    /// per event; a transaction in which any event fails is rolled back and its events are
+    /// handled one per transaction. Raise it only where handlers' locks cannot make two such
+    /// transactions wait on each other for long. `EVENTS_PER_TRANSACTION` overrides it.
+    public var eventsPerTransaction = 1
 
     private(set) var eventHandlers: [String: EventHandler] = [:]
     private(set) var fallbackHandler: EventHandler?

@@ -21,8 +21,9 @@ public actor PostgresConnection {
     private var openTransaction: UInt64?
     /// `transaction()` began, but BEGIN waits to travel with the first statement.
     private var pendingBegin = false
-    /// Statements of the open transaction queued by `executeDeferred`, sent with the next one.
-    private var deferred: [(sql: String, values: [PostgresValue])] = []
+    /// Statements of the open transaction queued by `executeDeferred` and `queryDeferred`, sent
+    /// with the next one; `result` receives the rows of those queued by `queryDeferred`.
+    private var deferred: [(sql: String, values: [PostgresValue], result: DeferredRows?)] = []
     /// `queryAndCommit` already committed the open transaction.
     private var committedEarly = false
 
@@ -124,16 +125,34 @@ public actor PostgresConnection {
         guard let openTransaction, Self.ownedTransactions.contains(openTransaction) else {
             throw PostgresError(.transactionState, message: "executeDeferred(_:_:) outside transaction()")
         }
-        deferred.append((sql, parameters))
+        deferred.append((sql, parameters, nil))
+    }
+
+    /// Queues a statement like `executeDeferred`, for one whose rows are needed after it was
+    /// sent: they are in the returned `DeferredRows` once the transaction's next statement or
+    /// COMMIT has run. A batch of such statements costs one round trip. Only inside `transaction`.
+    public func queryDeferred(_ sql: String, _ parameters: [PostgresValue] = []) throws -> DeferredRows {
+        try executeDeferred(sql, parameters)
+        let result = DeferredRows()
+        deferred[deferred.count - 1].result = result
+        return result
     }
 
     /// Sends the pending BEGIN and deferred statements, then `sql`, then `after`, in one pipeline.
     private func sendPipelined(_ sql: String, _ parameters: [PostgresValue], after: String?) throws -> PostgresRows {
+        try sendPipelined((sql, parameters, nil), after: after)
+    }
+
+    /// Sends the pending BEGIN and deferred statements, then `last`, then `after`, in one
+    /// pipeline; hands each deferred query its rows and returns `last`'s.
+    private func sendPipelined(_ last: (sql: String, values: [PostgresValue], result: DeferredRows?), after: String?) throws -> PostgresRows {
         let before = pendingBegin ? "BEGIN" : nil
-        let queued = deferred
+        let queued = deferred + [last]
         pendingBegin = false
         deferred = []
-        return try handle.queryPipelined(before: before, deferred: queued, sql, parameters, after: after)
+        let results = try handle.queryPipelined(before: before, queued.map { ($0.sql, $0.values) }, after: after)
+        for (statement, rows) in zip(queued, results) { statement.result?.fill(rows) }
+        return results[results.count - 1]
     }
 
     /// Runs one statement with parameters and returns how many rows it affected.
@@ -232,7 +251,7 @@ public actor PostgresConnection {
         if let last = deferred.popLast() {
             // Deferred statements still queued: they, and the COMMIT, go in one round trip.
             do {
-                _ = try sendPipelined(last.sql, last.values, after: "COMMIT")
+                _ = try sendPipelined(last, after: "COMMIT")
             } catch {
                 rollBack()
                 throw error
@@ -262,7 +281,7 @@ public actor PostgresConnection {
     /// Sends the open transaction's deferred BEGIN and statements, for statements that cannot carry them.
     private func flushPending() throws {
         if let last = deferred.popLast() {
-            _ = try sendPipelined(last.sql, last.values, after: nil)
+            _ = try sendPipelined(last, after: nil)
         } else if pendingBegin {
             pendingBegin = false
             try handle.command("BEGIN")

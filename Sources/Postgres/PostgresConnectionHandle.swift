@@ -167,15 +167,22 @@ final class PostgresConnectionHandle: @unchecked Sendable {
         before: String?, deferred: [(sql: String, values: [PostgresValue])] = [], _ sql: String, _ values: [PostgresValue],
         after: String?
     ) throws -> PostgresRows {
+        try queryPipelined(before: before, deferred + [(sql: sql, values: values)], after: after).last!
+    }
+
+    /// Sends `before`, the statements and `after` in one pipeline (one round trip) and returns
+    /// each statement's rows, in order; the first error is thrown once all results are read.
+    func queryPipelined(
+        before: String?, _ statements: [(sql: String, values: [PostgresValue])], after: String?
+    ) throws -> [PostgresRows] {
+        precondition(!statements.isEmpty, "a pipeline sends at least one statement")
         let connection = try liveConnection()
-        let statements = deferred + [(sql: sql, values: values)]
         var names: [String] = []
         for statement in statements {
             guard let name = try preparedName(statement.sql, statement.values, connection) else {
                 // The statement cache is full: run them one by one instead.
                 if let before { try command(before) }
-                for statement in deferred { _ = try query(statement.sql, statement.values) }
-                let rows = try query(sql, values)
+                let rows = try statements.map { statement in try query(statement.sql, statement.values) }
                 if let after { try command(after) }
                 return rows
             }
@@ -204,9 +211,9 @@ final class PostgresConnectionHandle: @unchecked Sendable {
             guard PQsendQueryParams(connection, after, 0, nil, nil, nil, nil, 0) == 1 else { throw failure(nil, context: after) }
             sent.append((after, nil))
         }
-        guard PQpipelineSync(connection) == 1 else { throw failure(nil, context: sql) }
+        guard PQpipelineSync(connection) == 1 else { throw failure(nil, context: statements.last!.sql) }
         var firstError: (any Error)?
-        var statementRows: PostgresRows?
+        var statementRows = [PostgresRows?](repeating: nil, count: statements.count)
         for (context, statement) in sent {
             while let result = PQgetResult(connection) {
                 if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
@@ -215,7 +222,7 @@ final class PostgresConnectionHandle: @unchecked Sendable {
                 }
                 do {
                     let resultRows = try rows(result, context)
-                    if statement == statements.count - 1 { statementRows = resultRows }
+                    if let statement { statementRows[statement] = resultRows }
                 } catch {
                     if firstError == nil { firstError = error }
                 }
@@ -223,8 +230,10 @@ final class PostgresConnectionHandle: @unchecked Sendable {
         }
         if let sync = PQgetResult(connection) { PQclear(sync) }  // PGRES_PIPELINE_SYNC
         if let firstError { throw firstError }
-        guard let statementRows else { throw failure(nil, context: sql) }
-        return statementRows
+        return try statementRows.enumerated().map { index, rows in
+            guard let rows else { throw failure(nil, context: statements[index].sql) }
+            return rows
+        }
     }
 
     /// The prepared statement's name (preparing it on first use), or nil when the cache is full.

@@ -13,6 +13,7 @@ struct EchoBenchmark {
     let databaseURL: String
     let workers: Int
     let prefetch: Int
+    let eventsPerTransaction: Int
 
     struct Figures {
         var eventsPerSecond: Double
@@ -31,6 +32,7 @@ struct EchoBenchmark {
         configuration.exchange = "bench.\(suffix).events"
         configuration.workers = workers
         configuration.prefetch = prefetch
+        configuration.eventsPerTransaction = eventsPerTransaction
         let definition = try EchoService.definition(name: name, schema: name)
         let runtime = ChoreographyRuntime(
             definition: definition, configuration: configuration, logger: Logger(label: name) { _ in SwiftLogNoOpLogHandler() })

@@ -26,15 +26,18 @@ struct EchoBenchmarkCommand: AsyncParsableCommand {
     @Option(help: "Runtime prefetch.")
     var prefetch = 256
 
+    @Option(help: "Events a worker handles in one transaction.")
+    var eventsPerTransaction = 1
+
     @Option(help: "Runs; medians are reported.")
     var runs = 3
 
     func run() async throws {
         let (amqpURL, databaseURL) = try servers.resolved()
-        print("saga-bench echo: \(runs) runs, medians; backlog \(events) events, \(workers) workers, prefetch \(prefetch); "
+        print("saga-bench echo: \(runs) runs, medians; backlog \(events) events, \(workers) workers, prefetch \(prefetch), \(eventsPerTransaction) events per transaction; "
             + "latency at \(Int(pacedRate))/s over \(pacedEvents) events")
         let raw = RawLimits(amqpURL: amqpURL, databaseURL: databaseURL)
-        let echo = EchoBenchmark(amqpURL: amqpURL, databaseURL: databaseURL, workers: workers, prefetch: prefetch)
+        let echo = EchoBenchmark(amqpURL: amqpURL, databaseURL: databaseURL, workers: workers, prefetch: prefetch, eventsPerTransaction: eventsPerTransaction)
         var report = BenchmarkReport()
         for _ in 0..<runs {
             let broker = try await raw.brokerRun(messages: events, window: 512, prefetch: UInt16(prefetch))

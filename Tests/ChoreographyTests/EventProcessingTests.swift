@@ -9,9 +9,9 @@ import Testing
 /// The runtime's event loop against the real servers, with the echo service in-process.
 @Suite("Choreography runtime: handling, retries, parking, deadlines")
 struct EventProcessingTests {
-    @Test("duplicated and redelivered events have exactly one effect")
-    func duplicatesHaveOneEffect() async throws {
-        let harness = try EchoHarness()
+    @Test("duplicated and redelivered events have exactly one effect", arguments: [1, 16])
+    func duplicatesHaveOneEffect(eventsPerTransaction: Int) async throws {
+        let harness = try EchoHarness(eventsPerTransaction: eventsPerTransaction)
         let capture = try await harness.captureQueue()
         try await harness.withRunningService {
             let repeated = try harness.request(owner: "dup-owner")
@@ -29,6 +29,59 @@ struct EventProcessingTests {
         #expect(emitted.count == 21)
         #expect(Set(emitted.compactMap { $0.properties.headers["causation-id"]?.stringValue }).count == 21)
         #expect(emitted.allSatisfy { $0.properties.type == "account.validated" && $0.properties.persistent })
+        try await harness.cleanUp()
+    }
+
+    @Test("a worker handles several events in one transaction, or one per transaction when configured", arguments: [1, 16])
+    func eventsShareATransaction(eventsPerTransaction: Int) async throws {
+        let harness = try EchoHarness(eventsPerTransaction: eventsPerTransaction, workers: 1)
+        let capture = try await harness.captureQueue()
+        try await harness.declareTopology()
+        // Queued before the runtime starts, so they arrive together.
+        try await harness.publish(try (0..<16).map { index in try harness.request(owner: "together-\(index)") })
+        try await harness.withRunningService {
+            try await waitUntil("16 echoes") { try await harness.count("SELECT count(*) FROM echoes") == 16 }
+        }
+        // xmin is the id of the transaction that wrote the row.
+        let transactions = try await harness.count("SELECT count(DISTINCT xmin::text) FROM echoes")
+        if eventsPerTransaction == 1 {
+            #expect(transactions == 16)
+        } else {
+            #expect(transactions < 16, "16 events in \(transactions) transactions")
+        }
+        #expect(try await harness.count("SELECT count(*) FROM inbox") == 16)
+        #expect(try await harness.drain(capture, expecting: 16).count == 16)
+        #expect(try await harness.count("SELECT count(*) FROM outbox") == 0)
+        try await harness.cleanUp()
+    }
+
+    @Test("a failing handler, a duplicate and poison in a shared transaction: each gets its own outcome, the rest commit once")
+    func failureInASharedTransaction() async throws {
+        let harness = try EchoHarness(retryAttempts: 1, eventsPerTransaction: 16, workers: 1)
+        let capture = try await harness.captureQueue()
+        try await harness.declareTopology()
+        let good = try (0..<8).map { index in try harness.request(owner: "good-\(index)") }
+        var notJSON = try harness.request(owner: "x")
+        notJSON.body = Array("not json".utf8)
+        notJSON.properties.messageId = "not-json"
+        try await harness.publish(Array(good[0..<4]) + [try harness.request(owner: "fail-always-shared"), good[1], notJSON] + Array(good[4...]))
+        try await harness.withRunningService {
+            try await waitUntil("8 echoes and 2 parked") {
+                let echoes = try await harness.count("SELECT count(*) FROM echoes")
+                let parked = try await harness.depth(harness.topology.parkedQueue)
+                return echoes == 8 && parked == 2
+            }
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        #expect(try await harness.count("SELECT count(*) FROM echoes") == 8)
+        #expect(try await harness.count("SELECT count(*) FROM inbox") == 8)
+        #expect(try await harness.count("SELECT count(*) FROM echoes WHERE owner_id LIKE 'fail-always%'") == 0)
+        let parked = try await ParkedMessages(amqpURL: harness.amqpURL, topology: harness.topology).list()
+        #expect(Set(parked.map(\.reason)) == ["retries-exhausted", "not-json"])
+        let emitted = try await harness.drain(capture, expecting: 8)
+        #expect(Set(emitted.compactMap { $0.properties.headers["causation-id"]?.stringValue })
+            == Set(good.compactMap(\.properties.messageId)))
+        #expect(try await harness.count("SELECT count(*) FROM outbox") == 0)
         try await harness.cleanUp()
     }
 

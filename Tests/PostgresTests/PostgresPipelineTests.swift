@@ -136,4 +136,42 @@ struct PostgresPipelineTests {
         try await connection.simpleQuery("DROP TABLE \(table)")
         await connection.close()
     }
+
+    @Test("queryDeferred: the rows of several queued statements arrive with the COMMIT, in one transaction")
+    func deferredQueriesReturnRowsAfterCommit() async throws {
+        let connection = try await PostgresTestDatabase.connect()
+        let table = PostgresTestDatabase.uniqueName("defq")
+        try await connection.simpleQuery("CREATE TABLE \(table) (id serial PRIMARY KEY, name text NOT NULL, tx text NOT NULL DEFAULT txid_current()::text)")
+        let results = try await connection.transaction { db -> [DeferredRows] in
+            let results = try (0..<5).map { index in
+                try db.queryDeferred("INSERT INTO \(table) (name) VALUES ($1) RETURNING id, name", [.text("row-\(index)")])
+            }
+            // Not sent yet: reading now is refused.
+            #expect(throws: PostgresError.self) { _ = try results[0].rows }
+            return results
+        }
+        let names = try results.map { try $0.rows[0].decode(String.self, column: "name") }
+        #expect(names == (0..<5).map { "row-\($0)" })
+        let ids = try results.map { try $0.rows[0].decode(Int.self, column: "id") }
+        #expect(ids == ids.sorted() && Set(ids).count == 5)
+        #expect(try await connection.query("SELECT count(DISTINCT tx) AS n FROM \(table)")[0].decode(Int.self, column: "n") == 1)
+        // A statement after queued ones carries them, and they get their rows then.
+        try await connection.transaction { db in
+            let queued = try db.queryDeferred("INSERT INTO \(table) (name) VALUES ('queued') RETURNING id")
+            let count = try db.query("SELECT count(*) AS n FROM \(table)")[0].decode(Int.self, column: "n")
+            #expect(count == 6)
+            #expect(try queued.rows.count == 1)
+        }
+        // A failing one: the transaction throws and nothing of it stays.
+        let failed = await #expect(throws: PostgresError.self) {
+            try await connection.transaction { db in
+                _ = try db.queryDeferred("INSERT INTO \(table) (name) VALUES ('lost') RETURNING id")
+                _ = try db.queryDeferred("INSERT INTO \(table) (name) VALUES (NULL) RETURNING id")
+            }
+        }
+        #expect(failed?.sqlState == "23502")
+        #expect(try await connection.query("SELECT count(*) AS n FROM \(table)")[0].decode(Int.self, column: "n") == 6)
+        try await connection.simpleQuery("DROP TABLE \(table)")
+        await connection.close()
+    }
 }
