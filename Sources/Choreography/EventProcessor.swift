@@ -51,32 +51,52 @@ final class EventProcessor: Service, Sendable {
     func run() async throws {
         guard let consumer = try await connectConsumer() else { return }
         var inHand: [AMQPDelivery] = []
+        // A handled batch is settled (published, acknowledged) while the next one is handled, so
+        // the database and the broker work at the same time; settlements run one at a time, in order.
+        var settling: Task<[AMQPDelivery], any Error>?
         while !stopping {
             let fresh: [AMQPDelivery]
             do {
                 fresh = try await consumer.nextDeliveries(
                     maximum: max(1, configuration.prefetch - inHand.count),
-                    timeout: inHand.isEmpty ? .milliseconds(100) : .zero)
+                    timeout: inHand.isEmpty && settling == nil ? .milliseconds(100) : .zero)
             } catch let error as AMQPError {
+                _ = try await leftovers(of: settling, on: consumer)
+                settling = nil
                 inHand = try await recoverConsumer(consumer, after: error)
                 continue
             }
             let batch = inHand + fresh
             inHand = []
-            guard !batch.isEmpty else { continue }
-            let outcomes = await handle(batch)
-            do {
-                inHand = try await settle(batch, outcomes, on: consumer)
-            } catch let error as AMQPError {
-                inHand = try await recoverConsumer(consumer, after: error)
+            guard !batch.isEmpty else {
+                inHand = try await leftovers(of: settling, on: consumer)
+                settling = nil
+                continue
             }
+            let outcomes = await handle(batch)
+            inHand = try await leftovers(of: settling, on: consumer)
+            // A multiple ack would also acknowledge the earlier deliveries still in hand.
+            let mayAckMultiple = inHand.isEmpty
+            settling = Task { try await self.settle(batch, outcomes, on: consumer, mayAckMultiple: mayAckMultiple) }
             if !inHand.isEmpty { try? await Task.sleep(for: .milliseconds(200)) }
         }
-        // Graceful stop: nothing is half-done here (each batch was settled); what is still in
-        // hand goes back to the queue when the channel closes.
+        // Graceful stop: the last batch is settled; what is still in hand goes back to the queue
+        // when the channel closes.
+        _ = try await leftovers(of: settling, on: consumer)
         await consumer.close()
         health.setBrokerConnected(false)
         logger.info("event processor stopped", metadata: ["amqp.queue": "\(topology.workQueue)"])
+    }
+
+    /// Waits for a settlement; returns the deliveries it kept in hand (none after a broker
+    /// failure, which is recovered from here: the broker redelivers what was not acknowledged).
+    private func leftovers(of settling: Task<[AMQPDelivery], any Error>?, on consumer: AMQPConnection) async throws -> [AMQPDelivery] {
+        guard let settling else { return [] }
+        do {
+            return try await settling.value
+        } catch let error as AMQPError {
+            return try await recoverConsumer(consumer, after: error)
+        }
     }
 
     // MARK: Broker
@@ -293,7 +313,9 @@ final class EventProcessor: Service, Sendable {
 
     /// Publishes the batch's outbox events, sends failures to retry or parking, acknowledges
     /// what is done, and returns the deliveries still in hand.
-    private func settle(_ batch: [AMQPDelivery], _ outcomes: [Outcome], on consumer: AMQPConnection) async throws -> [AMQPDelivery] {
+    private func settle(
+        _ batch: [AMQPDelivery], _ outcomes: [Outcome], on consumer: AMQPConnection, mayAckMultiple: Bool
+    ) async throws -> [AMQPDelivery] {
         if let pause = configuration.faults.pauseAfterCommit { try? await Task.sleep(for: pause) }
         if configuration.faults.crashProbability > 0, Double.random(in: 0..<1) < configuration.faults.crashProbability {
             logger.critical("injected crash (FAULT_CRASH_PROBABILITY) between commit and publish")
@@ -355,7 +377,7 @@ final class EventProcessor: Service, Sendable {
                 inHand.append(batch[index])
             }
         }
-        if inHand.isEmpty, finished.count == batch.count, let last = batch.max(by: { $0.deliveryTag < $1.deliveryTag }) {
+        if mayAckMultiple, inHand.isEmpty, finished.count == batch.count, let last = batch.max(by: { $0.deliveryTag < $1.deliveryTag }) {
             try await consumer.ack(last, multiple: true)
         } else {
             for delivery in finished { try await consumer.ack(delivery) }
@@ -403,4 +425,5 @@ extension PostgresError {
     /// Whether the connection (not the statement) failed, so the work should wait and be redone.
     var isConnectionProblem: Bool { isConnectionError }
 }
+
 
