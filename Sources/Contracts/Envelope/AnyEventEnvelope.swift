@@ -41,7 +41,7 @@ public struct AnyEventEnvelope: Sendable, Hashable, Codable {
     public init<Payload>(_ envelope: EventEnvelope<Payload>) throws(ContractError) {
         let data: JSONValue
         do {
-            data = try JSONValue(parsing: [UInt8](EventCoding.makeEncoder().encode(envelope.data)))
+            data = try JSONValueEncoder().encode(envelope.data)
         } catch {
             throw ContractError(.unencodablePayload, "\(Payload.eventType) payload cannot be encoded as JSON")
         }
@@ -63,7 +63,7 @@ public struct AnyEventEnvelope: Sendable, Hashable, Codable {
                 "envelope holds \(type) v\(version), not \(Payload.eventType) v\(Payload.schemaVersion)")
         }
         do {
-            return try EventCoding.makeDecoder().decode(Payload.self, from: Data(data.serialized()))
+            return try JSONValueDecoder().decode(Payload.self, from: data)
         } catch {
             throw ContractError(.undecodablePayload, "\(type) v\(version) payload does not decode: \(error)")
         }
