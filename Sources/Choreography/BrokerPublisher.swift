@@ -108,7 +108,7 @@ struct OutboxPublisher: Sendable {
 package enum EventMessage {
     /// The message for `event` as the given delivery's event `id`.
     package static func make<Event: DomainEvent>(
-        _ event: Event, id: UUID = UUID(), deliveryId: UUID, causationId: UUID? = nil, exchange: String,
+        _ event: Event, id: UUID = .random(), deliveryId: UUID, causationId: UUID? = nil, exchange: String,
         occurredAt: Date = Date()
     ) throws -> AMQPOutgoingMessage {
         let body = try EventCodec.encode(event, id: id, deliveryId: deliveryId, causationId: causationId, occurredAt: occurredAt)

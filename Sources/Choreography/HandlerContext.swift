@@ -87,7 +87,7 @@ public struct HandlerContext: Sendable {
     /// Returns the new event's id.
     @discardableResult
     public mutating func emit<Event: DomainEvent>(_ event: Event, occurredAt: Date = Date()) throws -> UUID {
-        let id = UUID()
+        let id = UUID.random()
         let body = try EventCodec.encode(event, id: id, deliveryId: deliveryId, causationId: causationId, occurredAt: occurredAt)
         emitted.append(OutboxEvent(
             eventId: id, type: Event.eventType.rawValue, producer: Event.producer.rawValue, schemaVersion: Event.schemaVersion,

@@ -36,7 +36,7 @@ public struct DeliveryCommands: Sendable {
 
     /// Stores an accepted request and emits `delivery.requested`, honouring `idempotencyKey`.
     public func accept(_ request: DeliveryRequested, json: JSONValue, idempotencyKey: String?) async throws -> AcceptOutcome {
-        let deliveryId = UUID()
+        let deliveryId = UUID.random()
         let text = String(decoding: json.serialized(), as: UTF8.self)
         return try await database.transaction(deliveryId: deliveryId) { context, db in
             if let idempotencyKey {

@@ -118,7 +118,7 @@ enum PackageRegistration {
             try context.emit(PackageRejected(packageInfo: info, reason: rejection))
             return
         }
-        let packageId = UUID()
+        let packageId = UUID.random()
         try db.execute(
             """
             INSERT INTO packages (package_id, delivery_id, owner_id, size, weight_kg, tag)

@@ -42,6 +42,10 @@ struct CodecBenchmarkCommand: AsyncParsableCommand {
                 _ = try EventCoding.makeEncoder().encode(reply)
             })
         }
+        for _ in 0..<runs {
+            report.add("new event id, UUID.random() (ids/s)", try rate { _ = UUID.random() })
+            report.add("new event id, Foundation UUID() (ids/s)", try rate { _ = UUID() })
+        }
         report.print()
     }
 

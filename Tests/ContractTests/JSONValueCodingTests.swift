@@ -73,3 +73,18 @@ struct JSONValueCodingTests {
         #expect(try JSONValueEncoder().encode(["x": 9_007_199_254_740_992 as Int64]) == ["x": 9_007_199_254_740_992.0])
     }
 }
+
+@Suite("Random event ids")
+struct RandomUUIDTests {
+    @Test("UUID.random() gives version 4, RFC 4122 variant ids that do not repeat")
+    func versionVariantAndUniqueness() {
+        let ids = (0..<10_000).map { _ in UUID.random() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids.prefix(100) {
+            let bytes = id.uuid
+            #expect(bytes.6 >> 4 == 4)
+            #expect(bytes.8 >> 6 == 0b10)
+            #expect(UUID(uuidString: id.uuidString) == id)
+        }
+    }
+}

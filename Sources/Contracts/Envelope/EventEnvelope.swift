@@ -27,7 +27,7 @@ public struct EventEnvelope<Payload: DomainEvent>: Sendable, Equatable, Codable 
 
     /// An envelope; the producer defaults to the payload type's producer.
     public init(
-        id: UUID = UUID(), occurredAt: Date = Date(), deliveryId: UUID, causationId: UUID?,
+        id: UUID = .random(), occurredAt: Date = Date(), deliveryId: UUID, causationId: UUID?,
         producer: Producer = Payload.producer, data: Payload
     ) {
         self.id = id
@@ -39,7 +39,7 @@ public struct EventEnvelope<Payload: DomainEvent>: Sendable, Equatable, Codable 
     }
 
     /// An envelope for an event caused by `cause`: same delivery, `causationId` = the cause's id.
-    public init(data: Payload, causedBy cause: AnyEventEnvelope, id: UUID = UUID(), occurredAt: Date = Date()) {
+    public init(data: Payload, causedBy cause: AnyEventEnvelope, id: UUID = .random(), occurredAt: Date = Date()) {
         self.init(id: id, occurredAt: occurredAt, deliveryId: cause.deliveryId, causationId: cause.id, data: data)
     }
 
