@@ -192,6 +192,14 @@ final class EventProcessor: Service, Sendable {
             case .failure(let settled): results.append((index, settled.outcome))
             }
         }
+        // Taken in delivery order (stably: one delivery's events keep their order), so two
+        // transactions that lock rows per delivery lock them in the same order and cannot deadlock.
+        if eventsPerTransaction > 1 {
+            ready = ready.enumerated().sorted { first, second in
+                let (a, b) = (first.element.event.deliveryId, second.element.event.deliveryId)
+                return a == b ? first.offset < second.offset : a < b
+            }.map(\.element)
+        }
         var start = 0
         while start < ready.count {
             let chunk = Array(ready[start..<min(ready.count, start + eventsPerTransaction)])

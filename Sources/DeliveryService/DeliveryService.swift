@@ -19,6 +19,8 @@ public enum DeliveryService {
         name: String = "delivery", schema: String = "delivery", settings: DeliverySettings = DeliverySettings()
     ) throws -> ServiceDefinition {
         var definition = ServiceDefinition(name: name, schema: try SQLIdentifier(schema), migrations: try migrations())
+        // Its handlers lock only their own delivery's rows (taken in delivery order): several events can share a transaction.
+        definition.eventsPerTransaction = 16
         let rules = SchedulingRules(noFlyZones: settings.noFlyZones)
 
         definition.on(AccountValidated.self) { validated, received, context, db in

@@ -16,6 +16,8 @@ public enum HistoryService {
         name: String = "history", schema: String = "history", settings: HistorySettings = HistorySettings()
     ) throws -> ServiceDefinition {
         var definition = ServiceDefinition(name: name, schema: try SQLIdentifier(schema), migrations: try migrations())
+        // Its handlers lock only their own delivery's rows (taken in delivery order): several events can share a transaction.
+        definition.eventsPerTransaction = 16
         definition.extraBindings = ["#"]
         definition.onAnyEvent { received, context, db in
             if let status = try EventLog.record(received, db) {

@@ -18,6 +18,8 @@ public enum PackageService {
         name: String = "package", schema: String = "package", settings: PackageSettings = PackageSettings()
     ) throws -> ServiceDefinition {
         var definition = ServiceDefinition(name: name, schema: try SQLIdentifier(schema), migrations: try migrations())
+        // Its handlers lock only their own delivery's rows (taken in delivery order): several events can share a transaction.
+        definition.eventsPerTransaction = 16
         let limits = settings.limits
         definition.on(DeliveryRequested.self) { request, _, context, db in
             try PackageRegistration.register(request, limits: limits, context: &context, db: db)
