@@ -71,6 +71,9 @@ struct OutboxPublisher: Sendable {
     }
 
     private func claimAndPublish(_ rows: [OutboxRow], _ db: isolated PostgresConnection) async throws {
+        // The deletion need not wait for the disk: if a crash loses it, the relay publishes the
+        // rows again and the consumers' inboxes absorb the duplicates.
+        try RuntimeTables.commitWithoutWaitingForDisk(db)
         let claimed = try RuntimeTables.claim(rows.map(\.id), db)
         let confirmed = try await publish(rows.filter { claimed.contains($0.id) })
         try RuntimeTables.deleteFromOutbox(confirmed, db)

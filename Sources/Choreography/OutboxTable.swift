@@ -117,10 +117,17 @@ enum RuntimeTables {
         PostgresValue(dataType: .int8Array, text: "{" + ids.map(String.init).joined(separator: ",") + "}")
     }
 
-    /// Deletes published rows.
+    /// Deletes published rows (deferred: sent with the transaction's COMMIT).
     static func deleteFromOutbox(_ ids: [Int64], _ db: isolated PostgresConnection) throws {
         guard !ids.isEmpty else { return }
-        _ = try db.execute("DELETE FROM outbox WHERE id = ANY($1)", [int8Array(ids)])
+        try db.executeDeferred("DELETE FROM outbox WHERE id = ANY($1)", [int8Array(ids)])
+    }
+
+    /// Lets the open transaction commit without waiting for its WAL to reach the disk
+    /// (`synchronous_commit = off` for this transaction only), for work whose loss in a crash is
+    /// harmless; sent with the transaction's next statement.
+    static func commitWithoutWaitingForDisk(_ db: isolated PostgresConnection) throws {
+        try db.executeDeferred("SET LOCAL synchronous_commit TO off")
     }
 
     /// How many events wait in the outbox.
