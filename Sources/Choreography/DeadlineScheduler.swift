@@ -6,21 +6,75 @@ import Synchronization
 
 /// How a handler of this instance tells its deadline scheduler that a deadline it just committed
 /// comes due before the next poll (e.g. a flight step with the time scale at 0), so it fires
-/// within milliseconds instead of up to a poll interval later.
+/// within milliseconds instead of up to a poll interval later. The scheduler sleeps on it between
+/// polls and is woken by a request, not by polling.
 final class DeadlineAlarm: Sendable {
-    private let earliest = Mutex<Date?>(nil)
+    private struct State {
+        /// The earliest date asked for and not yet taken.
+        var earliest: Date?
+        /// The scheduler, while it sleeps.
+        var sleeper: CheckedContinuation<Void, Never>?
+        /// Counts requests, so a sleeper sees one that came after it last looked.
+        var requests: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
 
     /// Asks for a look at `date`.
     func request(_ date: Date) {
-        earliest.withLock { current in current = min(current ?? date, date) }
+        let sleeper = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.earliest = min(state.earliest ?? date, date)
+            state.requests &+= 1
+            defer { state.sleeper = nil }
+            return state.sleeper
+        }
+        sleeper?.resume()
     }
 
-    /// Whether a requested look is due at `now` (and clears it).
-    func takeDue(now: Date = Date()) -> Bool {
-        earliest.withLock { current in
-            guard let date = current, date <= now else { return false }
-            current = nil
-            return true
+    /// Waits until `limit`, or until the earliest requested date if that comes first (the
+    /// request is then taken), or until the task is cancelled.
+    func wait(until limit: ContinuousClock.Instant) async {
+        while !Task.isCancelled {
+            let now = ContinuousClock.now
+            guard now < limit else { return }
+            var wakeAt = limit
+            let (earliest, seen) = state.withLock { ($0.earliest, $0.requests) }
+            if let requested = earliest {
+                let dueIn = requested.timeIntervalSinceNow
+                if dueIn <= 0 {
+                    state.withLock { $0.earliest = nil }
+                    return
+                }
+                wakeAt = min(limit, now + .seconds(dueIn))
+            }
+            let target = wakeAt
+            // Sleep until the target, or until a request (which may be sooner) wakes us.
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { try? await Task.sleep(until: target) }
+                group.addTask { await self.nextRequest(after: seen) }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// Returns at the next `request` after the `seen`-th (at once if it came already), or on cancellation.
+    private func nextRequest(after seen: UInt64) async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state -> Bool in
+                    if Task.isCancelled || state.requests != seen { return true }
+                    state.sleeper = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let sleeper = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                defer { state.sleeper = nil }
+                return state.sleeper
+            }
+            sleeper?.resume()
         }
     }
 }
@@ -56,9 +110,7 @@ final class DeadlineScheduler: Service, Sendable {
             while await fireNext() {}
             // Poll every `interval`, or sooner when this instance's alarm rings.
             let nextPoll = ContinuousClock.now + interval
-            while ContinuousClock.now < nextPoll, !alarm.takeDue(), !Task.isShuttingDownGracefully, !Task.isCancelled {
-                try? await Task.sleep(for: .milliseconds(10))
-            }
+            await cancelWhenGracefulShutdown { await self.alarm.wait(until: nextPoll) }
         }
     }
 

@@ -1,3 +1,4 @@
+import Choreography
 import Contracts
 import Foundation
 import Postgres
@@ -53,16 +54,12 @@ enum DroneTables {
         _ = try db.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [.text("drone.delivery.\(deliveryId.uuidString)")])
     }
 
-    /// Locks the delivery's flight deadlines that have not fired, waiting for one that is firing
-    /// right now. Handlers that release a drone take this before the allocation row, in the
-    /// order a firing deadline takes its locks (deadline row, then allocation row), so the two
-    /// never deadlock; afterwards no flight deadline of the delivery can fire until they commit.
+    /// Locks the delivery's flight deadlines that have not fired (see `Deadlines.lockPending`).
+    /// Handlers that release a drone take this before the allocation row, in the order a firing
+    /// deadline takes its locks (deadline row, then allocation row), so the two never deadlock;
+    /// afterwards no flight deadline of the delivery can fire until they commit.
     static func lockPendingFlightDeadlines(_ deliveryId: UUID, _ db: isolated PostgresConnection) throws {
-        _ = try db.query("""
-            SELECT id FROM deadlines
-            WHERE delivery_id = $1 AND name = ANY($2) AND fired_at IS NULL AND cancelled_at IS NULL
-            ORDER BY id FOR UPDATE
-            """, [.uuid(deliveryId), .textArray(flightDeadlines)])
+        try Deadlines.lockPending(named: flightDeadlines, for: deliveryId, db)
     }
 
     /// Inserts the drones that do not exist yet; existing rows (idle or busy) are left alone.

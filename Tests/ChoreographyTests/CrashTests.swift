@@ -12,7 +12,7 @@ final class EchoProcess {
     let port: Int
 
     init(_ harness: EchoHarness, extraEnvironment: [String: String] = [:]) throws {
-        port = Int.random(in: 20_000..<40_000)
+        port = freePort()
         let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let binary = products.appendingPathComponent("choreography-echo")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
@@ -38,7 +38,12 @@ final class EchoProcess {
     }
 
     func waitUntilReady() async throws {
-        try await waitUntil("the echo daemon to be ready", timeout: .seconds(60)) { await get("/health/ready")?.status == 200 }
+        try await waitUntil("the echo daemon to be ready", timeout: .seconds(60)) {
+            guard process.isRunning else {
+                throw HarnessError("the echo daemon exited with status \(process.terminationStatus) before it was ready (port \(port))")
+            }
+            return await get("/health/ready")?.status == 200
+        }
     }
 
     /// The value of a Prometheus counter line starting with `prefix`, 0 if absent.

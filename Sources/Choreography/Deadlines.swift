@@ -1,0 +1,18 @@
+import Foundation
+import Postgres
+
+/// The service's durable deadlines, for handlers that must coordinate with them.
+public enum Deadlines {
+    /// Locks the delivery's deadlines named `names` that have not fired or been cancelled,
+    /// waiting for one that is firing right now; until the transaction ends none of them can
+    /// fire. A handler that undoes what such a deadline's handler would act on (releasing a drone
+    /// mid-flight) takes this before its own rows, in the order the deadline scheduler takes its
+    /// locks (deadline row, then the handler's rows), so the two never deadlock.
+    public static func lockPending(named names: [String], for deliveryId: UUID, _ db: isolated PostgresConnection) throws {
+        _ = try db.query("""
+            SELECT id FROM deadlines
+            WHERE delivery_id = $1 AND name = ANY($2) AND fired_at IS NULL AND cancelled_at IS NULL
+            ORDER BY id FOR UPDATE
+            """, [.uuid(deliveryId), .textArray(names)])
+    }
+}
