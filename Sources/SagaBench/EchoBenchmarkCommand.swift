@@ -23,8 +23,8 @@ struct EchoBenchmarkCommand: AsyncParsableCommand {
     @Option(help: "Worker database connections of the runtime (and the raw commit baseline's connections).")
     var workers = 8
 
-    @Option(help: "Runtime prefetch.")
-    var prefetch = 256
+    @Option(help: "Runtime prefetch (default: 64 per worker).")
+    var prefetch: Int?
 
     @Option(help: "Events a worker handles in one transaction (the echo service's own setting is 16).")
     var eventsPerTransaction = 16
@@ -37,6 +37,7 @@ struct EchoBenchmarkCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (amqpURL, databaseURL) = try servers.resolved()
+        let prefetch = self.prefetch ?? 64 * workers
         print("saga-bench echo: \(runs) runs, medians; backlog \(events) events, \(workers) workers, prefetch \(prefetch), \(eventsPerTransaction) events per transaction; "
             + "latency at \(Int(pacedRate))/s over \(pacedEvents) events")
         let raw = RawLimits(amqpURL: amqpURL, databaseURL: databaseURL)
@@ -45,7 +46,7 @@ struct EchoBenchmarkCommand: AsyncParsableCommand {
         let single = EchoBenchmark(amqpURL: amqpURL, databaseURL: databaseURL, workers: workers, prefetch: prefetch, eventsPerTransaction: 1)
         var report = BenchmarkReport()
         for _ in 0..<runs {
-            let broker = try await raw.brokerRun(messages: events, window: 512, prefetch: UInt16(prefetch))
+            let broker = try await raw.brokerRun(messages: events, window: 512, prefetch: UInt16(clamping: prefetch))
             report.add("raw publish+confirm (msg/s)", broker.publishPerSecond)
             report.add("raw consume+ack (msg/s)", broker.consumePerSecond)
             report.add("raw postgres 1-row commits, \(workers) conn (tx/s)", try await raw.commitRate(connections: workers, seconds: 3))
