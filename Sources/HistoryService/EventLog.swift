@@ -47,9 +47,10 @@ enum EventLog {
     static func loggedEvents(of deliveryId: UUID, _ db: isolated PostgresConnection) throws -> [AnyEventEnvelope] {
         let rows = try db.query(
             "SELECT body::text AS body FROM events WHERE delivery_id = $1 ORDER BY occurred_at, event_id", [.uuid(deliveryId)])
-        let decoder = EventCoding.makeDecoder()
+        // Logged bodies were validated when they arrived: parse and decode them, nothing more.
+        let decoder = JSONValueDecoder()
         return try rows.map { row in
-            try decoder.decode(AnyEventEnvelope.self, from: try row.decode(Data.self, column: "body"))
+            try decoder.decode(AnyEventEnvelope.self, from: JSONValue(parsing: try row.decode(String.self, column: "body")))
         }
     }
 }
