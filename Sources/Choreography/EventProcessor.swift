@@ -260,6 +260,7 @@ final class EventProcessor: Service, Sendable {
             if let soonest = handled.compactMap(\.1).min() { alarm.request(soonest) }
             let elapsed = ContinuousClock.now - started
             for _ in chunk { metrics.handlerLatency(elapsed) }
+            metrics.sharedTransaction("committed")
             return try zip(chunk, handled).map { item, result in .handled(type: item.event.type, outbox: try result.0.rows()) }
         } catch let error as PostgresError where error.isConnectionProblem {
             logger.info("database unavailable; keeping the deliveries", metadata: ["error": "\(error)"])
@@ -267,6 +268,7 @@ final class EventProcessor: Service, Sendable {
             return chunk.map { _ in .databaseUnavailable }
         } catch {
             logger.debug("a transaction of \(chunk.count) events failed; handling them one by one", metadata: ["error": "\(error)"])
+            metrics.sharedTransaction("redone-one-by-one")
             return nil
         }
     }

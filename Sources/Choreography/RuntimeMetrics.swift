@@ -2,7 +2,8 @@ import Metrics
 import Synchronization
 
 /// The runtime's metrics: events handled, duplicates skipped, retries, parked messages, handler
-/// latency, deadlines fired and the outbox backlog. Each metric object is created once and kept;
+/// latency (for events sharing a transaction, the whole transaction's), shared transactions
+/// committed or redone, deadlines fired and the outbox backlog. Each metric object is created once and kept;
 /// dimensions are bounded (service, event type, reason), never per-message ids.
 final class RuntimeMetrics: Sendable {
     let service: String
@@ -25,6 +26,9 @@ final class RuntimeMetrics: Sendable {
     func duplicate(_ type: String) { counter("fabrikam_events_duplicates_total", "type", type).increment() }
     func retried(_ type: String) { counter("fabrikam_events_retried_total", "type", type).increment() }
     func parked(reason: String) { counter("fabrikam_events_parked_total", "reason", reason).increment() }
+    /// A transaction of several events committed (`committed`) or was rolled back and its events
+    /// handled one per transaction (`redone-one-by-one`).
+    func sharedTransaction(_ outcome: String) { counter("fabrikam_shared_transactions_total", "outcome", outcome).increment() }
     func deadlineFired(_ name: String) { counter("fabrikam_deadlines_fired_total", "deadline", name).increment() }
     func handlerLatency(_ duration: Duration) { latency.recordNanoseconds(duration.nanoseconds) }
     func outboxBacklog(_ count: Int) { backlog.record(count) }

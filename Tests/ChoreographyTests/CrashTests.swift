@@ -155,6 +155,8 @@ struct CrashTests {
         let second = try EchoProcess(harness)
         try await second.waitUntilReady()
         try await waitUntil("all 300 echoes") { try await harness.count("SELECT count(*) FROM echoes") == 300 }
+        // The backlog it found came in batches, several events to a transaction.
+        #expect(await second.metric("fabrikam_shared_transactions_total") > 0)
         _ = try await second.terminate()
         let emitted = try await harness.drain(capture, expecting: 300)
         #expect(Set(emitted.compactMap { $0.properties.headers["causation-id"]?.stringValue }).count == 300)
