@@ -105,17 +105,30 @@ final class DeadlineScheduler: Service, Sendable {
         self.logger = logger
     }
 
+    /// At most this many fired deadlines' events wait to be published together.
+    private static let publishBatch = 32
+
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            while await fireNext() {}
+            // Fire what is due; the events of several firings go out in one publish.
+            var pending: [OutboxRow] = []
+            while let rows = await fireNext() {
+                pending += rows
+                if pending.count >= Self.publishBatch {
+                    await publish(pending)
+                    pending = []
+                }
+            }
+            await publish(pending)
             // Poll every `interval`, or sooner when this instance's alarm rings.
             let nextPoll = ContinuousClock.now + interval
             await cancelWhenGracefulShutdown { await self.alarm.wait(until: nextPoll) }
         }
     }
 
-    /// Fires one due deadline; false when none is due (or the database is unavailable).
-    func fireNext() async -> Bool {
+    /// Fires one due deadline and returns the outbox rows its handler committed; nil when none
+    /// is due (or the database is unavailable, or the handler failed).
+    func fireNext() async -> [OutboxRow]? {
         let definition = self.definition
         let logger = self.logger
         do {
@@ -136,24 +149,27 @@ final class DeadlineScheduler: Service, Sendable {
                 try RuntimeTables.markFired(id, db)
                 return (deadline.name, rows)
             }
-            guard let fired else { return false }
+            guard let fired else { return nil }
             metrics.deadlineFired(fired.name)
-            if !fired.rows.isEmpty {
-                do {
-                    try await outbox.publishCommitted(fired.rows, on: connection)
-                } catch {
-                    logger.info("deadline events left to the outbox relay", metadata: ["error": "\(error)"])
-                }
-            }
-            return true
+            return fired.rows
         } catch let error as PostgresError where error.isConnectionProblem {
             logger.info("deadline scheduler: database unavailable", metadata: ["error": "\(error)"])
             try? await connection.reset()
-            return false
+            return nil
         } catch {
             logger.error("deadline handler failed; postponing", metadata: ["error": "\(error)"])
             await postponeFailing()
-            return false
+            return nil
+        }
+    }
+
+    /// Publishes fired deadlines' committed events (the relay covers a failure).
+    private func publish(_ rows: [OutboxRow]) async {
+        guard !rows.isEmpty else { return }
+        do {
+            try await outbox.publishCommitted(rows, on: connection)
+        } catch {
+            logger.info("deadline events left to the outbox relay", metadata: ["error": "\(error)"])
         }
     }
 
