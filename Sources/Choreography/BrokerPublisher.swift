@@ -1,6 +1,7 @@
 import AMQP
 import Contracts
 import Foundation
+import Logging
 import Postgres
 
 /// The runtime's publishing connection: publishes with confirms and, when the connection was
@@ -62,6 +63,19 @@ struct OutboxPublisher: Sendable {
     func publishCommitted(_ rows: [OutboxRow], on connection: PostgresConnection) async throws {
         guard !rows.isEmpty else { return }
         try await connection.transaction { db in try await self.claimAndPublish(rows, db) }
+    }
+
+    /// `publishCommitted(_:on:)`, leaving the rows to the outbox relay when it fails (logged).
+    /// Returns whether the database connection itself failed, so the caller can restore it.
+    func publishCommittedOrLeaveToRelay(_ rows: [OutboxRow], on connection: PostgresConnection, logger: Logger) async -> Bool {
+        guard !rows.isEmpty else { return false }
+        do {
+            try await publishCommitted(rows, on: connection)
+            return false
+        } catch {
+            logger.info("publishing committed events failed; the outbox relay will publish them", metadata: ["error": "\(error)"])
+            return (error as? PostgresError)?.isConnectionProblem == true
+        }
     }
 
     /// `publishCommitted(_:on:)` on a pooled connection.

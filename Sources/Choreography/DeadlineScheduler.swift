@@ -165,12 +165,7 @@ final class DeadlineScheduler: Service, Sendable {
 
     /// Publishes fired deadlines' committed events (the relay covers a failure).
     private func publish(_ rows: [OutboxRow]) async {
-        guard !rows.isEmpty else { return }
-        do {
-            try await outbox.publishCommitted(rows, on: connection)
-        } catch {
-            logger.info("deadline events left to the outbox relay", metadata: ["error": "\(error)"])
-        }
+        _ = await outbox.publishCommittedOrLeaveToRelay(rows, on: connection, logger: logger)
     }
 
     /// Pushes the earliest due deadline back so one failing handler does not block the others.

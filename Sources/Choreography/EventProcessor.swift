@@ -397,13 +397,7 @@ final class EventProcessor: Service, Sendable {
 
     /// Publishes committed outbox rows and deletes the confirmed ones; failures are left to the relay.
     private func publishCommitted(_ rows: [OutboxRow]) async {
-        guard !rows.isEmpty else { return }
-        do {
-            try await outbox.publishCommitted(rows, on: housekeeping)
-        } catch {
-            logger.info("fast-path publish failed; the outbox relay will publish", metadata: ["error": "\(error)"])
-            if let error = error as? PostgresError, error.isConnectionProblem { await restore(housekeeping) }
-        }
+        if await outbox.publishCommittedOrLeaveToRelay(rows, on: housekeeping, logger: logger) { await restore(housekeeping) }
     }
 
     private func retryCopy(_ delivery: AMQPDelivery, attempt: Int, error: String) -> AMQPOutgoingMessage {
