@@ -68,9 +68,18 @@ struct OutboxPublisher: Sendable {
     /// `publishCommitted(_:on:)`, leaving the rows to the outbox relay when it fails (logged).
     /// Returns whether the database connection itself failed, so the caller can restore it.
     func publishCommittedOrLeaveToRelay(_ rows: [OutboxRow], on connection: PostgresConnection, logger: Logger) async -> Bool {
+        await leavingToRelayOnFailure(rows, logger) { try await publishCommitted(rows, on: connection) }
+    }
+
+    /// `publishCommitted(_:on:)` on a pooled connection, leaving the rows to the relay when it fails.
+    func publishCommittedOrLeaveToRelay(_ rows: [OutboxRow], on pool: PostgresConnectionPool, logger: Logger) async {
+        _ = await leavingToRelayOnFailure(rows, logger) { try await publishCommitted(rows, on: pool) }
+    }
+
+    private func leavingToRelayOnFailure(_ rows: [OutboxRow], _ logger: Logger, _ publish: () async throws -> Void) async -> Bool {
         guard !rows.isEmpty else { return false }
         do {
-            try await publishCommitted(rows, on: connection)
+            try await publish()
             return false
         } catch {
             logger.info("publishing committed events failed; the outbox relay will publish them", metadata: ["error": "\(error)"])

@@ -17,7 +17,7 @@ enum EventCodec {
         _ event: Event, id: UUID, deliveryId: UUID, causationId: UUID?, occurredAt: Date
     ) throws -> String {
         let envelope = EventEnvelope(id: id, occurredAt: occurredAt, deliveryId: deliveryId, causationId: causationId, data: event)
-        return String(decoding: try JSONValueEncoder().encode(envelope).serialized(), as: UTF8.self)
+        return String(decoding: try AnyEventEnvelope(envelope).serialized(), as: UTF8.self)
     }
 
     /// The attempt this delivery is: 1 unless a retry copy says more.

@@ -33,11 +33,7 @@ final class OutboxDispatcher: Service, Sendable {
         // On graceful shutdown (after the HTTP server stopped) publish what is buffered, then end.
         await withGracefulShutdownHandler {
             for await rows in stream {
-                do {
-                    try await outbox.publishCommitted(rows, on: pool)
-                } catch {
-                    logger.info("fast-path publish failed; the outbox relay will publish", metadata: ["error": "\(error)"])
-                }
+                await outbox.publishCommittedOrLeaveToRelay(rows, on: pool, logger: logger)
             }
         } onGracefulShutdown: { [continuation] in
             continuation.finish()

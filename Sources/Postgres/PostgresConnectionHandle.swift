@@ -160,18 +160,9 @@ final class PostgresConnectionHandle: @unchecked Sendable {
         }
     }
 
-    /// Sends `before` (a parameterless command such as BEGIN), the `deferred` statements, the
-    /// statement and `after` (such as COMMIT) in one pipeline — one round trip — and returns the
-    /// statement's rows. The first error among them is thrown (the server skips the rest).
-    func queryPipelined(
-        before: String?, deferred: [(sql: String, values: [PostgresValue])] = [], _ sql: String, _ values: [PostgresValue],
-        after: String?
-    ) throws -> PostgresRows {
-        try queryPipelined(before: before, deferred + [(sql: sql, values: values)], after: after).last!
-    }
-
-    /// Sends `before`, the statements and `after` in one pipeline (one round trip) and returns
-    /// each statement's rows, in order; the first error is thrown once all results are read.
+    /// Sends `before` (a parameterless command such as BEGIN), the statements and `after` (such
+    /// as COMMIT) in one pipeline — one round trip — and returns each statement's rows, in order.
+    /// The first error among them is thrown once all results are read (the server skips the rest).
     func queryPipelined(
         before: String?, _ statements: [(sql: String, values: [PostgresValue])], after: String?
     ) throws -> [PostgresRows] {
