@@ -254,6 +254,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "SagaCatalogueTests",
+            dependencies: [
+                "AccountService", "PackageService", "DroneService", "DeliveryService", "HistoryService", "IngestionService",
+                "Choreography", "Contracts",
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "SagaInspectTests",
             dependencies: ["SagaInspect", "IntegrationSupport", "Postgres", "Contracts"],
             swiftSettings: strictSettings

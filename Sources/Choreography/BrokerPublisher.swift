@@ -102,7 +102,7 @@ struct OutboxPublisher: Sendable {
         try RuntimeTables.deleteFromOutbox(confirmed, db)
     }
 
-    /// The AMQP message for an emitted event: properties and headers of DESIGN.md section 3.
+    /// The AMQP message for an emitted event, `mandatory`, with the system's properties and headers.
     static func message(_ event: OutboxEvent, exchange: String) -> AMQPOutgoingMessage {
         var headers: AMQPTable = [
             EventExchange.Header.producer: .string(event.producer),
@@ -117,7 +117,10 @@ struct OutboxPublisher: Sendable {
             properties: AMQPProperties(
                 contentType: "application/json", headers: headers, persistent: true,
                 correlationId: event.deliveryId.uuidString.lowercased(), messageId: event.eventId.uuidString.lowercased(),
-                timestamp: Date(), type: event.type, appId: event.producer))
+                timestamp: Date(), type: event.type, appId: event.producer),
+            // Returned when no queue is bound to the type: the row stays in the outbox (only
+            // confirmed rows are deleted) and the relay tries again, instead of a silent loss.
+            mandatory: true)
     }
 
     /// A W3C traceparent whose trace id is the delivery id (one trace per saga) and whose span id

@@ -47,6 +47,13 @@ public struct ChoreographyRuntime: Sendable {
             retryPolicy: configuration.retryPolicy, queueKind: configuration.queueKind)
     }
 
+    /// The whole saga's topology, for a saga service (see ``ServiceDefinition/sagaQueuePrefix``).
+    public var sagaTopology: SagaTopology? {
+        definition.sagaQueuePrefix.map {
+            SagaTopology(exchange: configuration.exchange, queuePrefix: $0, queueKind: configuration.queueKind)
+        }
+    }
+
     /// Runs until SIGTERM/SIGINT (when `handleSignals`) or until the calling task is cancelled.
     public func run(handleSignals: Bool = true) async throws {
         let metrics = RuntimeMetrics(service: definition.name)
@@ -72,13 +79,20 @@ public struct ChoreographyRuntime: Sendable {
         var amqp = try AMQPConfiguration(url: configuration.amqpURL)
         amqp.connectionName = "\(definition.name) publisher"
         let publisherConnection = try await connectBroker(amqp)
+        if let sagaTopology {
+            // Before anything is published: every consumer's queue exists, whichever service starts first.
+            try await retrying("broker (saga topology)") {
+                if await !publisherConnection.isOpen { try await publisherConnection.reconnect(policy: AMQPReconnectPolicy()) }
+                try await sagaTopology.declare(on: publisherConnection)
+            }
+        }
         let outbox = OutboxPublisher(
             broker: BrokerPublisher(connection: publisherConnection, reconnectPolicy: AMQPReconnectPolicy()),
             exchange: configuration.exchange)
 
         let alarm = DeadlineAlarm()
         let processor = EventProcessor(
-            definition: definition, configuration: configuration, topology: topology, workers: workers,
+            definition: definition, configuration: configuration, topology: topology, sagaTopology: sagaTopology, workers: workers,
             housekeeping: housekeeping, outbox: outbox, validator: try ContractValidator(), health: health, metrics: metrics,
             alarm: alarm, logger: logger)
         let relay = OutboxRelay(

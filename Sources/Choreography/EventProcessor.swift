@@ -18,6 +18,7 @@ final class EventProcessor: Service, Sendable {
     private let definition: ServiceDefinition
     private let configuration: ChoreographyConfiguration
     private let topology: ServiceTopology
+    private let sagaTopology: SagaTopology?
     private let workers: [PostgresConnection]
     private let housekeeping: PostgresConnection
     private let outbox: OutboxPublisher
@@ -29,13 +30,14 @@ final class EventProcessor: Service, Sendable {
 
     init(
         definition: ServiceDefinition, configuration: ChoreographyConfiguration, topology: ServiceTopology,
-        workers: [PostgresConnection], housekeeping: PostgresConnection, outbox: OutboxPublisher,
+        sagaTopology: SagaTopology? = nil, workers: [PostgresConnection], housekeeping: PostgresConnection, outbox: OutboxPublisher,
         validator: ContractValidator, health: HealthState, metrics: RuntimeMetrics, alarm: DeadlineAlarm, logger: Logger
     ) {
         precondition(!workers.isEmpty, "at least one worker connection")
         self.definition = definition
         self.configuration = configuration
         self.topology = topology
+        self.sagaTopology = sagaTopology
         self.workers = workers
         self.housekeeping = housekeeping
         self.outbox = outbox
@@ -117,6 +119,7 @@ final class EventProcessor: Service, Sendable {
     }
 
     private func prepare(_ consumer: AMQPConnection) async throws {
+        try await sagaTopology?.declare(on: consumer)
         try await topology.declare(on: consumer)
         try await consumer.setPrefetch(UInt16(clamping: configuration.prefetch))
         try await consumer.consume(queue: topology.workQueue)
@@ -408,7 +411,8 @@ final class EventProcessor: Service, Sendable {
             properties.headers[MessageHeaders.originalRoutingKey] = .string(delivery.routingKey)
         }
         return AMQPOutgoingMessage(
-            exchange: "", routingKey: topology.retryQueue(afterAttempt: attempt), body: delivery.body, properties: properties)
+            exchange: "", routingKey: topology.retryQueue(afterAttempt: attempt), body: delivery.body, properties: properties,
+            mandatory: true)
     }
 
     private func parkedCopy(_ delivery: AMQPDelivery, reason: String, error: String, attempt: Int) -> AMQPOutgoingMessage {
@@ -421,7 +425,8 @@ final class EventProcessor: Service, Sendable {
         if properties.headers[MessageHeaders.originalRoutingKey] == nil {
             properties.headers[MessageHeaders.originalRoutingKey] = .string(delivery.routingKey)
         }
-        return AMQPOutgoingMessage(exchange: "", routingKey: topology.parkedQueue, body: delivery.body, properties: properties)
+        return AMQPOutgoingMessage(
+            exchange: "", routingKey: topology.parkedQueue, body: delivery.body, properties: properties, mandatory: true)
     }
 }
 

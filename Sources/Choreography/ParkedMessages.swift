@@ -80,7 +80,9 @@ public struct ParkedMessages: Sendable {
             for header in [MessageHeaders.attempt, MessageHeaders.parkedReason, MessageHeaders.parkedAt, MessageHeaders.lastError, "x-death", "x-first-death-exchange", "x-first-death-queue", "x-first-death-reason"] {
                 properties.headers[header] = nil
             }
-            let outcome = try await connection.publish(AMQPOutgoingMessage(exchange: "", routingKey: target, body: delivery.body, properties: properties))
+            let outcome = try await connection.publish(AMQPOutgoingMessage(
+                exchange: "", routingKey: target, body: delivery.body, properties: properties, mandatory: true))
+            // A missing target queue returns the message (mandatory): it stays parked.
             guard outcome == .confirmed else {
                 throw AMQPError(.protocolError, context: "replaying parked message \(id) to \(target): \(outcome)")
             }

@@ -29,6 +29,10 @@ public struct ServiceDefinition: Sendable {
     /// handled one per transaction. Raise it only where handlers' locks cannot make two such
     /// transactions wait on each other for long. `EVENTS_PER_TRANSACTION` overrides it.
     public var eventsPerTransaction = 1
+    /// Set for the saga's services (`QUEUE_PREFIX`, possibly empty): before it publishes or
+    /// consumes, the runtime declares the whole ``SagaTopology`` with this queue prefix, not only
+    /// the service's own queues. Nil for a service outside the saga (tests, the echo service).
+    public var sagaQueuePrefix: String?
 
     private(set) var eventHandlers: [String: EventHandler] = [:]
     private(set) var fallbackHandler: EventHandler?

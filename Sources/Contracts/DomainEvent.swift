@@ -60,4 +60,36 @@ public enum EventCatalog {
 
     /// The payload type of an event type, or `nil` for a type the contracts do not know.
     public static func payloadType(for type: EventType) -> (any DomainEvent.Type)? { byType[type] }
+
+    /// The services whose work queues are bound to each event type, besides history (bound to
+    /// every event with ``EventExchange/everyEvent``). The one place that says who consumes what:
+    /// `schemas/asyncapi.yaml`, the services' handler registrations, the topology every service
+    /// declares and saga-inspect's expectations are all tested against or built from it.
+    public static let consumers: [EventType: [Producer]] = [
+        .deliveryRequested: [.account, .package],
+        .deliveryCancellationRequested: [.drone, .delivery],
+        .accountValidated: [.delivery],
+        .accountRejected: [.package, .drone, .delivery],
+        .packageCreated: [.drone],
+        .packageRejected: [.delivery],
+        .packageCancelled: [],
+        .droneAllocated: [.delivery],
+        .droneAllocationFailed: [.package, .delivery],
+        .droneReleased: [.delivery],
+        .dronePickedUp: [.delivery],
+        .droneDelivered: [.delivery],
+        .deliveryScheduled: [.drone],
+        .deliverySchedulingFailed: [.package, .drone],
+        .deliveryCompleted: [.package, .drone],
+        .deliveryCancelled: [.package, .drone],
+        .deliveryCancellationRefused: [],
+    ]
+
+    /// The services bound to `type` besides history (none for a type the contracts do not know).
+    public static func consumers(of type: EventType) -> [Producer] { consumers[type] ?? [] }
+
+    /// The event types `service` consumes by name (history takes every event by pattern instead).
+    public static func consumedTypes(by service: Producer) -> [EventType] {
+        EventType.all.filter { consumers(of: $0).contains(service) }
+    }
 }

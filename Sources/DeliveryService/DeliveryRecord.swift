@@ -7,13 +7,17 @@ public enum DeliveryState: String, Sendable, Hashable, CaseIterable {
     case joining
     /// `delivery.scheduled` was emitted; the drone flies to the pickup point.
     case scheduled
+    /// A cancellation was requested after scheduling. The drone service decides whether the
+    /// pickup happened first: `drone.released` (`DELIVERY_CANCELLED`) cancels the delivery,
+    /// `drone.picked-up` or `drone.delivered` refuses the cancellation.
+    case cancelling
     /// The drone has the package.
     case pickedUp = "picked-up"
     /// Delivered; `delivery.completed` was emitted.
     case completed
     /// A branch failed, the route or deadline was impossible, or the join timed out.
     case failed
-    /// Cancelled before pickup; `delivery.cancelled` was emitted.
+    /// Cancelled before pickup (as the drone service decided); `delivery.cancelled` was emitted.
     case cancelled
 }
 
@@ -80,15 +84,23 @@ public struct DeliveryReaction: Sendable, Equatable {
     public var startJoinTimeout = false
     /// Cancel the `join-timeout` deadline (the join is over, one way or another).
     public var stopJoinTimeout = false
-    /// The event to emit, if any.
-    public var emission: DeliveryEmission?
+    /// The events to emit, in order.
+    public var emissions: [DeliveryEmission]
 
     /// A reaction from its parts.
-    public init(startJoinTimeout: Bool = false, stopJoinTimeout: Bool = false, emission: DeliveryEmission? = nil) {
+    public init(startJoinTimeout: Bool = false, stopJoinTimeout: Bool = false, emissions: [DeliveryEmission] = []) {
         self.startJoinTimeout = startJoinTimeout
         self.stopJoinTimeout = stopJoinTimeout
-        self.emission = emission
+        self.emissions = emissions
     }
+
+    /// A reaction that emits at most one event.
+    public init(startJoinTimeout: Bool = false, stopJoinTimeout: Bool = false, emission: DeliveryEmission?) {
+        self.init(startJoinTimeout: startJoinTimeout, stopJoinTimeout: stopJoinTimeout, emissions: emission.map { [$0] } ?? [])
+    }
+
+    /// The first event to emit, if any.
+    public var emission: DeliveryEmission? { emissions.first }
 
     /// Nothing to do: a late, repeated or no-longer-applicable input.
     public static let none = DeliveryReaction()
@@ -112,11 +124,15 @@ public struct DeliveryRecord: Sendable, Equatable {
     public var failureCode: String?
     /// Why it failed or was cancelled: the message.
     public var failureMessage: String?
+    /// The drone service released the drone for a cancellation (`drone.released`,
+    /// `DELIVERY_CANCELLED`): the pickup cannot happen any more.
+    public var droneReleasedForCancellation: Bool
 
     /// A record from its fields (a new delivery when only the id is given).
     public init(
         deliveryId: UUID, ownerId: String? = nil, accountState: AccountState = .pending, assignment: DroneAssignment? = nil,
-        state: DeliveryState = .joining, failureCode: String? = nil, failureMessage: String? = nil
+        state: DeliveryState = .joining, failureCode: String? = nil, failureMessage: String? = nil,
+        droneReleasedForCancellation: Bool = false
     ) {
         self.deliveryId = deliveryId
         self.ownerId = ownerId
@@ -125,6 +141,7 @@ public struct DeliveryRecord: Sendable, Equatable {
         self.state = state
         self.failureCode = failureCode
         self.failureMessage = failureMessage
+        self.droneReleasedForCancellation = droneReleasedForCancellation
     }
 
     /// `account.validated`: records the account branch and tries the join.
@@ -174,36 +191,59 @@ public struct DeliveryRecord: Sendable, Equatable {
             DeliverySchedulingFailed(reason: reason, droneId: assignment?.droneId, packageId: assignment?.packageId)))
     }
 
-    /// `drone.picked-up`: a scheduled delivery is now on its way to the drop-off point.
+    /// `drone.picked-up`: a scheduled delivery is now on its way to the drop-off point; a pending
+    /// cancellation is refused (the drone service, which decides the pickup, flew first).
     public mutating func pickedUp(dropoffEta: Date) -> DeliveryReaction {
-        guard state == .scheduled else { return .none }
+        guard state == .scheduled || state == .cancelling else { return .none }
+        let refusal = cancellationRefusedByPickup()
         state = .pickedUp
         assignment?.dropoffEta = dropoffEta
-        return .none
+        return DeliveryReaction(emissions: refusal)
     }
 
-    /// `drone.delivered`: a delivery in flight completed (also from `scheduled`, should the
-    /// pickup event be late); emits `delivery.completed` so the drone returns to the pool.
+    /// `drone.delivered`: a delivery in flight completed (also from `scheduled` or `cancelling`,
+    /// should the pickup event be late); emits `delivery.completed` so the drone returns to the
+    /// pool, after refusing a pending cancellation.
     public mutating func delivered(droneId: String, packageId: UUID) -> DeliveryReaction {
-        guard state == .scheduled || state == .pickedUp else { return .none }
+        guard state == .scheduled || state == .cancelling || state == .pickedUp else { return .none }
+        let refusal = cancellationRefusedByPickup()
         state = .completed
-        return DeliveryReaction(emission: .completed(DeliveryCompleted(droneId: droneId, packageId: packageId)))
+        return DeliveryReaction(emissions: refusal + [.completed(DeliveryCompleted(droneId: droneId, packageId: packageId))])
     }
 
-    /// `delivery.cancellation-requested`: before pickup (also for a delivery not seen yet, which
-    /// is recorded as cancelled) the delivery is cancelled; afterwards the request is refused.
+    /// `drone.released`: with `DELIVERY_CANCELLED`, the drone service took the drone back for a
+    /// cancellation before the pickup, so the delivery can never fly: a pending cancellation is
+    /// now decided (cancelled); otherwise it is remembered until the request itself arrives.
+    /// Other release reasons follow events this service decided itself: nothing to do.
+    public mutating func droneReleased(_ code: DroneReleased.Code) -> DeliveryReaction {
+        guard code == .deliveryCancelled, [.joining, .scheduled, .cancelling].contains(state) else { return .none }
+        droneReleasedForCancellation = true
+        guard state == .cancelling, let code = failureCode.flatMap(DeliveryCancelled.Code.init(rawValue:)) else { return .none }
+        return cancel(Reason(code, failureMessage ?? ""))
+    }
+
+    /// `delivery.cancellation-requested`: while joining (also for a delivery not seen yet, which
+    /// is recorded as cancelled) the delivery is cancelled. Once scheduled, only the drone service
+    /// knows whether the pickup happened, so the delivery waits for its decision (`cancelling`)
+    /// unless the drone was released for it already. After pickup or an end, it is refused.
     public mutating func cancellationRequested(_ request: Reason<DeliveryCancellationRequested.Code>) -> DeliveryReaction {
         let refusal: Reason<DeliveryCancellationRefused.Code>
+        let code: DeliveryCancelled.Code = request.code == .operatorRequest ? .operatorRequest : .customerRequest
         switch state {
-        case .joining, .scheduled:
-            let code: DeliveryCancelled.Code = request.code == .operatorRequest ? .operatorRequest : .customerRequest
-            state = .cancelled
+        case .joining:
+            return cancel(Reason(code, request.message))
+        case .scheduled where droneReleasedForCancellation:
+            return cancel(Reason(code, request.message))
+        case .scheduled:
+            state = .cancelling
             failureCode = code.rawValue
             failureMessage = request.message
-            return DeliveryReaction(stopJoinTimeout: true, emission: .cancelled(DeliveryCancelled(
-                reason: Reason(code, request.message), droneId: assignment?.droneId, packageId: assignment?.packageId)))
+            return .none
+        case .cancelling:
+            // A second request while the drone service decides the first: that decision answers both.
+            return .none
         case .pickedUp:
-            refusal = Reason(.alreadyPickedUp, "The package was already picked up\(byDrone).")
+            refusal = alreadyPickedUp
         case .completed:
             refusal = Reason(.alreadyCompleted, "The delivery was already completed.")
         case .cancelled:
@@ -214,7 +254,29 @@ public struct DeliveryRecord: Sendable, Equatable {
         return DeliveryReaction(emission: .cancellationRefused(DeliveryCancellationRefused(reason: refusal, droneId: assignment?.droneId)))
     }
 
-    private var byDrone: String { assignment.map { " by \($0.droneId)" } ?? "" }
+    /// Why a cancellation after the pickup is refused.
+    private var alreadyPickedUp: Reason<DeliveryCancellationRefused.Code> {
+        Reason(.alreadyPickedUp, "The package was already picked up\(assignment.map { " by \($0.droneId)" } ?? "").")
+    }
+
+    /// Cancels the delivery and emits `delivery.cancelled`, naming the drone and package so their
+    /// services compensate.
+    private mutating func cancel(_ reason: Reason<DeliveryCancelled.Code>) -> DeliveryReaction {
+        state = .cancelled
+        failureCode = reason.code.rawValue
+        failureMessage = reason.message
+        return DeliveryReaction(stopJoinTimeout: true, emission: .cancelled(DeliveryCancelled(
+            reason: reason, droneId: assignment?.droneId, packageId: assignment?.packageId)))
+    }
+
+    /// The refusal of a pending cancellation once the drone picked the package up (and forgets the
+    /// request, which was never a failure); nothing when no cancellation is pending.
+    private mutating func cancellationRefusedByPickup() -> [DeliveryEmission] {
+        guard state == .cancelling else { return [] }
+        failureCode = nil
+        failureMessage = nil
+        return [.cancellationRefused(DeliveryCancellationRefused(reason: alreadyPickedUp, droneId: assignment?.droneId))]
+    }
 
     private mutating func join(rules: SchedulingRules, injectedFault: Bool) -> DeliveryReaction {
         switch rules.joinDecision(for: self, injectedFault: injectedFault) {

@@ -7,8 +7,9 @@ import Postgres
 /// The delivery service: joins the account branch (`account.validated`) and the drone branch
 /// (`drone.allocated`) in either order, checks the no-fly zones and the deadline, and schedules
 /// the delivery (`delivery.scheduled`) or fails it (`delivery.scheduling-failed`); follows the
-/// flight to `delivery.completed`; decides customer cancellations (`delivery.cancelled` before
-/// pickup, `delivery.cancellation-refused` after). If the second branch does not arrive within
+/// flight to `delivery.completed`; answers customer cancellations (`delivery.cancelled` before
+/// pickup, `delivery.cancellation-refused` after). Once scheduled, whether the pickup came first is
+/// the drone service's fact: a cancellation then waits for `drone.released` or `drone.picked-up`. If the second branch does not arrive within
 /// the join timeout, the `join-timeout` deadline fails the delivery with `JOIN_TIMED_OUT`.
 public enum DeliveryService {
     /// The name of the durable deadline that ends a join waiting too long for its second branch.
@@ -58,6 +59,11 @@ public enum DeliveryService {
                 record.delivered(droneId: delivered.droneId, packageId: delivered.packageId)
             }
         }
+        definition.on(DroneReleased.self) { released, received, context, db in
+            try apply(received.type, settings: settings, &context, db) { record, _ in
+                record.droneReleased(released.reason.code)
+            }
+        }
         definition.on(DeliveryCancellationRequested.self) { request, received, context, db in
             try apply(received.type, settings: settings, &context, db) { record, _ in
                 record.cancellationRequested(request.reason)
@@ -93,29 +99,30 @@ public enum DeliveryService {
             context.scheduleDeadline(joinTimeoutDeadline, at: Date().addingTimeInterval(settings.joinTimeoutSeconds))
         }
         if reaction.stopJoinTimeout { context.cancelDeadline(joinTimeoutDeadline) }
-        var emitted = "nothing"
-        switch reaction.emission {
-        case nil: break
-        case .scheduled(let event):
-            try context.emit(event)
-            emitted = DeliveryScheduled.eventType.rawValue
-        case .schedulingFailed(let event):
-            try context.emit(event)
-            emitted = "\(DeliverySchedulingFailed.eventType) \(event.reason.code.rawValue)"
-        case .completed(let event):
-            try context.emit(event)
-            emitted = DeliveryCompleted.eventType.rawValue
-        case .cancelled(let event):
-            try context.emit(event)
-            emitted = DeliveryCancelled.eventType.rawValue
-        case .cancellationRefused(let event):
-            try context.emit(event)
-            emitted = "\(DeliveryCancellationRefused.eventType) \(event.reason.code.rawValue)"
+        var emitted: [String] = []
+        for emission in reaction.emissions {
+            switch emission {
+            case .scheduled(let event):
+                try context.emit(event)
+                emitted.append(DeliveryScheduled.eventType.rawValue)
+            case .schedulingFailed(let event):
+                try context.emit(event)
+                emitted.append("\(DeliverySchedulingFailed.eventType) \(event.reason.code.rawValue)")
+            case .completed(let event):
+                try context.emit(event)
+                emitted.append(DeliveryCompleted.eventType.rawValue)
+            case .cancelled(let event):
+                try context.emit(event)
+                emitted.append(DeliveryCancelled.eventType.rawValue)
+            case .cancellationRefused(let event):
+                try context.emit(event)
+                emitted.append("\(DeliveryCancellationRefused.eventType) \(event.reason.code.rawValue)")
+            }
         }
         let level: Logger.Level = record == before && reaction == .none ? .debug : .info
         context.logger.log(level: level, "delivery \(input) handled", metadata: [
             "delivery.state.before": "\(before.state.rawValue)", "delivery.state": "\(record.state.rawValue)",
-            "delivery.emitted": "\(emitted)",
+            "delivery.emitted": "\(emitted.isEmpty ? "nothing" : emitted.joined(separator: ", "))",
         ])
     }
 }

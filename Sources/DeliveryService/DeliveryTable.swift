@@ -12,7 +12,8 @@ enum DeliveryTable {
             "INSERT INTO deliveries (delivery_id) VALUES ($1) ON CONFLICT (delivery_id) DO NOTHING", [.uuid(deliveryId)])
         let rows = try db.query("""
             SELECT delivery_id, owner_id, account_state, drone_id, package_id, pickup_eta, dropoff_eta,
-                   dropoff_latitude, dropoff_longitude, deadline, state, failure_code, failure_message
+                   dropoff_latitude, dropoff_longitude, deadline, state, failure_code, failure_message,
+                   drone_released_for_cancellation
             FROM deliveries WHERE delivery_id = $1 FOR UPDATE
             """, [.uuid(deliveryId)])
         guard let row = rows.first else {
@@ -27,7 +28,8 @@ enum DeliveryTable {
         _ = try db.execute("""
             UPDATE deliveries SET owner_id = $2, account_state = $3, drone_id = $4, package_id = $5, pickup_eta = $6,
                 dropoff_eta = $7, dropoff_latitude = $8, dropoff_longitude = $9, deadline = $10, state = $11,
-                failure_code = $12, failure_message = $13, updated_at = clock_timestamp()
+                failure_code = $12, failure_message = $13, drone_released_for_cancellation = $14,
+                updated_at = clock_timestamp()
             WHERE delivery_id = $1
             """, [
                 .uuid(record.deliveryId), .text(record.ownerId), .text(record.accountState.rawValue),
@@ -35,6 +37,7 @@ enum DeliveryTable {
                 .timestamp(assignment?.dropoffEta), .double(assignment?.dropoffLocation.latitude),
                 .double(assignment?.dropoffLocation.longitude), .timestamp(assignment?.deadline),
                 .text(record.state.rawValue), .text(record.failureCode), .text(record.failureMessage),
+                .bool(record.droneReleasedForCancellation),
             ])
     }
 
@@ -59,6 +62,7 @@ enum DeliveryTable {
             deliveryId: try row.decode(UUID.self, column: "delivery_id"),
             ownerId: try row.decode(String?.self, column: "owner_id"), accountState: accountState,
             assignment: assignment, state: state, failureCode: try row.decode(String?.self, column: "failure_code"),
-            failureMessage: try row.decode(String?.self, column: "failure_message"))
+            failureMessage: try row.decode(String?.self, column: "failure_message"),
+            droneReleasedForCancellation: try row.decode(Bool.self, column: "drone_released_for_cancellation"))
     }
 }

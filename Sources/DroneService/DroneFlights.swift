@@ -70,10 +70,11 @@ enum DroneFlights {
 
     // MARK: Compensation
 
-    /// `account.rejected`, `delivery.scheduling-failed`, `delivery.cancelled`: releases a drone
-    /// that is allocated and not yet picked up (emits `drone.released`), leaves a tombstone when
-    /// nothing was allocated yet, and does nothing when the allocation already ended or the drone
-    /// is in the air.
+    /// `account.rejected`, `delivery.scheduling-failed`, `delivery.cancellation-requested`,
+    /// `delivery.cancelled`: releases a drone that is allocated and not yet picked up (emits
+    /// `drone.released`), leaves a tombstone when nothing was allocated yet, and does nothing when
+    /// the allocation already ended or the drone is in the air. Runs under the delivery's lock and
+    /// its pending flight deadlines' locks, so it and the pickup never both happen.
     static func compensate(
         _ reason: DroneReleased.Code, because cause: String, context: inout HandlerContext, _ db: isolated PostgresConnection
     ) throws {
@@ -94,8 +95,8 @@ enum DroneFlights {
             try context.emit(DroneReleased(droneId: droneId, reason: Reason(reason, "Drone \(droneId) released: \(cause).")))
             context.logger.info("drone released (compensation)", metadata: ["drone.id": "\(droneId)", "reason": "\(reason.rawValue)"])
         case .flying, .delivered:
-            // The package is on board or delivered: the delivery service refuses cancellations
-            // after pickup, so this compensation does not apply to the drone.
+            // The package is on board or delivered: the pickup came first, so a cancellation is
+            // refused (the delivery service does so on drone.picked-up) and the flight goes on.
             context.logger.info("compensation ignored: the drone already picked the package up", metadata: [
                 "drone.id": "\(allocation.droneId ?? "-")", "allocation.state": "\(allocation.state.rawValue)",
                 "reason": "\(reason.rawValue)",

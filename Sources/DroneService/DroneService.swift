@@ -51,6 +51,15 @@ public enum DroneService {
                 .deliveryCancelled, because: "the delivery was cancelled (\(cancellation.reason.code.rawValue): \(cancellation.reason.message))",
                 context: &context, db)
         }
+        // The drone service decides whether a cancellation came before the pickup (it alone fires
+        // the pickup): a drone still waiting is released (`drone.released`, `DELIVERY_CANCELLED`),
+        // which the delivery service takes as the cancellation's go-ahead; a drone in the air
+        // ignores it, and the delivery service refuses on `drone.picked-up`.
+        definition.on(DeliveryCancellationRequested.self) { request, _, context, db in
+            try DroneFlights.compensate(
+                .deliveryCancelled, because: "a cancellation was requested (\(request.reason.code.rawValue): \(request.reason.message))",
+                context: &context, db)
+        }
         definition.on(DeliveryScheduled.self) { schedule, _, context, db in
             try DroneFlights.startFlight(schedule, simulation: simulation, context: &context, db)
         }

@@ -39,7 +39,8 @@ guard arguments.count == 1, let service = arguments.first.flatMap(ServiceName.in
     exit(64)
 }
 let name = service.rawValue
-let queueName = (environment["QUEUE_PREFIX"] ?? "") + name
+let queuePrefix = environment["QUEUE_PREFIX"] ?? ""
+let queueName = queuePrefix + name
 
 let (logger, registry) = DaemonBootstrap.bootstrap(service: name, environment: environment)
 
@@ -49,7 +50,7 @@ do {
     if environment["\(prefix)_HTTP_PORT"] == nil, environment["HTTP_PORT"] == nil {
         configuration.httpPort = service.defaultPort
     }
-    let definition: ServiceDefinition
+    var definition: ServiceDefinition
     var routes: ChoreographyRuntime.ServiceRoutes?
     switch service {
     case .ingestion:
@@ -67,6 +68,7 @@ do {
         definition = try HistoryService.definition(name: queueName, settings: try HistorySettings.fromEnvironment())
         routes = { router, database in HistoryRoutes.register(on: router, database: database) }
     }
+    definition.sagaQueuePrefix = queuePrefix
     let runtime = ChoreographyRuntime(
         definition: definition, configuration: configuration, logger: logger, registry: registry, routes: routes)
     try await runtime.run()

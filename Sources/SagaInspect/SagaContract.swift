@@ -36,21 +36,7 @@ public enum SagaContract {
 
     /// The services bound to an event type besides history (which takes every event).
     public static func consumers(of type: String) -> [String] {
-        switch type {
-        case EventType.deliveryRequested.rawValue: ["account", "package"]
-        case EventType.deliveryCancellationRequested.rawValue: ["delivery"]
-        case EventType.accountValidated.rawValue: ["delivery"]
-        case EventType.accountRejected.rawValue: ["package", "drone", "delivery"]
-        case EventType.packageCreated.rawValue: ["drone"]
-        case EventType.packageRejected.rawValue: ["delivery"]
-        case EventType.droneAllocated.rawValue: ["delivery"]
-        case EventType.droneAllocationFailed.rawValue: ["package", "delivery"]
-        case EventType.dronePickedUp.rawValue, EventType.droneDelivered.rawValue: ["delivery"]
-        case EventType.deliveryScheduled.rawValue: ["drone"]
-        case EventType.deliverySchedulingFailed.rawValue, EventType.deliveryCancelled.rawValue: ["package", "drone"]
-        case EventType.deliveryCompleted.rawValue: ["package", "drone"]
-        default: []
-        }
+        EventCatalog.consumers(of: EventType(type)).map(\.rawValue)
     }
 
     /// Which kind of end a failure event gives the saga.

@@ -111,6 +111,26 @@ struct EventProcessingTests {
         try await harness.cleanUp()
     }
 
+    @Test("an event no queue is bound for is returned, not lost: it stays in the outbox until a queue exists")
+    func unroutableEventStaysInTheOutbox() async throws {
+        let harness = try EchoHarness(everyEventHasAQueue: false)
+        // Nothing is bound to account.validated on this exchange yet.
+        try await harness.withRunningService {
+            try await harness.publish([try harness.request(owner: "no-queue-yet")])
+            try await waitUntil("the echo") { try await harness.count("SELECT count(*) FROM echoes") == 1 }
+        }
+        // The runtime stopped gracefully, so its publish was answered: returned, the row is kept.
+        #expect(try await harness.count("SELECT count(*) FROM outbox") == 1)
+        let capture = try await harness.captureQueue()
+        try await harness.withRunningService {
+            try await waitUntil("the relay published the kept row") { try await harness.count("SELECT count(*) FROM outbox") == 0 }
+        }
+        let emitted = try await harness.drain(capture, expecting: 1)
+        #expect(emitted.count == 1)
+        #expect(try ContractValidator().validate(try #require(emitted.first).body).type == .accountValidated)
+        try await harness.cleanUp()
+    }
+
     @Test("a failing handler is retried through the delay queues, then parked with the reason")
     func failingHandlerIsRetriedThenParked() async throws {
         let harness = try EchoHarness(retryAttempts: 3)

@@ -15,9 +15,9 @@ import Testing
 struct EchoHarness {
     let service: ServiceHarness
 
-    /// An echo service; `eventsPerTransaction` overrides the echo definition's 16, `workers` the harness's 2.
-    init(retryAttempts: Int = 3, eventsPerTransaction: Int? = nil, workers: Int? = nil) throws {
-        service = try ServiceHarness(retryAttempts: retryAttempts) { name, schema in
+    /// An echo service (`everyEventHasAQueue`: see ``ServiceHarness``); `eventsPerTransaction` overrides the echo definition's 16, `workers` the harness's 2.
+    init(retryAttempts: Int = 3, eventsPerTransaction: Int? = nil, workers: Int? = nil, everyEventHasAQueue: Bool = true) throws {
+        service = try ServiceHarness(retryAttempts: retryAttempts, everyEventHasAQueue: everyEventHasAQueue) { name, schema in
             try EchoService.definition(name: name, schema: schema)
         } configure: { configuration in
             configuration.eventsPerTransaction = eventsPerTransaction

@@ -88,6 +88,8 @@ struct AsyncAPITests {
         let message = try #require(resolve(channels[name]?["messages"]?.objectValue?.values.first))
         #expect(message["x-producer"]?.stringValue == payloadType.producer.rawValue)
         #expect(Set((message["x-consumers"]?.arrayValue ?? []).compactMap(\.stringValue)) == Set(receivers))
+        // The catalogue in Contracts says the same (history takes every event by pattern).
+        #expect(Set(receivers) == Set(EventCatalog.consumers(of: type).map(\.rawValue) + [Producer.history.rawValue]))
     }
 
     @Test("Each message's payload is the envelope with its type, version and producer, and data referring to its schema file",

@@ -299,14 +299,18 @@ struct DeliveryDomainTests {
         #expect(unknown.droneAllocated(Self.assignment(), rules: Self.rules) == .none)
         #expect(unknown.assignment == nil)
 
-        // Scheduled: cancelled, naming the drone and package.
-        var scheduled = DeliveryRecord(deliveryId: UUID(), ownerId: "o", accountState: .validated)
-        _ = scheduled.droneAllocated(Self.assignment(), rules: Self.rules)
-        guard case .cancelled(let cancelled)? = scheduled.cancellationRequested(request).emission else {
+        // Scheduled: the drone service decides; once it released the drone, cancelled, naming the
+        // drone and package.
+        var scheduled = scheduledRecord()
+        #expect(scheduled.cancellationRequested(request) == .none)
+        #expect(scheduled.state == .cancelling)
+        #expect(scheduled.cancellationRequested(request) == .none, "a second request waits for the same decision")
+        guard case .cancelled(let cancelled)? = scheduled.droneReleased(.deliveryCancelled).emission else {
             Issue.record("no delivery.cancelled")
             return
         }
         #expect(cancelled.droneId == "drone-007" && cancelled.packageId == Self.assignment().packageId)
+        #expect(cancelled.reason == Reason(.customerRequest, request.message))
         #expect(refusal(&scheduled, request) == .alreadyCancelled)
 
         var pickedUp = scheduledRecord()
@@ -329,6 +333,77 @@ struct DeliveryDomainTests {
             return
         }
         #expect(byOperator.reason.code == .operatorRequest)
+    }
+
+    /// One input of the cancellation race, as the delivery service receives it.
+    enum RaceInput: CaseIterable, CustomStringConvertible {
+        case request, released, pickedUp, delivered
+        var description: String { "\(self)" }
+    }
+
+    /// Feeds `inputs` to a scheduled delivery; returns the final record and every emission.
+    private func race(_ inputs: [RaceInput]) -> (DeliveryRecord, [DeliveryEmission]) {
+        var record = scheduledRecord()
+        var emitted: [DeliveryEmission] = []
+        let request = Reason(DeliveryCancellationRequested.Code.operatorRequest, "ops")
+        for input in inputs {
+            let reaction = switch input {
+            case .request: record.cancellationRequested(request)
+            case .released: record.droneReleased(.deliveryCancelled)
+            case .pickedUp: record.pickedUp(dropoffEta: Self.now)
+            case .delivered: record.delivered(droneId: "drone-007", packageId: Self.assignment().packageId)
+            }
+            emitted += reaction.emissions
+        }
+        return (record, emitted)
+    }
+
+    /// Every order of `items`.
+    private func permutations<T>(_ items: [T]) -> [[T]] {
+        guard items.count > 1 else { return [items] }
+        return items.indices.flatMap { index in
+            var rest = items
+            let first = rest.remove(at: index)
+            return permutations(rest).map { [first] + $0 }
+        }
+    }
+
+    @Test("a cancellation racing the pickup: in every arrival order, with duplicates, the drone service's decision wins")
+    func cancellationRacingThePickup() {
+        // The drone picked up first (it ignores the request): the cancellation is refused once,
+        // the delivery completes once, and nothing is cancelled.
+        for order in permutations([RaceInput.request, .pickedUp, .delivered]) {
+            for inputs in [order, order.flatMap { [$0, $0] }] {
+                let (record, emitted) = race(inputs)
+                #expect(record.state == .completed, "\(inputs)")
+                let refusals = emitted.compactMap { if case .cancellationRefused(let refusal) = $0 { refusal } else { nil } }
+                let completions = emitted.filter { if case .completed = $0 { true } else { false } }
+                let cancellations = emitted.filter { if case .cancelled = $0 { true } else { false } }
+                #expect(completions.count == 1 && cancellations.isEmpty, "\(inputs)")
+                // A request handled before the drone's news waits for it and is refused on it (a
+                // second one while it waits shares that answer); one handled after is refused at once.
+                #expect((1...inputs.filter { $0 == .request }.count).contains(refusals.count), "\(inputs)")
+                #expect(refusals.allSatisfy { $0.reason.code != .alreadyCancelled }, "\(inputs)")
+            }
+        }
+        // The drone was released for the cancellation (no pickup will ever come): cancelled once.
+        for order in permutations([RaceInput.request, .released]) {
+            for inputs in [order, order.flatMap { [$0, $0] }] {
+                let (record, emitted) = race(inputs)
+                #expect(record.state == .cancelled, "\(inputs)")
+                let cancellations = emitted.compactMap { if case .cancelled(let cancelled) = $0 { cancelled } else { nil } }
+                #expect(cancellations.count == 1, "\(inputs)")
+                #expect(cancellations.first?.reason.code == .operatorRequest, "\(inputs)")
+                #expect(!emitted.contains { if case .completed = $0 { true } else { false } }, "\(inputs)")
+            }
+        }
+        // Releases for other reasons follow this service's own decisions: they change nothing.
+        var scheduled = scheduledRecord()
+        let before = scheduled
+        for code in DroneReleased.Code.allCases where code != .deliveryCancelled {
+            #expect(scheduled.droneReleased(code) == .none)
+        }
+        #expect(scheduled == before)
     }
 
     private func scheduledRecord() -> DeliveryRecord {

@@ -141,7 +141,7 @@ struct DeliveryServiceIntegrationTests {
         try await bed.harness.cleanUp()
     }
 
-    @Test("cancellation: before the join, after scheduling, after pickup, after completion, twice, and for an unknown delivery")
+    @Test("cancellation: before the join, after scheduling (the drone decides, in either order), racing the pickup, after pickup, after completion, twice, and for an unknown delivery")
     func cancellations() async throws {
         let bed = try DeliveryTestBed()
         let capture = try await bed.harness.captureQueue(Self.outputs)
@@ -150,7 +150,10 @@ struct DeliveryServiceIntegrationTests {
         let afterPickup = UUID()
         let afterCompletion = UUID()
         let unknown = UUID()
+        let releasedFirst = UUID()
+        let racedPickup = UUID()
         let allocation = DeliveryTestBed.allocation()
+        let released = DroneReleased(droneId: allocation.droneId, reason: Reason(.deliveryCancelled, "Released for the cancellation."))
         let pickedUp = DronePickedUp(droneId: allocation.droneId, packageId: allocation.packageId, dropoffEta: allocation.dropoffEta)
         let delivered = DroneDelivered(droneId: allocation.droneId, packageId: allocation.packageId, dropoffLocation: allocation.dropoffLocation)
         let cancel = DeliveryCancellationRequested.sample()
@@ -159,10 +162,25 @@ struct DeliveryServiceIntegrationTests {
             try await bed.send(cancel, beforeJoin)
             try await bed.send(allocation, beforeJoin)
 
+            // After scheduling the drone service decides: here it released the drone.
             try await bed.send(AccountValidated.sample(), afterScheduled)
             try await bed.send(allocation, afterScheduled)
             try await bed.send(cancel, afterScheduled)
+            #expect(try await bed.state(afterScheduled) == "cancelling")
+            try await bed.send(released, afterScheduled)
             try await bed.send(cancel, afterScheduled)
+            // The drone's release may arrive before the request.
+            try await bed.send(AccountValidated.sample(), releasedFirst)
+            try await bed.send(allocation, releasedFirst)
+            try await bed.send(released, releasedFirst)
+            #expect(try await bed.state(releasedFirst) == "scheduled")
+            try await bed.send(cancel, releasedFirst)
+            // The drone picked up before it saw the request: refused, and the flight completes.
+            try await bed.send(AccountValidated.sample(), racedPickup)
+            try await bed.send(allocation, racedPickup)
+            try await bed.send(cancel, racedPickup)
+            try await bed.send(pickedUp, racedPickup)
+            try await bed.send(delivered, racedPickup)
 
             for id in [afterPickup, afterCompletion] {
                 try await bed.send(allocation, id)
@@ -177,14 +195,16 @@ struct DeliveryServiceIntegrationTests {
             try await bed.send(AccountValidated.sample(), unknown)
             try await bed.send(allocation, unknown)
         }
-        let emitted = try await bed.harness.drain(capture, expecting: 10)
+        let emitted = try await bed.harness.drain(capture, expecting: 15)
         func events(_ id: UUID) -> [String] { emitted.filter { $0.deliveryId == id }.map(\.type.rawValue).sorted() }
         #expect(events(beforeJoin) == ["delivery.cancelled"])
         #expect(events(afterScheduled) == ["delivery.cancellation-refused", "delivery.cancelled", "delivery.scheduled"])
         #expect(events(afterPickup) == ["delivery.cancellation-refused", "delivery.scheduled"])
         #expect(events(afterCompletion) == ["delivery.cancellation-refused", "delivery.completed", "delivery.scheduled"])
         #expect(events(unknown) == ["delivery.cancelled"])
-        #expect(emitted.count == 10)
+        #expect(events(releasedFirst) == ["delivery.cancelled", "delivery.scheduled"])
+        #expect(events(racedPickup) == ["delivery.cancellation-refused", "delivery.completed", "delivery.scheduled"])
+        #expect(emitted.count == 15)
 
         let early = try #require(emitted.first { $0.deliveryId == beforeJoin }).payload(as: DeliveryCancelled.self)
         #expect(early.reason == Reason(.customerRequest, cancel.reason.message))
@@ -199,6 +219,9 @@ struct DeliveryServiceIntegrationTests {
         #expect(try refusal(afterPickup)?.reason.code == .alreadyPickedUp)
         #expect(try refusal(afterPickup)?.droneId == allocation.droneId)
         #expect(try refusal(afterCompletion)?.reason.code == .alreadyCompleted)
+        #expect(try refusal(racedPickup)?.reason.code == .alreadyPickedUp)
+        #expect(try await bed.state(racedPickup) == "completed")
+        #expect(try await bed.state(releasedFirst) == "cancelled")
         let tombstone = try #require(emitted.first { $0.deliveryId == unknown }).payload(as: DeliveryCancelled.self)
         #expect(tombstone.droneId == nil && tombstone.packageId == nil)
 
@@ -218,7 +241,7 @@ struct DeliveryServiceIntegrationTests {
 
     @Test("a rejected branch fails the delivery silently and nothing is ever scheduled")
     func branchFailures() async throws {
-        let bed = try DeliveryTestBed(joinTimeout: .seconds(1))
+        let bed = try DeliveryTestBed()
         let capture = try await bed.harness.captureQueue(Self.outputs)
         let accountRejected = UUID()
         let allocationFailed = UUID()
@@ -233,9 +256,11 @@ struct DeliveryServiceIntegrationTests {
 
             try await bed.send(PackageRejected.sample(), packageRejected)
             try await bed.send(AccountValidated.sample(), packageRejected)
-            // Longer than the join timeout: nothing may fire.
-            try await Task.sleep(for: .milliseconds(1500))
         }
+        // Every join timeout the first branches started was cancelled by the failure, so nothing
+        // can ever fire (state, not a wait longer than the timeout).
+        #expect(try await bed.harness.count("SELECT count(*) FROM deadlines") == 2)
+        #expect(try await bed.harness.count("SELECT count(*) FROM deadlines WHERE cancelled_at IS NULL OR fired_at IS NOT NULL") == 0)
         let emitted = try await bed.harness.drain(capture, expecting: 0)
         #expect(emitted.isEmpty, "\(emitted.map(\.type))")
         let rows = try await bed.harness.query(
@@ -300,7 +325,7 @@ struct DeliveryTestBed {
     let harness: ServiceHarness
 
     /// A delivery service with a short join timeout and, optionally, forward-failure injection.
-    init(joinTimeout: Duration = .seconds(3), forwardFailureProbability: Double = 0) throws {
+    init(joinTimeout: Duration = .seconds(3600), forwardFailureProbability: Double = 0) throws {
         harness = try ServiceHarness({ name, schema in
             try DeliveryService.definition(name: name, schema: schema, settings: DeliverySettings(joinTimeout: joinTimeout))
         }, configure: { configuration in

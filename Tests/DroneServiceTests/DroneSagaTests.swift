@@ -21,6 +21,21 @@ struct DroneSagaTests {
     static let noFlyZone = DeliverySchedulingFailed(reason: Reason(.noFlyZone, "Drop-off is inside no-fly zone 'sea-tac-airport'."))
     static let cancelled = DeliveryCancelled(reason: Reason(.customerRequest, "Cancelled by the customer."))
 
+    /// What tells the drone service about a cancellation: the request itself (the drone service
+    /// decides whether it came before the pickup) or the delivery service's `delivery.cancelled`.
+    enum Cancellation: String, CaseIterable, CustomTestStringConvertible {
+        case request = "delivery.cancellation-requested"
+        case compensation = "delivery.cancelled"
+        var testDescription: String { rawValue }
+
+        func send(_ bed: DroneTestBed, deliveryId: UUID) async throws {
+            switch self {
+            case .request: try await bed.send(DeliveryCancellationRequested.sample(), deliveryId: deliveryId)
+            case .compensation: try await bed.send(DroneSagaTests.cancelled, deliveryId: deliveryId)
+            }
+        }
+    }
+
     @Test("full flight: allocated → scheduled → picked up → delivered → completed → released, drone idle again")
     func fullFlight() async throws {
         let bed = try DroneTestBed(fleet: "1x5kg/30km/60kmh", timeScale: 0)
@@ -200,8 +215,9 @@ struct DroneSagaTests {
         try await bed.harness.cleanUp()
     }
 
-    @Test("delivery.cancelled after the flight was scheduled, before pickup: released, and the pickup never flies")
-    func cancelledBeforePickup() async throws {
+    @Test("a cancellation after the flight was scheduled, before pickup: released, and the pickup never flies",
+        arguments: Cancellation.allCases)
+    func cancelledBeforePickup(_ cancellation: Cancellation) async throws {
         // Real time: the package is ready in an hour, so the pickup deadline is an hour away.
         let bed = try DroneTestBed(fleet: "1x5kg/30km/60kmh", timeScale: 1)
         let capture = try await bed.harness.captureQueue(["drone.#"])
@@ -216,7 +232,7 @@ struct DroneSagaTests {
                 WHERE name = 'flight-pickup' AND fire_at > now() + interval '50 minutes' AND fired_at IS NULL AND cancelled_at IS NULL
                 """) == 1)
 
-            try await bed.send(Self.cancelled, deliveryId: delivery)
+            try await cancellation.send(bed, deliveryId: delivery)
             let released = try await bed.emitted(capture, expecting: 1)
             #expect(try released.payloads(DroneReleased.self).map(\.reason.code) == [.deliveryCancelled])
             #expect(try await bed.droneStates() == ["drone-001": "idle"])
@@ -239,8 +255,9 @@ struct DroneSagaTests {
         try await bed.harness.cleanUp()
     }
 
-    @Test("a flying drone is not released by delivery.cancelled; delivery.completed frees it and stops the simulation")
-    func flyingDroneIsNotReleasedByCancellation() async throws {
+    @Test("a flying drone is not released by a cancellation; delivery.completed frees it and stops the simulation",
+        arguments: Cancellation.allCases)
+    func flyingDroneIsNotReleasedByCancellation(_ cancellation: Cancellation) async throws {
         // Real time: the pickup is at the drone's base (at once), the drop-off 5 km away (5 minutes).
         let bed = try DroneTestBed(fleet: "1x5kg/30km/60kmh", timeScale: 1)
         let capture = try await bed.harness.captureQueue(["drone.#"])
@@ -256,7 +273,7 @@ struct DroneSagaTests {
             let pickedUp = try await bed.emitted(capture, expecting: 1)
             #expect(pickedUp.map(\.type) == [.dronePickedUp])
 
-            try await bed.send(Self.cancelled, deliveryId: delivery)
+            try await cancellation.send(bed, deliveryId: delivery)
             #expect(try await bed.emitted(capture, expecting: 1, timeout: .seconds(2)).isEmpty)
             #expect(try await bed.allocation(delivery)?.state == "flying")
             #expect(try await bed.droneStates() == ["drone-001": "flying"])

@@ -22,15 +22,20 @@ public struct ServiceHarness: Sendable {
     public let definition: ServiceDefinition
     /// HTTP routes the service serves (set `configuration.httpPort` too, e.g. to `freePort()`).
     public var routes: ChoreographyRuntime.ServiceRoutes?
+    /// Whether a sink queue takes every event on the test exchange, as history's queue does in
+    /// the real system. Publishes are mandatory, so without it an event no test queue is bound to
+    /// is returned and stays in the outbox.
+    public let everyEventHasAQueue: Bool
 
     /// A harness for the service `make(name, schema)` builds; `configure` adjusts the runtime.
     public init(
-        retryAttempts: Int = 3,
+        retryAttempts: Int = 3, everyEventHasAQueue: Bool = true,
         _ make: (_ name: String, _ schema: String) throws -> ServiceDefinition,
         configure: (inout ChoreographyConfiguration) -> Void = { _ in }
     ) throws {
         let suffix = UUID().uuidString.prefix(8).lowercased()
         name = "t_\(suffix)"
+        self.everyEventHasAQueue = everyEventHasAQueue
         exchange = "test.\(suffix).events"
         amqpURL = try TestServers.amqpURL()
         databaseURL = try TestServers.databaseURL()
@@ -67,6 +72,9 @@ public struct ServiceHarness: Sendable {
                 },
                 routes: routes)
         }
+        let connection = try await AMQPConnection.connect(url: amqpURL)
+        try await prepareExchange(on: connection)
+        await connection.close()
         return try await withThrowingTaskGroup(of: T?.self) { group in
             for runtime in runtimes {
                 group.addTask {
@@ -90,15 +98,27 @@ public struct ServiceHarness: Sendable {
     /// before it starts wait in its work queue (use it to stage an adversarial order).
     public func declareTopology() async throws {
         let connection = try await AMQPConnection.connect(url: amqpURL)
+        try await prepareExchange(on: connection)
         try await topology.declare(on: connection)
         await connection.close()
+    }
+
+    /// The sink queue (see ``everyEventHasAQueue``): bound to every event, messages expire at once.
+    public var sinkQueue: String { "\(name).sink" }
+
+    /// Declares the test exchange and, unless the test wants unroutable events, the sink queue.
+    private func prepareExchange(on connection: AMQPConnection) async throws {
+        try await connection.declareExchange(exchange, type: .topic)
+        guard everyEventHasAQueue else { return }
+        try await connection.declareQueue(sinkQueue, options: AMQPQueueOptions(messageTTLMilliseconds: 0))
+        try await connection.bindQueue(sinkQueue, exchange: exchange, routingKey: "#")
     }
 
     /// Declares a capture queue bound to `keys` on the test exchange; returns its name.
     public func captureQueue(_ keys: [String] = ["#"]) async throws -> String {
         let connection = try await AMQPConnection.connect(url: amqpURL)
         let queue = "\(name).capture"
-        try await connection.declareExchange(exchange, type: .topic)
+        try await prepareExchange(on: connection)
         try await connection.declareQueue(queue, options: AMQPQueueOptions(durable: true))
         for key in keys { try await connection.bindQueue(queue, exchange: exchange, routingKey: key) }
         await connection.close()
@@ -118,7 +138,7 @@ public struct ServiceHarness: Sendable {
     /// Publishes raw messages with confirms on the test exchange.
     public func publishMessages(_ messages: [AMQPOutgoingMessage]) async throws {
         let connection = try await AMQPConnection.connect(url: amqpURL)
-        try await connection.declareExchange(exchange, type: .topic)
+        try await prepareExchange(on: connection)
         let outcomes = try await connection.publish(messages)
         await connection.close()
         guard outcomes.allSatisfy({ $0 == .confirmed }) else { throw HarnessError("publish not confirmed: \(outcomes)") }
@@ -183,7 +203,7 @@ public struct ServiceHarness: Sendable {
     /// Removes the test's queues, exchange and schema.
     public func cleanUp() async throws {
         let connection = try await AMQPConnection.connect(url: amqpURL)
-        for queue in [topology.workQueue, topology.parkedQueue, "\(name).capture"]
+        for queue in [topology.workQueue, topology.parkedQueue, "\(name).capture", sinkQueue]
             + (1..<configuration.retryPolicy.maximumAttempts).map(topology.retryQueue(afterAttempt:)) {
             _ = try? await connection.deleteQueue(queue)
         }

@@ -90,7 +90,7 @@ public struct DroneReleased: ReasonCarryingEvent {
         case accountRejected = "ACCOUNT_REJECTED"
         /// `delivery.scheduling-failed` (compensation).
         case schedulingFailed = "SCHEDULING_FAILED"
-        /// `delivery.cancelled` (compensation).
+        /// `delivery.cancellation-requested` or `delivery.cancelled` before the pickup (compensation).
         case deliveryCancelled = "DELIVERY_CANCELLED"
         /// `delivery.completed` (the normal end).
         case deliveryCompleted = "DELIVERY_COMPLETED"

@@ -1,0 +1,46 @@
+import AMQP
+import Contracts
+
+/// Every work queue of the saga with its bindings, derived from ``EventCatalog``: each consuming
+/// service's `<prefix><service>.events` bound to the event types it consumes (history to every
+/// event). Each service declares all of it before it publishes or consumes, so an event never
+/// finds no queue because its consumers have not started yet; publishes are `mandatory`, so an
+/// event that still finds none (a queue deleted by hand) stays in the outbox.
+public struct SagaTopology: Sendable, Hashable {
+    /// The topic exchange.
+    public var exchange: String
+    /// Put before every service's queue names (`QUEUE_PREFIX`).
+    public var queuePrefix: String
+    /// Classic or quorum work queues (every service must use the same kind).
+    public var queueKind: AMQPQueueOptions.Kind
+
+    /// The saga's topology on `exchange` with queues named `<queuePrefix><service>.events`.
+    public init(exchange: String, queuePrefix: String, queueKind: AMQPQueueOptions.Kind = .classic) {
+        self.exchange = exchange
+        self.queuePrefix = queuePrefix
+        self.queueKind = queueKind
+    }
+
+    /// The routing keys (or patterns) a saga service's work queue is bound to; none for a service
+    /// that consumes nothing (ingestion).
+    public static func bindings(of service: Producer) -> [String] {
+        service == .history ? [EventExchange.everyEvent] : EventCatalog.consumedTypes(by: service).map(\.rawValue).sorted()
+    }
+
+    /// Each consuming service's work queue and its bindings.
+    public var workQueues: [(queue: String, bindings: [String])] {
+        Producer.all.compactMap { service in
+            let bindings = Self.bindings(of: service)
+            return bindings.isEmpty ? nil : ("\(queuePrefix)\(service.rawValue).events", bindings)
+        }
+    }
+
+    /// Declares the exchange, every work queue and every binding; idempotent.
+    public func declare(on connection: AMQPConnection) async throws {
+        try await connection.declareExchange(exchange, type: .topic, durable: true)
+        for (queue, bindings) in workQueues {
+            try await connection.declareQueue(queue, options: AMQPQueueOptions(kind: queueKind))
+            for binding in bindings { try await connection.bindQueue(queue, exchange: exchange, routingKey: binding) }
+        }
+    }
+}
