@@ -165,6 +165,12 @@ public actor AMQPConnection {
         try handle.startConsuming(queue: queue, consumerTag: consumerTag, exclusive: exclusive, arguments: arguments)
     }
 
+    /// Whether this connection has a consumer of `queue` (consumers survive reconnects and new
+    /// channels, except one the broker cancelled or whose queue was gone on re-registration).
+    public func isConsuming(queue: String) -> Bool {
+        handle.isConsuming(queue: queue)
+    }
+
     /// Stops a consumer; deliveries already sent stay unacknowledged until acked or the channel closes.
     public func cancelConsumer(_ consumerTag: String) throws {
         try handle.cancelConsumer(consumerTag)

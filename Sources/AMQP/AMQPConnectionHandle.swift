@@ -19,6 +19,8 @@ final class AMQPConnectionHandle: @unchecked Sendable {
     private var confirmsEnabled = false
     private var prefetchCount: UInt16?
     private var consumers: [String: (queue: String, exclusive: Bool, arguments: AMQPTable)] = [:]
+    /// Consumers the broker cancelled since the last `nextDeliveries` (their tag and queue).
+    private var cancelledByBroker: [(tag: String, queue: String)] = []
 
     // Deliveries read while waiting for something else.
     private var pendingDeliveries: [AMQPDelivery] = []
@@ -130,7 +132,14 @@ final class AMQPConnectionHandle: @unchecked Sendable {
             amqp_basic_consume(
                 state, channel, arena.bytes(consumer.queue), arena.bytes(tag), 0, 0,
                 consumer.exclusive ? 1 : 0, arena.table(consumer.arguments))
-            try check(amqp_get_rpc_reply(state), "basic.consume '\(consumer.queue)'")
+            do {
+                try check(amqp_get_rpc_reply(state), "basic.consume '\(consumer.queue)'")
+            } catch let error as AMQPError where error.code == .channelClosed {
+                // Its queue is gone (404): forget the consumer, so the next channel opens without
+                // it and its owner can declare the queue and consume again (`isConsuming`).
+                consumers[tag] = nil
+                throw error
+            }
         }
     }
 
@@ -280,6 +289,9 @@ final class AMQPConnectionHandle: @unchecked Sendable {
         return tag
     }
 
+    /// Whether a consumer of `queue` is registered (re-registered on every new channel).
+    func isConsuming(queue: String) -> Bool { consumers.values.contains { $0.queue == queue } }
+
     func cancelConsumer(_ consumerTag: String) throws {
         consumers[consumerTag] = nil
         let state = try channelState()
@@ -296,6 +308,11 @@ final class AMQPConnectionHandle: @unchecked Sendable {
         // Read at least once, even with a zero timeout, so polling sees what has arrived.
         var firstRead = true
         while pendingCount == 0 {
+            // Deliveries already read go out first; then a consumer the broker cancelled is reported.
+            if let cancelled = cancelledByBroker.first {
+                cancelledByBroker.removeAll()
+                throw AMQPError(.consumerCancelled, context: "the broker cancelled consumer '\(cancelled.tag)' of queue '\(cancelled.queue)'")
+            }
             let remaining = deadline - ContinuousClock.now
             guard remaining > .zero || firstRead else { return [] }
             firstRead = false
@@ -389,7 +406,8 @@ final class AMQPConnectionHandle: @unchecked Sendable {
         case AMQP_BASIC_CANCEL_METHOD:
             // The broker cancelled a consumer (its queue was deleted): stop re-registering it.
             let cancel = method.decoded.assumingMemoryBound(to: amqp_basic_cancel_t.self).pointee
-            consumers[AMQPCDecode.string(cancel.consumer_tag)] = nil
+            let tag = AMQPCDecode.string(cancel.consumer_tag)
+            if let consumer = consumers.removeValue(forKey: tag) { cancelledByBroker.append((tag, consumer.queue)) }
         case AMQP_CHANNEL_CLOSE_METHOD:
             let close = method.decoded.assumingMemoryBound(to: amqp_channel_close_t.self).pointee
             let replyText = AMQPCDecode.string(close.reply_text)

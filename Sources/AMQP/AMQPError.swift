@@ -18,6 +18,9 @@ public struct AMQPError: Error, CustomStringConvertible, CustomDebugStringConver
         public static let connectionLost = Code(name: "connectionLost", closesConnection: true)
         /// The broker closed the channel (channel.close with a reply code, e.g. 404 NOT_FOUND).
         public static let channelClosed = Code(name: "channelClosed", closesConnection: false)
+        /// The broker cancelled a consumer (basic.cancel: its queue was deleted); the channel and
+        /// connection stay usable, and the owner declares the queue and consumes again.
+        public static let consumerCancelled = Code(name: "consumerCancelled", closesConnection: false)
         /// An operation did not complete in time.
         public static let timeout = Code(name: "timeout", closesConnection: false)
         /// The connection was used after `close()` or a fatal error.

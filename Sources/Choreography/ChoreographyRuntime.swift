@@ -100,7 +100,7 @@ public struct ChoreographyRuntime: Sendable {
             grace: configuration.relayGrace, metrics: metrics, logger: logger)
         let deadlines = DeadlineScheduler(
             definition: definition, connection: deadlineConnection, outbox: outbox,
-            interval: configuration.deadlinePollInterval, alarm: alarm, metrics: metrics, logger: logger)
+            interval: configuration.deadlinePollInterval, retryPolicy: configuration.retryPolicy, alarm: alarm, metrics: metrics, logger: logger)
 
         // Graceful shutdown runs in reverse order: the processor stops first, the HTTP server last.
         var services: [any Service] = []

@@ -82,20 +82,22 @@ final class DeadlineAlarm: Sendable {
 /// Fires due deadlines: each in its own transaction that locks the row (`FOR UPDATE SKIP
 /// LOCKED`), runs the service's deadline handler, commits its effects and marks the deadline
 /// fired, so a deadline fires once even with several instances polling. A handler that fails is
-/// tried again later.
+/// tried again after the retry policy's delays, then parked with its last error.
 final class DeadlineScheduler: Service, Sendable {
     private let definition: ServiceDefinition
     private let connection: PostgresConnection
     private let outbox: OutboxPublisher
     private let interval: Duration
+    private let retryPolicy: RetryPolicy
     private let alarm: DeadlineAlarm
     private let metrics: RuntimeMetrics
     private let logger: Logger
 
     init(
         definition: ServiceDefinition, connection: PostgresConnection, outbox: OutboxPublisher, interval: Duration,
-        alarm: DeadlineAlarm, metrics: RuntimeMetrics, logger: Logger
+        retryPolicy: RetryPolicy = RetryPolicy(), alarm: DeadlineAlarm, metrics: RuntimeMetrics, logger: Logger
     ) {
+        self.retryPolicy = retryPolicy
         self.definition = definition
         self.connection = connection
         self.outbox = outbox
@@ -131,9 +133,11 @@ final class DeadlineScheduler: Service, Sendable {
     func fireNext() async -> [OutboxRow]? {
         let definition = self.definition
         let logger = self.logger
+        let attempted = Mutex<(id: Int64, name: String)?>(nil)
         do {
             let fired = try await connection.transaction { db -> (name: String, rows: [OutboxRow])? in
                 guard let (id, deadline) = try RuntimeTables.lockDueDeadlines(limit: 1, db).first else { return nil }
+                attempted.withLock { $0 = (id, deadline.name) }
                 var logger = logger
                 logger[metadataKey: "delivery.id"] = "\(deadline.deliveryId)"
                 logger[metadataKey: "deadline"] = "\(deadline.name)"
@@ -157,23 +161,34 @@ final class DeadlineScheduler: Service, Sendable {
             try? await connection.reset()
             return nil
         } catch {
-            logger.error("deadline handler failed; postponing", metadata: ["error": "\(error)"])
-            await postponeFailing()
+            if let (id, name) = attempted.withLock({ $0 }) { await failed(id, name: name, error: error) }
             return nil
+        }
+    }
+
+    /// Records a failed attempt of deadline `id`: tried again after the retry policy's delay, or
+    /// parked with the error once the policy allows no more attempts.
+    private func failed(_ id: Int64, name: String, error: any Error) async {
+        let policy = retryPolicy
+        let parked = try? await connection.transaction { db -> Bool in
+            let attempts = try RuntimeTables.recordDeadlineFailure(id, error: "\(error)", db)
+            guard policy.allowsRetry(afterAttempt: attempts) else {
+                try RuntimeTables.parkDeadline(id, db)
+                return true
+            }
+            try RuntimeTables.postpone(id, by: policy.delay(afterAttempt: attempts), db)
+            return false
+        }
+        if parked == true {
+            logger.error("deadline handler failed every attempt; parked", metadata: ["deadline": "\(name)", "error": "\(error)"])
+            metrics.parked(reason: "deadline-retries-exhausted")
+        } else {
+            logger.warning("deadline handler failed; trying again later", metadata: ["deadline": "\(name)", "error": "\(error)"])
         }
     }
 
     /// Publishes fired deadlines' committed events (the relay covers a failure).
     private func publish(_ rows: [OutboxRow]) async {
         _ = await outbox.publishCommittedOrLeaveToRelay(rows, on: connection, logger: logger)
-    }
-
-    /// Pushes the earliest due deadline back so one failing handler does not block the others.
-    private func postponeFailing() async {
-        _ = try? await connection.transaction { db in
-            if let (id, _) = try RuntimeTables.lockDueDeadlines(limit: 1, db).first {
-                try RuntimeTables.postpone(id, seconds: 5, db)
-            }
-        }
     }
 }

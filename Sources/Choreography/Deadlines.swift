@@ -9,10 +9,18 @@ public enum Deadlines {
     /// mid-flight) takes this before its own rows, in the order the deadline scheduler takes its
     /// locks (deadline row, then the handler's rows), so the two never deadlock.
     public static func lockPending(named names: [String], for deliveryId: UUID, _ db: isolated PostgresConnection) throws {
-        _ = try db.query("""
-            SELECT id FROM deadlines
-            WHERE delivery_id = $1 AND name = ANY($2) AND fired_at IS NULL AND cancelled_at IS NULL
-            ORDER BY id FOR UPDATE
-            """, [.uuid(deliveryId), .textArray(names)])
+        _ = try db.query(lockPendingSQL, [.uuid(deliveryId), .textArray(names)])
     }
+
+    /// `lockPending`, sent with the transaction's next statement instead of on its own (no round
+    /// trip of its own; the lock is still taken before that statement's).
+    public static func lockPendingDeferred(named names: [String], for deliveryId: UUID, _ db: isolated PostgresConnection) throws {
+        try db.executeDeferred(lockPendingSQL, [.uuid(deliveryId), .textArray(names)])
+    }
+
+    private static let lockPendingSQL = """
+        SELECT id FROM deadlines
+        WHERE delivery_id = $1 AND name = ANY($2) AND fired_at IS NULL AND cancelled_at IS NULL AND parked_at IS NULL
+        ORDER BY id FOR UPDATE
+        """
 }

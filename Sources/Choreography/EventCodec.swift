@@ -9,7 +9,30 @@ enum EventCodec {
     /// Throws `ContractError` for input that can never succeed.
     static func decodeIncoming(_ delivery: AMQPDelivery, validator: ContractValidator) throws(ContractError) -> ReceivedEvent {
         let envelope = try validator.validate(delivery.body)
+        if let mismatch = mismatch(routingKey: delivery.routingKey, properties: delivery.properties, envelope: envelope) {
+            throw ContractError(.messageMismatch, mismatch)
+        }
         return ReceivedEvent(envelope: envelope, body: delivery.body, attempt: attempt(of: delivery))
+    }
+
+    /// What in the message contradicts its envelope, if anything: the routing key it was
+    /// published with (kept in a header when it went through a delay or parking queue) must be
+    /// the envelope's type, since consumers are bound by routing key; `message_id`, `type` and
+    /// `correlation_id`, when present, must be the envelope's id, type and delivery id.
+    static func mismatch(routingKey delivered: String, properties: AMQPProperties, envelope: AnyEventEnvelope) -> String? {
+        let type = envelope.type.rawValue
+        let routingKey = properties.headers[MessageHeaders.originalRoutingKey]?.stringValue ?? delivered
+        if routingKey != type { return "routing key '\(routingKey)' is not the envelope's type '\(type)'" }
+        if let messageId = properties.messageId, UUID(uuidString: messageId) != envelope.id {
+            return "message_id '\(messageId)' is not the envelope's id \(envelope.id.uuidString.lowercased())"
+        }
+        if let propertyType = properties.type, propertyType != type {
+            return "type property '\(propertyType)' is not the envelope's type '\(type)'"
+        }
+        if let correlationId = properties.correlationId, UUID(uuidString: correlationId) != envelope.deliveryId {
+            return "correlation_id '\(correlationId)' is not the envelope's deliveryId \(envelope.deliveryId.uuidString.lowercased())"
+        }
+        return nil
     }
 
     /// Encodes an emitted event as its JSON envelope text.
@@ -33,6 +56,7 @@ enum EventCodec {
         case .unsupportedVersion: "unsupported-version"
         case .schemaViolation: "schema-violation"
         case .unexpectedProducer: "unexpected-producer"
+        case .messageMismatch: "message-mismatch"
         default: "contract-\(error.code)"
         }
     }

@@ -122,7 +122,8 @@ final class EventProcessor: Service, Sendable {
         try await sagaTopology?.declare(on: consumer)
         try await topology.declare(on: consumer)
         try await consumer.setPrefetch(UInt16(clamping: configuration.prefetch))
-        try await consumer.consume(queue: topology.workQueue)
+        // A reconnect re-registers the consumer it had: consuming again would double the prefetch.
+        if await !consumer.isConsuming(queue: topology.workQueue) { try await consumer.consume(queue: topology.workQueue) }
         health.setBrokerConnected(true)
         logger.info("consuming", metadata: ["amqp.queue": "\(topology.workQueue)", "amqp.prefetch": "\(configuration.prefetch)"])
     }
@@ -131,13 +132,15 @@ final class EventProcessor: Service, Sendable {
     /// reconnect with backoff. Deliveries in hand are gone either way (the broker redelivers).
     private func recoverConsumer(_ consumer: AMQPConnection, after error: AMQPError) async throws -> [AMQPDelivery] {
         logger.info("broker failure in the consumer; recovering", metadata: ["error": "\(error)"])
-        let connectionOpen = await consumer.isOpen
-        if error.code.closesConnection || !connectionOpen {
-            health.setBrokerConnected(false)
-            _ = try await Backoff.retry(while: { !stopping }, onFailure: brokerUnavailable) {
+        // Not ready while not consuming (readiness is what a load balancer or orchestrator sees).
+        health.setBrokerConnected(false)
+        // Whatever failed (the connection, the channel, or the broker cancelling the consumer
+        // because its queue was deleted), the queues are declared again and consumption resumes.
+        _ = try await Backoff.retry(while: { !stopping }, onFailure: brokerUnavailable) {
+            if await !consumer.isOpen {
                 try await consumer.reconnect(policy: AMQPReconnectPolicy(maximumAttempts: 1))
-                try await prepare(consumer)
             }
+            try await prepare(consumer)
         }
         return []
     }

@@ -58,6 +58,15 @@ enum RuntimeMigrations {
             );
             CREATE INDEX deadlines_due ON deadlines (fire_at) WHERE fired_at IS NULL AND cancelled_at IS NULL;
             """),
+        // A deadline whose handler keeps failing follows the retry policy (attempts, last_error),
+        // then is parked (parked_at): it never fires again by itself, and saga-inspect shows it.
+        Migration(version: 2, name: "deadline attempts and parking", sql: """
+            ALTER TABLE deadlines ADD COLUMN attempts integer NOT NULL DEFAULT 0;
+            ALTER TABLE deadlines ADD COLUMN last_error text;
+            ALTER TABLE deadlines ADD COLUMN parked_at timestamptz;
+            DROP INDEX deadlines_due;
+            CREATE INDEX deadlines_due ON deadlines (fire_at) WHERE fired_at IS NULL AND cancelled_at IS NULL AND parked_at IS NULL;
+            """),
     ]
 }
 

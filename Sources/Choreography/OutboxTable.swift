@@ -155,7 +155,7 @@ enum RuntimeTables {
     static func lockDueDeadlines(limit: Int, _ db: isolated PostgresConnection) throws -> [(id: Int64, deadline: FiredDeadline)] {
         let rows = try db.query("""
             SELECT id, name, delivery_id, fire_at, payload::text AS payload, causation_id FROM deadlines
-            WHERE fired_at IS NULL AND cancelled_at IS NULL AND fire_at <= clock_timestamp()
+            WHERE fired_at IS NULL AND cancelled_at IS NULL AND parked_at IS NULL AND fire_at <= clock_timestamp()
             ORDER BY fire_at LIMIT $1 FOR UPDATE SKIP LOCKED
             """, [.int(limit)])
         return try rows.map { row in
@@ -173,10 +173,22 @@ enum RuntimeTables {
         _ = try db.execute("UPDATE deadlines SET fired_at = clock_timestamp() WHERE id = $1", [.int64(id)])
     }
 
-    /// Puts a deadline whose handler failed back by `seconds`.
-    static func postpone(_ id: Int64, seconds: Double, _ db: isolated PostgresConnection) throws {
+    /// Records a failed attempt of a deadline's handler; returns how many attempts failed so far.
+    static func recordDeadlineFailure(_ id: Int64, error: String, _ db: isolated PostgresConnection) throws -> Int {
+        try db.query(
+            "UPDATE deadlines SET attempts = attempts + 1, last_error = $2 WHERE id = $1 RETURNING attempts",
+            [.int64(id), .text(String(error.prefix(2000)))]).first?.decode(Int.self, column: "attempts") ?? 0
+    }
+
+    /// Puts a deadline whose handler failed back by `delay`.
+    static func postpone(_ id: Int64, by delay: Duration, _ db: isolated PostgresConnection) throws {
         _ = try db.execute(
             "UPDATE deadlines SET fire_at = clock_timestamp() + make_interval(secs => $2) WHERE id = $1",
-            [.int64(id), .double(seconds)])
+            [.int64(id), .double(Double(delay.milliseconds) / 1000)])
+    }
+
+    /// Parks a deadline whose handler failed every attempt: it stays, with its last error, for an operator.
+    static func parkDeadline(_ id: Int64, _ db: isolated PostgresConnection) throws {
+        _ = try db.execute("UPDATE deadlines SET parked_at = clock_timestamp() WHERE id = $1", [.int64(id)])
     }
 }

@@ -22,6 +22,8 @@ public struct ContractError: Error, Sendable, CustomStringConvertible, CustomDeb
         public static let unexpectedProducer = Code("unexpectedProducer")
         /// A typed payload was asked for with a Swift type of another event type or version.
         public static let payloadTypeMismatch = Code("payloadTypeMismatch")
+        /// The message's routing key or AMQP properties contradict its envelope (type, id, delivery).
+        public static let messageMismatch = Code("messageMismatch")
         /// A payload could not be encoded as JSON (a non-finite number, for instance).
         public static let unencodablePayload = Code("unencodablePayload")
         /// A schema-valid payload did not decode into its Swift type (the two disagree).

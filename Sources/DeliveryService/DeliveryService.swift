@@ -91,6 +91,10 @@ public enum DeliveryService {
         _ input: String, settings: DeliverySettings, _ context: inout HandlerContext, _ db: isolated PostgresConnection,
         _ transition: (inout DeliveryRecord, _ injectedFault: Bool) -> DeliveryReaction
     ) throws {
+        // Locks in the order the join-timeout deadline takes them when it fires (its deadline row,
+        // then the delivery's row), so an event that stops the timeout and the firing timeout
+        // never wait on each other in a cycle.
+        if input != joinTimeoutDeadline { try Deadlines.lockPendingDeferred(named: [joinTimeoutDeadline], for: context.deliveryId, db) }
         let before = try DeliveryTable.lock(context.deliveryId, db)
         var record = before
         let reaction = transition(&record, context.forwardStepShouldFail)

@@ -40,6 +40,11 @@ public enum EchoService {
             }
         }
         definition.onDeadline("echo-timeout") { deadline, context, db in
+            let owner = try db.query("SELECT owner_id FROM echoes WHERE delivery_id = $1", [.uuid(deadline.deliveryId)])
+                .first?.decode(String.self, column: "owner_id")
+            if let owner, owner.hasPrefix("deadline-fails") {
+                throw EchoFailure(message: "the deadline of owner \(owner) always fails")
+            }
             _ = try db.execute("INSERT INTO deadline_firings (delivery_id) VALUES ($1)", [.uuid(deadline.deliveryId)])
             try context.emit(DeliverySchedulingFailed(reason: Reason(.joinTimedOut, "echo deadline passed")))
         }

@@ -7,11 +7,13 @@ import Foundation
 /// are sorted by `occurredAt` (then event id), progress is the furthest stage any event reached,
 /// and the outcome is decided by the events present:
 /// - `delivery.completed` → Completed / completed (wins over everything);
-/// - otherwise the earliest of the ending events decides: `account.rejected` or
-///   `package.rejected` → Rejected / rejected, which becomes Compensated / compensated once a
-///   compensation (`package.cancelled`, or `drone.released` other than after completion) was
-///   logged; `drone.allocation-failed` or `delivery.scheduling-failed` → Compensated / compensated;
-///   `delivery.cancelled` → Cancelled / compensated;
+/// - otherwise the ending events decide by who owns the outcome (`SagaOutcomeRule`), never by
+///   `occurredAt` (several hosts' clocks): the delivery service's own decisions first — `delivery.cancelled` →
+///   Cancelled / compensated, `delivery.scheduling-failed` → Compensated / compensated (it emits at
+///   most one of them, and never after a branch failed) — then the branches' failures, which it
+///   only records: `account.rejected` or `package.rejected` → Rejected / rejected, which becomes
+///   Compensated / compensated once a compensation (`package.cancelled`, or `drone.released` other
+///   than after completion) was logged; then `drone.allocation-failed` → Compensated / compensated;
 /// - otherwise in flight: Created, HeadedToPickup after `delivery.scheduled`, HeadedToDropoff
 ///   after `drone.picked-up` (or `drone.delivered`). A terminal stage never goes back.
 ///
@@ -26,13 +28,15 @@ public enum DeliveryStatusProjection {
 
         var fields = Fields()
         var progress = DeliveryStage.created
-        var outcome: (stage: DeliveryStage, sagaState: SagaState, reason: StatusReason)?
+        var outcome: (precedence: Int, stage: DeliveryStage, sagaState: SagaState, reason: StatusReason)?
         var completed = false
         var compensated = false
         var refusal: StatusReason?
 
-        func decide(_ stage: DeliveryStage, _ sagaState: SagaState, _ reason: StatusReason) {
-            if outcome == nil { outcome = (stage, sagaState, reason) }
+        /// Keeps the outcome whose event decides by `SagaOutcomeRule` (among equals, the first).
+        func decide(_ type: EventType, _ stage: DeliveryStage, _ sagaState: SagaState, _ reason: StatusReason) {
+            let precedence = SagaOutcomeRule.rank(of: type) ?? Int.max
+            if outcome.map({ precedence < $0.precedence }) ?? true { outcome = (precedence, stage, sagaState, reason) }
         }
         func advance(to stage: DeliveryStage) {
             if stage.rank > progress.rank { progress = stage }
@@ -47,13 +51,13 @@ public enum DeliveryStatusProjection {
             case .accountRejected:
                 if let payload = try? event.payload(as: AccountRejected.self) {
                     fields.ownerId = payload.ownerId
-                    decide(.rejected, .rejected, StatusReason(payload.reason))
+                    decide(.accountRejected, .rejected, .rejected, StatusReason(payload.reason))
                 }
             case .packageCreated:
                 if let payload = try? event.payload(as: PackageCreated.self) { fields.packageId = payload.packageId }
             case .packageRejected:
                 if let payload = try? event.payload(as: PackageRejected.self) {
-                    decide(.rejected, .rejected, StatusReason(payload.reason))
+                    decide(.packageRejected, .rejected, .rejected, StatusReason(payload.reason))
                 }
             case .packageCancelled:
                 if let payload = try? event.payload(as: PackageCancelled.self) { fields.packageId = payload.packageId }
@@ -68,7 +72,7 @@ public enum DeliveryStatusProjection {
             case .droneAllocationFailed:
                 if let payload = try? event.payload(as: DroneAllocationFailed.self) {
                     fields.packageId = payload.packageId
-                    decide(.compensated, .compensated, StatusReason(payload.reason))
+                    decide(.droneAllocationFailed, .compensated, .compensated, StatusReason(payload.reason))
                 }
             case .droneReleased:
                 if let payload = try? event.payload(as: DroneReleased.self) {
@@ -97,13 +101,13 @@ public enum DeliveryStatusProjection {
                 if let payload = try? event.payload(as: DeliverySchedulingFailed.self) {
                     if let droneId = payload.droneId { fields.droneId = droneId }
                     if let packageId = payload.packageId { fields.packageId = packageId }
-                    decide(.compensated, .compensated, StatusReason(payload.reason))
+                    decide(.deliverySchedulingFailed, .compensated, .compensated, StatusReason(payload.reason))
                 }
             case .deliveryCompleted:
                 completed = true
             case .deliveryCancelled:
                 if let payload = try? event.payload(as: DeliveryCancelled.self) {
-                    decide(.cancelled, .compensated, StatusReason(payload.reason))
+                    decide(.deliveryCancelled, .cancelled, .compensated, StatusReason(payload.reason))
                 }
             case .deliveryCancellationRefused:
                 if let payload = try? event.payload(as: DeliveryCancellationRefused.self) {

@@ -23,7 +23,8 @@ public struct DeliveryRequestValidation: Sendable {
         self.schema = schema
     }
 
-    /// The request, or the problem to answer (400 for a body that is not JSON, 422 listing every invalid field).
+    /// The request, or the problem to answer (400 for a body that is not JSON, duplicate member
+    /// names included; 422 listing every invalid field).
     public func validate(_ body: [UInt8]) -> Result<Accepted, ProblemDetails> {
         let json: JSONValue
         do {
@@ -38,7 +39,16 @@ public struct DeliveryRequestValidation: Sendable {
         var request: DeliveryRequested?
         if errors.isEmpty {
             do {
-                request = try EventCoding.makeDecoder().decode(DeliveryRequested.self, from: Data(body))
+                // Decoded from the very value that was validated, then encoded as it will be
+                // emitted and validated again: consumers get exactly a document that passed (a
+                // time whose UTC form leaves the schema's range, say, is refused here, not parked there).
+                let decoded = try JSONValueDecoder().decode(DeliveryRequested.self, from: json)
+                let emitted = schema.validate(try JSONValueEncoder().encode(decoded))
+                errors += emitted.map {
+                    ProblemDetails.FieldError(
+                        pointer: $0.instanceLocation, detail: "cannot be sent on as given: \($0.message)", keyword: $0.keyword)
+                }
+                if emitted.isEmpty { request = decoded }
             } catch {
                 errors.append(ProblemDetails.FieldError(pointer: "", detail: "cannot be read as a delivery request: \(error)"))
             }

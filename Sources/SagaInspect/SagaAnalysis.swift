@@ -213,6 +213,9 @@ struct VerdictRules {
         for deadline in snapshot.deadlines where deadline.isPending && now.timeIntervalSince(deadline.fireAt) > stuckAfter {
             stuckReasons.append("\(deadline.service)'s timer \(deadline.name) was due \(Self.duration(now.timeIntervalSince(deadline.fireAt))) ago and has not fired (is \(deadline.service) running?)")
         }
+        for deadline in snapshot.deadlines where deadline.parkedAt != nil {
+            stuckReasons.append("\(deadline.service)'s timer \(deadline.name) failed every attempt and was parked: \(deadline.lastError ?? "no error recorded")")
+        }
     }
 
     /// Contradictions inside one service or between a service and its own events.
@@ -253,7 +256,8 @@ struct VerdictRules {
             }
             requireCompletionCleanUp(after: completion)
             outcomeDetail = completedDetail(completion)
-        } else if let failure = failures.first {
+        } else if let failure = SagaOutcomeRule.deciding(failures, type: { EventType($0.type) }) {
+            // The owner's decision, not the earliest clock (see SagaOutcomeRule).
             let ending = SagaContract.ending(of: failure.type)
             outcome = ending
             outcomeDetail = requireCompensations(after: failures, ending: ending)

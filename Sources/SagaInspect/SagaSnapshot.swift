@@ -156,18 +156,27 @@ public struct SagaDeadline: Sendable, Hashable {
     public var firedAt: Date?
     /// When it was cancelled, if it was.
     public var cancelledAt: Date?
+    /// When it was parked after its handler failed every attempt, if it was.
+    public var parkedAt: Date?
+    /// The last failure of its handler, if any.
+    public var lastError: String?
 
     /// A deadline row.
-    public init(service: String, name: String, fireAt: Date, firedAt: Date? = nil, cancelledAt: Date? = nil) {
+    public init(
+        service: String, name: String, fireAt: Date, firedAt: Date? = nil, cancelledAt: Date? = nil, parkedAt: Date? = nil,
+        lastError: String? = nil
+    ) {
         self.service = service
         self.name = name
         self.fireAt = fireAt
         self.firedAt = firedAt
         self.cancelledAt = cancelledAt
+        self.parkedAt = parkedAt
+        self.lastError = lastError
     }
 
-    /// Neither fired nor cancelled.
-    public var isPending: Bool { firedAt == nil && cancelledAt == nil }
+    /// Neither fired, cancelled nor parked: it will still fire.
+    public var isPending: Bool { firedAt == nil && cancelledAt == nil && parkedAt == nil }
 }
 
 /// A message of the delivery that a service parked (its `<prefix><service>.parked` queue).

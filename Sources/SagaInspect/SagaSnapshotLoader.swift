@@ -215,12 +215,14 @@ struct SnapshotQueries: Sendable {
         }
         if let rows = try reader.select(schema, "deadlines", [
             .required("name"), .required("delivery_id"), .required("fire_at"), .optional("fired_at"), .optional("cancelled_at"),
+            .optional("parked_at"), .optional("last_error"),
         ], where: byDelivery, parameters, db) {
             for row in rows {
                 let id = try row.decode(UUID.self, column: "delivery_id")
                 let deadline = SagaDeadline(
                     service: service, name: try row.decode(String.self, column: "name"), fireAt: try row.decode(Date.self, column: "fire_at"),
-                    firedAt: try row.decode(Date?.self, column: "fired_at"), cancelledAt: try row.decode(Date?.self, column: "cancelled_at"))
+                    firedAt: try row.decode(Date?.self, column: "fired_at"), cancelledAt: try row.decode(Date?.self, column: "cancelled_at"),
+                    parkedAt: try row.decode(Date?.self, column: "parked_at"), lastError: try row.decode(String?.self, column: "last_error"))
                 results.update(id) { $0.deadlines.append(deadline) }
             }
         }

@@ -24,6 +24,10 @@ struct ChaosTests {
             try await waitUntil("an empty outbox", timeout: .seconds(60)) {
                 (try? await harness.count("SELECT count(*) FROM outbox")) == 0
             }
+            // The recovered consumer is the only one: a reconnect must not add a second (which
+            // would also double the prefetch).
+            let consumers = try await harness.consumerCount(harness.topology.workQueue)
+            #expect(consumers == 1, "\(consumers) consumers on the work queue")
         }
         #expect(try await harness.count("SELECT count(*) FROM inbox") == total)
         let emitted = try await harness.drain(capture, expecting: total, timeout: .seconds(60))

@@ -131,6 +131,24 @@ struct EventProcessingTests {
         try await harness.cleanUp()
     }
 
+    @Test("a work queue deleted under a running service is declared again and consumed by one consumer")
+    func deletedWorkQueueIsRecovered() async throws {
+        let harness = try EchoHarness()
+        try await harness.withRunningService {
+            try await harness.publish([try harness.request(owner: "before")])
+            try await waitUntil("the first echo") { try await harness.count("SELECT count(*) FROM echoes") == 1 }
+            // The broker cancels the consumer of a deleted queue (basic.cancel).
+            try await harness.deleteQueue(harness.topology.workQueue)
+            try await waitUntil("the queue declared again and consumed") {
+                (try? await harness.consumerCount(harness.topology.workQueue)) == 1
+            }
+            try await harness.publish([try harness.request(owner: "after")])
+            try await waitUntil("the second echo") { try await harness.count("SELECT count(*) FROM echoes") == 2 }
+            #expect(try await harness.consumerCount(harness.topology.workQueue) == 1)
+        }
+        try await harness.cleanUp()
+    }
+
     @Test("a failing handler is retried through the delay queues, then parked with the reason")
     func failingHandlerIsRetriedThenParked() async throws {
         let harness = try EchoHarness(retryAttempts: 3)
@@ -201,6 +219,23 @@ struct EventProcessingTests {
         #expect(try await harness.depth(harness.topology.parkedQueue) == 0)
         let emitted = try await harness.drain(capture, expecting: 1)
         #expect(emitted.count == 1, "\(emitted.map { ($0.properties.type ?? "", $0.properties.headers["causation-id"]?.stringValue ?? "", $0.properties.messageId ?? "") })")
+        try await harness.cleanUp()
+    }
+
+    @Test("a deadline whose handler keeps failing follows the retry policy, then is parked with its error")
+    func failingDeadlineIsParked() async throws {
+        let harness = try EchoHarness(retryAttempts: 3)
+        try await harness.withRunningService {
+            try await harness.publish([try harness.request(owner: "deadline-fails")])
+            try await waitUntil("the deadline parked") {
+                try await harness.count("SELECT count(*) FROM deadlines WHERE parked_at IS NOT NULL") == 1
+            }
+        }
+        let row = try #require(try await harness.query("SELECT attempts, last_error, fired_at IS NULL AS unfired FROM deadlines").first)
+        #expect(try row.decode(Int.self, column: "attempts") == 3)
+        #expect(try row.decode(String.self, column: "last_error").contains("always fails"))
+        #expect(try row.decode(Bool.self, column: "unfired"))
+        #expect(try await harness.count("SELECT count(*) FROM deadline_firings") == 0)
         try await harness.cleanUp()
     }
 

@@ -84,6 +84,8 @@ struct EchoHarness {
     }
 
     func depth(_ queue: String) async throws -> Int { try await service.depth(queue) }
+    func consumerCount(_ queue: String) async throws -> Int { try await service.consumerCount(queue) }
+    func deleteQueue(_ queue: String) async throws { try await service.deleteQueue(queue) }
     func query(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> PostgresRows { try await service.query(sql, parameters) }
     func count(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> Int { try await service.count(sql, parameters) }
     func cleanUp() async throws { try await service.cleanUp() }

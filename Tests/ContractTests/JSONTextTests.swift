@@ -28,9 +28,11 @@ struct JSONTextTests {
         #expect(value["a"] == .array([]))
     }
 
-    @Test("A repeated member keeps its last value")
+    @Test("A repeated member name is refused (readers disagree on which copy wins)")
     func duplicateMember() throws {
-        #expect(try JSONValue(parsing: #"{"a": 1, "a": 2}"#)["a"] == 2)
+        let error = #expect(throws: ContractError.self) { try JSONValue(parsing: #"{"a": 1, "b": {"c": 1, "c": 2}}"#) }
+        #expect(error?.message.contains("duplicate member name \"c\"") == true)
+        #expect(try JSONValue(parsing: #"{"a": {"c": 1}, "b": {"c": 2}}"#)["b"]?["c"] == 2)
     }
 
     @Test("Nesting deeper than the limit is refused instead of exhausting the stack")

@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import IntegrationSupport
 import Postgres
@@ -40,13 +41,10 @@ enum SagaInvariants {
             """)
         let repeatedTypes = try repeated.map { try $0.decode(String.self, column: "event_type") }
         #expect(repeatedTypes.isEmpty, "an event type happened twice in one saga: \(repeatedTypes)", sourceLocation: sourceLocation)
-        let consumers: [(service: String, types: [String])] = [
-            ("account", ["delivery.requested"]),
-            ("package", ["delivery.requested", "account.rejected", "drone.allocation-failed", "delivery.scheduling-failed", "delivery.cancelled"]),
-            ("drone", ["package.created", "account.rejected", "delivery.scheduling-failed", "delivery.cancelled", "delivery.scheduled", "delivery.completed"]),
-            ("delivery", ["account.validated", "account.rejected", "package.rejected", "drone.allocated", "drone.allocation-failed",
-                          "drone.picked-up", "drone.delivered", "delivery.cancellation-requested"]),
-        ]
+        // Who consumes what comes from the event catalogue, the one the services' topology is built from.
+        let consumers = [Producer.account, .package, .drone, .delivery].map { service in
+            (service: service.rawValue, types: EventCatalog.consumedTypes(by: service).map(\.rawValue))
+        }
         for (service, types) in consumers {
             let unhandled = try await system.count("""
                 SELECT count(*) FROM history.events h
@@ -54,6 +52,16 @@ enum SagaInvariants {
                 """, [.text("{" + types.joined(separator: ",") + "}")])
             #expect(unhandled == 0, "\(service) did not handle \(unhandled) of the events it consumes", sourceLocation: sourceLocation)
         }
+        // The outcome history shows is the one the owning service (delivery) recorded.
+        let disagreeing = try await system.query("""
+            SELECT d.delivery_id::text AS delivery, d.state, s.stage FROM delivery.deliveries d
+            JOIN history.delivery_status s USING (delivery_id)
+            WHERE (d.state = 'cancelled') <> (s.stage = 'Cancelled') OR (d.state = 'completed') <> (s.stage = 'Completed')
+            """)
+        let disagreements = try disagreeing.map {
+            "\(try $0.decode(String.self, column: "delivery")): delivery \(try $0.decode(String.self, column: "state")), history \(try $0.decode(String.self, column: "stage"))"
+        }
+        #expect(disagreements.isEmpty, "history disagrees with the delivery service: \(disagreements)", sourceLocation: sourceLocation)
         #expect(try await system.count("SELECT count(*) FROM history.events h WHERE NOT EXISTS (SELECT 1 FROM history.inbox i WHERE i.event_id = h.event_id)") == 0,
                 sourceLocation: sourceLocation)
 

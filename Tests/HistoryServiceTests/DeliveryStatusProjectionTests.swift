@@ -158,6 +158,18 @@ struct DeliveryStatusProjectionTests {
         #expect(status.ownerId == "acct-active-001")
     }
 
+    @Test("the outcome is the delivery service's decision, not the earliest clock: a cancellation it decided beats an earlier-stamped rejection")
+    func ownerDecidesTheOutcome() throws {
+        var script = SagaScript()
+        try script.add(SagaScript.requested)
+        try script.add(AccountRejected.sample())
+        try script.add(DeliveryCancellationRequested.sample())
+        try script.add(DeliveryCancelled(reason: Reason(.customerRequest, "Cancelled by the customer.")))
+        let status = try status(script)
+        #expect(status.stage == .cancelled)
+        #expect(status.reason?.code == "CUSTOMER_REQUEST")
+    }
+
     @Test("every order of the same events gives the same status", arguments: [
         "happy", "scheduled", "rejected", "refused", "failed",
     ])

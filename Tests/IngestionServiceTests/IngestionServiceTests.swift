@@ -58,6 +58,31 @@ struct DeliveryRequestValidationTests {
         #expect(problem.errors?.contains { $0.keyword == "required" } == true, "the missing deadline is reported")
     }
 
+    @Test("a body with a duplicate member is a 400: the validator and the decoder never see two documents")
+    func duplicateMember() {
+        var body = String(decoding: requestBody(owner: "acct-suspended-002"), as: UTF8.self)
+        body.removeLast()
+        body += #","ownerId":"acct-active-001"}"#
+        guard case .failure(let problem) = validation.validate(Array(body.utf8)) else {
+            Issue.record("accepted a body with two ownerIds")
+            return
+        }
+        #expect(problem.status == 400)
+        #expect(problem.detail?.contains("duplicate member name \"ownerId\"") == true)
+    }
+
+    @Test("a time whose UTC form leaves the schema's range is refused (422), not emitted to be parked by every consumer")
+    func emittedFormIsValidated() {
+        var body = String(decoding: requestBody(deadline: "9999-12-31T23:00:00-05:00"), as: UTF8.self)
+        body = body.replacingOccurrences(of: "2026-05-01T09:30:00Z", with: "9999-12-31T22:00:00-05:00")
+        guard case .failure(let problem) = validation.validate(Array(body.utf8)) else {
+            Issue.record("accepted times that encode as year 10000")
+            return
+        }
+        #expect(problem.status == 422)
+        #expect(Set(problem.errors?.map(\.pointer) ?? []) == ["/pickupTime", "/deadline"], "\(problem.errors ?? [])")
+    }
+
     @Test("a deadline before the pickup time is refused on /deadline")
     func deadlineBeforePickup() {
         guard case .failure(let problem) = validation.validate(requestBody(deadline: "2026-05-01T09:00:00Z")) else {

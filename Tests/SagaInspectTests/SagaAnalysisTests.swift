@@ -262,6 +262,21 @@ struct SagaVerdictTests {
         #expect(reason.contains("has not fired"))
     }
 
+    @Test("a timer whose handler failed every attempt and was parked: stuck at once, with its error")
+    func parkedTimerIsStuck() {
+        var saga = SagaFixture()
+        saga.upToAllocation()
+        saga.log("delivery.scheduled", at: 0.04, causedBy: "drone.allocated")
+        saga.snapshot.deadlines = [SagaDeadline(
+            service: "drone", name: "flight-pickup", fireAt: saga.at(1), parkedAt: saga.at(2), lastError: "drone row vanished")]
+        let report = SagaAnalysis.analyse(saga.snapshot, now: saga.at(3), stuckAfter: 300)
+        guard case .stuck(let reason) = report.verdict else {
+            Issue.record("expected stuck, got \(report.verdict)")
+            return
+        }
+        #expect(reason.contains("flight-pickup failed every attempt and was parked: drone row vanished"))
+    }
+
     @Test("a parked message of the delivery: stuck, with the reason")
     func parkedMessageIsStuck() {
         var saga = SagaFixture()

@@ -49,7 +49,7 @@ enum MinimalSchemas {
         """ + (deadlines ? """
 
         CREATE TABLE \(schema).deadlines (id bigserial PRIMARY KEY, name text NOT NULL, delivery_id uuid NOT NULL, fire_at timestamptz NOT NULL,
-            fired_at timestamptz, cancelled_at timestamptz);
+            fired_at timestamptz, cancelled_at timestamptz, parked_at timestamptz, last_error text);
         """ : "")
     }
 
@@ -80,7 +80,7 @@ enum MinimalSchemas {
     /// The drone and delivery tables the partial set leaves out.
     static let rest = """
         CREATE TABLE drone.deadlines (id bigserial PRIMARY KEY, name text NOT NULL, delivery_id uuid NOT NULL, fire_at timestamptz NOT NULL,
-            fired_at timestamptz, cancelled_at timestamptz);
+            fired_at timestamptz, cancelled_at timestamptz, parked_at timestamptz, last_error text);
         CREATE TABLE drone.drones (drone_id text PRIMARY KEY, state text NOT NULL, delivery_id uuid);
         CREATE TABLE drone.allocations (delivery_id uuid PRIMARY KEY, drone_id text, package_id uuid, state text NOT NULL, release_reason text,
             failure_code text);

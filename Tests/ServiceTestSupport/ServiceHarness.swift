@@ -197,6 +197,21 @@ public struct ServiceHarness: Sendable {
         return Int(count)
     }
 
+    /// How many consumers the broker counts on `queue`.
+    public func consumerCount(_ queue: String) async throws -> Int {
+        let connection = try await AMQPConnection.connect(url: amqpURL)
+        let count = try await connection.inspectQueue(queue).consumerCount
+        await connection.close()
+        return Int(count)
+    }
+
+    /// Deletes a queue, as an operator (or a broker policy) might under a running service.
+    public func deleteQueue(_ queue: String) async throws {
+        let connection = try await AMQPConnection.connect(url: amqpURL)
+        _ = try await connection.deleteQueue(queue)
+        await connection.close()
+    }
+
     /// How many messages the service parked.
     public func parkedCount() async throws -> Int { try await depth(topology.parkedQueue) }
 

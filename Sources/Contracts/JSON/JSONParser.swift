@@ -1,5 +1,5 @@
 /// A strict RFC 8259 JSON parser over UTF-8 bytes: no comments, no trailing commas, no NaN or
-/// infinities, valid UTF-8 and escapes only, and a nesting limit so hostile input cannot exhaust
+/// infinities, no duplicate member names, valid UTF-8 and escapes only, and a nesting limit so hostile input cannot exhaust
 /// the stack.
 struct JSONParser {
     /// Why a byte sequence is not JSON, and where.
@@ -86,6 +86,9 @@ struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':'") }
             index += 1
             skipWhitespace()
+            // Duplicate names are refused: readers disagree on which one wins (first or last), so
+            // a validator and a decoder could each see a different document.
+            guard members[key] == nil else { throw failure("duplicate member name \"\(key)\"") }
             members[key] = try parseValue()
             skipWhitespace()
             guard index < bytes.count else { throw failure("unexpected end of input in an object") }
