@@ -24,14 +24,19 @@ struct ChaosTests {
             try await waitUntil("an empty outbox", timeout: .seconds(60)) {
                 (try? await harness.count("SELECT count(*) FROM outbox")) == 0
             }
-            // The recovered consumer is the only one: a reconnect must not add a second (which
-            // would also double the prefetch).
+            // One more event, handled only once the consumer has recovered (and, had it consumed
+            // twice, registered its second consumer): the recovered consumer is the only one, so
+            // a reconnect does not double the prefetch.
+            try await harness.publish([try harness.request(owner: "chaos-after")])
+            try await waitUntil("the event sent after the restart", timeout: .seconds(120)) {
+                (try? await harness.count("SELECT count(*) FROM echoes")) == total + 1
+            }
             let consumers = try await harness.consumerCount(harness.topology.workQueue)
             #expect(consumers == 1, "\(consumers) consumers on the work queue")
         }
-        #expect(try await harness.count("SELECT count(*) FROM inbox") == total)
-        let emitted = try await harness.drain(capture, expecting: total, timeout: .seconds(60))
-        #expect(Set(emitted.compactMap { $0.properties.headers["causation-id"]?.stringValue }).count == total)
+        #expect(try await harness.count("SELECT count(*) FROM inbox") == total + 1)
+        let emitted = try await harness.drain(capture, expecting: total + 1, timeout: .seconds(60))
+        #expect(Set(emitted.compactMap { $0.properties.headers["causation-id"]?.stringValue }).count == total + 1)
         try await harness.cleanUp()
     }
 
