@@ -131,6 +131,16 @@ let package = Package(
         // The saga's paths as requests, and an API client: for the demo, the load generator and the end-to-end tests.
         .target(name: "SagaScenarios", dependencies: ["PlainHTTPClient"], swiftSettings: strictSettings),
 
+        // The adversarial schedule harness: the six services as processes, an interposer between
+        // them and their queues, seeded schedules, and the invariants checked after each.
+        .target(
+            name: "SagaSchedules",
+            dependencies: [
+                "AMQP", "Postgres", "Contracts", "Choreography", "SagaScenarios", "SagaInspect", "PlainHTTPClient", "IntegrationSupport",
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // saga-inspect: reconstructs a saga from the history log, every service's schema and the parking queues.
         .target(
             name: "SagaInspect",
@@ -176,7 +186,7 @@ let package = Package(
         .executableTarget(
             name: "SagaBench",
             dependencies: [
-                "AMQP", "Postgres", "Contracts", "Choreography", "EchoService", "SagaScenarios",
+                "AMQP", "Postgres", "Contracts", "Choreography", "EchoService", "SagaScenarios", "SagaSchedules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -250,7 +260,12 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["IntegrationSupport", "PlainHTTPClient", "SagaScenarios", "SagaInspect", "Contracts", "Postgres", "AMQP"],
+            dependencies: ["IntegrationSupport", "PlainHTTPClient", "SagaScenarios", "SagaInspect", "SagaSchedules", "Contracts", "Postgres", "AMQP"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ScheduleHarnessTests",
+            dependencies: ["SagaSchedules", "SagaScenarios", "IntegrationSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

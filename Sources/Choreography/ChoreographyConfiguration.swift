@@ -9,6 +9,8 @@ import Foundation
 /// - `DATABASE_URL` — the service's own role (`postgresql://<schema>:<schema>@127.0.0.1:5440/fabrikam`)
 /// - `DATABASE_ADMIN_URL` — optional; when set, the role and schema are created with it at start-up
 /// - `EVENT_EXCHANGE` — topic exchange (`fabrikam.events`)
+/// - `EVENT_BINDING_EXCHANGE` — the exchange work queues are bound to (default: `EVENT_EXCHANGE`);
+///   only the schedule harness sets it, so that it alone delivers to the services' queues
 /// - `QUEUE_TYPE` — `classic` or `quorum` (`classic`)
 /// - `PREFETCH` — unacknowledged deliveries per instance (`64`)
 /// - `WORKERS` — database connections handling events in parallel (`4`)
@@ -49,6 +51,8 @@ public struct ChoreographyConfiguration: Sendable {
     public var databaseURL: String
     public var databaseAdminURL: String?
     public var exchange: String
+    /// Where the work queues are bound (nil: `exchange`). See `EVENT_BINDING_EXCHANGE`.
+    public var bindingExchange: String?
     public var queueKind: AMQPQueueOptions.Kind
     public var prefetch: Int
     public var workers: Int
@@ -104,6 +108,7 @@ public struct ChoreographyConfiguration: Sendable {
         if let url = value("DATABASE_URL") { configuration.databaseURL = url }
         configuration.databaseAdminURL = value("DATABASE_ADMIN_URL")
         if let exchange = value("EVENT_EXCHANGE") { configuration.exchange = exchange }
+        configuration.bindingExchange = value("EVENT_BINDING_EXCHANGE")
         if let kind = value("QUEUE_TYPE") {
             guard let parsed = AMQPQueueOptions.Kind(rawValue: kind) else {
                 throw ChoreographyError(.configuration, "QUEUE_TYPE must be classic or quorum, got '\(kind)'")

@@ -44,13 +44,15 @@ public struct ChoreographyRuntime: Sendable {
     public var topology: ServiceTopology {
         ServiceTopology(
             exchange: configuration.exchange, service: definition.name, bindings: definition.bindings,
-            retryPolicy: configuration.retryPolicy, queueKind: configuration.queueKind)
+            retryPolicy: configuration.retryPolicy, queueKind: configuration.queueKind, bindingExchange: configuration.bindingExchange)
     }
 
     /// The whole saga's topology, for a saga service (see ``ServiceDefinition/sagaQueuePrefix``).
     public var sagaTopology: SagaTopology? {
         definition.sagaQueuePrefix.map {
-            SagaTopology(exchange: configuration.exchange, queuePrefix: $0, queueKind: configuration.queueKind)
+            SagaTopology(
+                exchange: configuration.exchange, queuePrefix: $0, queueKind: configuration.queueKind,
+                bindingExchange: configuration.bindingExchange)
         }
     }
 

@@ -13,12 +13,15 @@ public struct SagaTopology: Sendable, Hashable {
     public var queuePrefix: String
     /// Classic or quorum work queues (every service must use the same kind).
     public var queueKind: AMQPQueueOptions.Kind
+    /// The exchange the work queues are bound to: `exchange`, except under the schedule harness.
+    public var bindingExchange: String
 
     /// The saga's topology on `exchange` with queues named `<queuePrefix><service>.events`.
-    public init(exchange: String, queuePrefix: String, queueKind: AMQPQueueOptions.Kind = .classic) {
+    public init(exchange: String, queuePrefix: String, queueKind: AMQPQueueOptions.Kind = .classic, bindingExchange: String? = nil) {
         self.exchange = exchange
         self.queuePrefix = queuePrefix
         self.queueKind = queueKind
+        self.bindingExchange = bindingExchange ?? exchange
     }
 
     /// The routing keys (or patterns) a saga service's work queue is bound to; none for a service
@@ -38,9 +41,10 @@ public struct SagaTopology: Sendable, Hashable {
     /// Declares the exchange, every work queue and every binding; idempotent.
     public func declare(on connection: AMQPConnection) async throws {
         try await connection.declareExchange(exchange, type: .topic, durable: true)
+        if bindingExchange != exchange { try await connection.declareExchange(bindingExchange, type: .topic, durable: true) }
         for (queue, bindings) in workQueues {
             try await connection.declareQueue(queue, options: AMQPQueueOptions(kind: queueKind))
-            for binding in bindings { try await connection.bindQueue(queue, exchange: exchange, routingKey: binding) }
+            for binding in bindings { try await connection.bindQueue(queue, exchange: bindingExchange, routingKey: binding) }
         }
     }
 }

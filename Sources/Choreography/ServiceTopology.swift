@@ -9,6 +9,8 @@ import AMQP
 public struct ServiceTopology: Sendable, Hashable {
     /// The topic exchange all domain events go through.
     public var exchange: String
+    /// The exchange the work queue is bound to: `exchange`, except under the schedule harness.
+    public var bindingExchange: String
     /// The service's name, the prefix of its queues.
     public var service: String
     /// The routing keys (or topic patterns, e.g. `#`) the work queue is bound to.
@@ -19,8 +21,12 @@ public struct ServiceTopology: Sendable, Hashable {
     public var queueKind: AMQPQueueOptions.Kind
 
     /// Describes a service's topology.
-    public init(exchange: String, service: String, bindings: [String], retryPolicy: RetryPolicy, queueKind: AMQPQueueOptions.Kind = .classic) {
+    public init(
+        exchange: String, service: String, bindings: [String], retryPolicy: RetryPolicy, queueKind: AMQPQueueOptions.Kind = .classic,
+        bindingExchange: String? = nil
+    ) {
         self.exchange = exchange
+        self.bindingExchange = bindingExchange ?? exchange
         self.service = service
         self.bindings = bindings
         self.retryPolicy = retryPolicy
@@ -41,10 +47,11 @@ public struct ServiceTopology: Sendable, Hashable {
     /// Declares the exchange, the queues and the bindings; idempotent.
     public func declare(on connection: AMQPConnection) async throws {
         try await connection.declareExchange(exchange, type: .topic, durable: true)
+        if bindingExchange != exchange { try await connection.declareExchange(bindingExchange, type: .topic, durable: true) }
         try await connection.declareQueue(workQueue, options: AMQPQueueOptions(kind: queueKind))
         try await connection.declareQueue(parkedQueue, options: AMQPQueueOptions(kind: queueKind))
         for binding in bindings {
-            try await connection.bindQueue(workQueue, exchange: exchange, routingKey: binding)
+            try await connection.bindQueue(workQueue, exchange: bindingExchange, routingKey: binding)
         }
         for attempt in 1..<retryPolicy.maximumAttempts {
             try await connection.declareQueue(retryQueue(afterAttempt: attempt), options: AMQPQueueOptions(

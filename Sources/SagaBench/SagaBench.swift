@@ -6,6 +6,9 @@ struct SagaBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "saga-bench",
         abstract: "Benchmarks for the Fabrikam saga system (prints figures; not a test).",
-        subcommands: [RawLimitsCommand.self, EchoBenchmarkCommand.self, CodecBenchmarkCommand.self, LoadCommand.self, DemoCommand.self]
+        subcommands: [
+            RawLimitsCommand.self, EchoBenchmarkCommand.self, CodecBenchmarkCommand.self, LoadCommand.self, DemoCommand.self,
+            SchedulesCommand.self,
+        ]
     )
 }

@@ -1,6 +1,6 @@
 import Contracts
 
-/// What saga-inspect knows of the saga's contract (DESIGN.md section 2): who produces each event,
+/// What saga-inspect knows of the saga's contract: who produces each event,
 /// who consumes it, which events are failures and which are compensations.
 public enum SagaContract {
     /// The six services, in the order their lanes are drawn.

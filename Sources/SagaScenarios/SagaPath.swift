@@ -1,6 +1,6 @@
 import Foundation
 
-/// The paths of the delivery saga (DESIGN.md section 2), each with the deterministic request
+/// The paths of the delivery saga, each with the deterministic request
 /// that drives it: the demo, the load generator and the end-to-end tests submit these.
 public enum SagaPath: String, CaseIterable, Sendable, Codable {
     /// Everything succeeds: Completed.

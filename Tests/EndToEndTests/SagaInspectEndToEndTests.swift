@@ -1,4 +1,5 @@
 import Foundation
+import SagaSchedules
 import IntegrationSupport
 import Postgres
 import SagaInspect

@@ -1,10 +1,11 @@
 import Contracts
 import Foundation
+import SagaSchedules
 import IntegrationSupport
 import Postgres
 import Testing
 
-/// The invariants every end-to-end test checks when its sagas have ended (DESIGN.md section 2):
+/// The invariants every end-to-end test checks when its sagas have ended:
 /// nothing left allocated or active, every compensation the failure needs has happened, every
 /// event applied once per consumer, nothing parked.
 enum SagaInvariants {

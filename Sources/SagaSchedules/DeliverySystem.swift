@@ -4,27 +4,30 @@ import IntegrationSupport
 import PlainHTTPClient
 import Postgres
 import SagaScenarios
-import Testing
 
-/// The whole system for an end-to-end test: the six `fabrikam-service` daemons as separate
-/// processes on the real servers, isolated from everything else by their own database, exchange
-/// and queue prefix, driven through the public HTTP API.
-actor DeliverySystem {
-    static let services = ["ingestion", "account", "package", "drone", "delivery", "history"]
+/// The whole system for an end-to-end test or a schedule campaign: the six `fabrikam-service`
+/// daemons as separate processes on the real servers, isolated from everything else by their own
+/// database, exchange and queue prefix, driven through the public HTTP API. Interposed, the
+/// services' queues are bound to an exchange nobody publishes to and everything they publish goes
+/// to a tap queue, for an ``Interposer`` to deliver as a schedule says.
+public actor DeliverySystem {
+    public static let services = ["ingestion", "account", "package", "drone", "delivery", "history"]
 
-    let suffix: String
-    let databaseName: String
-    let adminURL: String
-    let amqpURL: String
-    let exchange: String
-    let queuePrefix: String
-    let ports: [String: Int]
-    let logDirectory: URL
-    let extraEnvironment: [String: String]
+    public nonisolated let suffix: String
+    public nonisolated let databaseName: String
+    public nonisolated let adminURL: String
+    public nonisolated let amqpURL: String
+    public nonisolated let exchange: String
+    public nonisolated let queuePrefix: String
+    public nonisolated let ports: [String: Int]
+    public nonisolated let logDirectory: URL
+    public nonisolated let extraEnvironment: [String: String]
+    /// The interposer's tap queue, bound to every event on `exchange` (nil unless interposed).
+    public nonisolated let tapQueue: String?
     private var processes: [String: Process] = [:]
 
     /// Creates the database (roles and schemas come from the services at start-up) and starts every service.
-    init(environment extra: [String: String] = [:]) async throws {
+    public init(environment extra: [String: String] = [:], interposed: Bool = false) async throws {
         suffix = UUID().uuidString.prefix(8).lowercased()
         databaseName = "e2e_\(suffix)"
         let serverURL = try TestServers.databaseURL()
@@ -35,29 +38,38 @@ actor DeliverySystem {
         ports = Dictionary(uniqueKeysWithValues: Self.services.map { ($0, freePort()) })
         logDirectory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("fabrikam-e2e-\(suffix)")
         extraEnvironment = extra
+        tapQueue = interposed ? "\(queuePrefix)tap" : nil
         try FileManager.default.createDirectory(at: logDirectory, withIntermediateDirectories: true)
         let server = try await PostgresConnection.connect(url: serverURL)
         _ = try await server.simpleQuery("CREATE DATABASE \(databaseName)")
         await server.close()
+        if let tapQueue {
+            let connection = try await AMQPConnection.connect(url: amqpURL)
+            try await connection.declareExchange(exchange, type: .topic)
+            try await connection.declareQueue(tapQueue, options: AMQPQueueOptions(durable: true))
+            try await connection.bindQueue(tapQueue, exchange: exchange, routingKey: "#")
+            await connection.close()
+        }
         for service in Self.services { try start(service) }
         try await waitUntilReady()
     }
 
     /// The read-only role's URL (what saga-inspect uses), for this system's database.
-    nonisolated var inspectorURL: String {
+    public nonisolated var inspectorURL: String {
         Self.replacingDatabase(in: "postgresql://saga_inspect:saga_inspect@\(Self.hostAndPort(of: adminURL))/x", with: databaseName)
     }
 
-    nonisolated var api: DeliveryAPIClient { DeliveryAPIClient(ingestionPort: ports["ingestion"]!, historyPort: ports["history"]!) }
+    public nonisolated var api: DeliveryAPIClient { DeliveryAPIClient(ingestionPort: ports["ingestion"]!, historyPort: ports["history"]!) }
 
     /// The environment of one service's process.
-    func environment(for service: String) -> [String: String] {
+    public func environment(for service: String) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["AMQP_URL"] = amqpURL
         environment["DATABASE_ADMIN_URL"] = adminURL
         environment["DATABASE_URL"] = Self.replacingDatabase(
             in: "postgresql://\(service):\(service)@\(Self.hostAndPort(of: adminURL))/x", with: databaseName)
         environment["EVENT_EXCHANGE"] = exchange
+        if tapQueue != nil { environment["EVENT_BINDING_EXCHANGE"] = "\(exchange).interposed" }
         environment["QUEUE_PREFIX"] = queuePrefix
         environment["HTTP_PORT"] = "\(ports[service]!)"
         environment["WORKERS"] = "4"
@@ -75,7 +87,7 @@ actor DeliverySystem {
     }
 
     /// Starts one service's process (its log goes to `<logDirectory>/<service>.log`).
-    func start(_ service: String) throws {
+    public func start(_ service: String) throws {
         let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let binary = products.appendingPathComponent("fabrikam-service")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
@@ -96,21 +108,28 @@ actor DeliverySystem {
     }
 
     /// Sends SIGTERM to one service and waits for it to exit.
-    func stop(_ service: String) async throws {
+    public func stop(_ service: String) async throws {
         guard let process = processes[service], process.isRunning else { return }
         process.terminate()
         try await waitUntil("\(service) to exit", timeout: .seconds(30)) { !process.isRunning }
     }
 
+    /// Kills one service with SIGKILL and starts it again; returns once it is ready.
+    public func restart(_ service: String) async throws {
+        try await kill(service)
+        try start(service)
+        try await waitUntilReady()
+    }
+
     /// Kills one service with SIGKILL (no graceful shutdown).
-    func kill(_ service: String) async throws {
+    public func kill(_ service: String) async throws {
         guard let process = processes[service], process.isRunning else { return }
         Foundation.kill(process.processIdentifier, SIGKILL)
         try await waitUntil("\(service) to die", timeout: .seconds(30)) { !process.isRunning }
     }
 
     /// Waits until every running service answers ready.
-    func waitUntilReady(timeout: Duration = .seconds(90)) async throws {
+    public func waitUntilReady(timeout: Duration = .seconds(90)) async throws {
         for service in Self.services where processes[service]?.isRunning == true {
             let client = PlainHTTPClient(port: ports[service]!, timeout: .seconds(2))
             try await waitUntil("\(service) to be ready (log: \(logDirectory.path)/\(service).log)", timeout: timeout) {
@@ -123,12 +142,12 @@ actor DeliverySystem {
     }
 
     /// Submits a path's request; returns the delivery id.
-    func submit(_ path: SagaPath) async throws -> UUID {
+    public func submit(_ path: SagaPath) async throws -> UUID {
         try await api.submit(path.requestBody(tag: "e2e"))
     }
 
     /// Waits until each delivery's history stage is terminal; returns the stages.
-    func waitForEnd(_ ids: [UUID], timeout: Duration = .seconds(90)) async throws -> [UUID: String] {
+    public func waitForEnd(_ ids: [UUID], timeout: Duration = .seconds(90)) async throws -> [UUID: String] {
         var stages: [UUID: String] = [:]
         try await waitUntil("\(ids.count) sagas to end", timeout: timeout) {
             for id in ids where stages[id] == nil {
@@ -140,19 +159,19 @@ actor DeliverySystem {
     }
 
     /// Runs SQL against the system's database as the administrator.
-    func query(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> PostgresRows {
+    public func query(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> PostgresRows {
         let connection = try await PostgresConnection.connect(url: adminURL)
         let rows = try await connection.query(sql, parameters)
         await connection.close()
         return rows
     }
 
-    func count(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> Int {
+    public func count(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> Int {
         try await query(sql, parameters)[0].decode(Int.self, at: 0)
     }
 
     /// Messages waiting in each service's parking (dead-letter) queue.
-    func parkedMessages() async throws -> [String: Int] {
+    public func parkedMessages() async throws -> [String: Int] {
         let connection = try await AMQPConnection.connect(url: amqpURL)
         var parked: [String: Int] = [:]
         for service in Self.services where service != "ingestion" {
@@ -163,7 +182,7 @@ actor DeliverySystem {
     }
 
     /// Stops every process and removes the database and the broker objects.
-    func shutDown() async {
+    public func shutDown() async {
         for service in Self.services { try? await stop(service) }
         for process in processes.values where process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
         if let connection = try? await AMQPConnection.connect(url: amqpURL) {
@@ -172,7 +191,9 @@ actor DeliverySystem {
                     _ = try? await connection.deleteQueue("\(queuePrefix)\(service).\(queue)")
                 }
             }
+            if let tapQueue { _ = try? await connection.deleteQueue(tapQueue) }
             try? await connection.deleteExchange(exchange)
+            try? await connection.deleteExchange("\(exchange).interposed")
             await connection.close()
         }
         if let server = try? await PostgresConnection.connect(url: try TestServers.databaseURL()) {
@@ -187,13 +208,13 @@ actor DeliverySystem {
 
     // MARK: URLs and ports
 
-    static func replacingDatabase(in url: String, with database: String) -> String {
+    public static func replacingDatabase(in url: String, with database: String) -> String {
         guard var components = URLComponents(string: url) else { return url }
         components.path = "/\(database)"
         return components.string ?? url
     }
 
-    static func hostAndPort(of url: String) -> String {
+    public static func hostAndPort(of url: String) -> String {
         let components = URLComponents(string: url)
         return "\(components?.host ?? "127.0.0.1"):\(components?.port ?? 5432)"
     }

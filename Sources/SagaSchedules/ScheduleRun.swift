@@ -1,0 +1,160 @@
+import AMQP
+import Contracts
+import Foundation
+import Postgres
+import SagaScenarios
+
+/// What one schedule did and what it found.
+public struct ScheduleResult: Sendable {
+    /// The plan that was run.
+    public var plan: SchedulePlan
+    /// The delivery it created (nil if the request was refused).
+    public var deliveryId: UUID?
+    /// Every decision and delivery, in order (printed when an invariant broke).
+    public var log: [String] = []
+    /// The history stage the saga ended in.
+    public var stage: String?
+    /// The invariants that did not hold, in plain words (empty: all held).
+    public var violations: [String] = []
+    /// How many deliveries the interposer made.
+    public var steps = 0
+}
+
+/// Runs one schedule against an interposed system: submits the plan's request, then delivers
+/// the saga's events to their consumers one step at a time as the decider says, waiting after
+/// each step until the consumer handled it and the saga is quiet (nothing left in any outbox, no
+/// deadline due, everything published tapped), so that the same seed makes the same choices on
+/// the same events. Ends when nothing waits and the saga is over; then checks the invariants.
+struct ScheduleRun {
+    let plan: SchedulePlan
+    let options: ScheduleOptions
+    let system: DeliverySystem
+    let interposer: Interposer
+    /// The longest a saga may take from its request to its end.
+    let bound: Duration
+
+    /// One event waiting to be delivered to one consumer.
+    private struct Waiting {
+        let message: AMQPDelivery
+        let consumer: String
+        var type: String { message.routingKey }
+        var eventId: UUID? { message.properties.messageId.flatMap(UUID.init(uuidString:)) }
+    }
+
+    func run(database: PostgresConnection) async -> ScheduleResult {
+        var result = ScheduleResult(plan: plan)
+        do {
+            try await drive(&result, database)
+        } catch {
+            result.violations.append("the schedule could not be run: \(error)")
+        }
+        return result
+    }
+
+    private func drive(_ result: inout ScheduleResult, _ database: PostgresConnection) async throws {
+        let id = try await system.api.submit(plan.path.requestBody(tag: "schedule-\(plan.index)"))
+        result.deliveryId = id
+        result.log.append("submitted \(plan.path.rawValue) as \(id.uuidString.lowercased())")
+        var decider = ScheduleDecider(plan: plan, options: options)
+        var waiting: [Waiting] = []
+        var cancelled = false
+        let deadline = ContinuousClock.now + bound
+        while true {
+            waiting += await interposer.take(for: id).flatMap { message in
+                Self.consumers(of: message.routingKey).map { Waiting(message: message, consumer: $0) }
+            }
+            if !cancelled, let step = plan.cancelAfterStep, result.steps >= step {
+                cancelled = true
+                let status = try await system.api.cancel(id)
+                result.log.append("after step \(result.steps): the customer cancels (HTTP \(status))")
+                try await settle(id, database)
+                continue
+            }
+            guard !waiting.isEmpty else {
+                try await settle(id, database)
+                let late = await interposer.take(for: id)
+                if late.isEmpty, try await hasEnded(id, database) { break }
+                waiting += late.flatMap { message in Self.consumers(of: message.routingKey).map { Waiting(message: message, consumer: $0) } }
+                if waiting.isEmpty {
+                    guard ContinuousClock.now < deadline else {
+                        result.violations.append("the saga did not end within \(bound) of its request (nothing left to deliver)")
+                        break
+                    }
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                continue
+            }
+            guard ContinuousClock.now < deadline else {
+                result.violations.append("the saga did not end within \(bound) of its request (\(waiting.count) deliveries still waiting)")
+                break
+            }
+            let step = decider.next(waiting: waiting.count)
+            if let service = step.kill {
+                result.log.append("step \(result.steps): kill -9 \(service), start it again")
+                try await system.restart(service)
+            }
+            let item = waiting.remove(at: step.pick)
+            try await interposer.deliver(item.message, to: item.consumer)
+            if step.twin { try await interposer.deliver(item.message, to: item.consumer) }
+            if step.duplicate { waiting.append(item) }
+            result.log.append("step \(result.steps): \(item.type) → \(item.consumer)"
+                + (step.twin ? ", twice at once" : "") + (step.duplicate ? ", again later" : ""))
+            result.steps += 1
+            guard let eventId = item.eventId else {
+                result.violations.append("\(item.type) has no message id")
+                continue
+            }
+            if try await !waitForHandled(eventId, by: item.consumer, database) {
+                result.violations.append("\(item.consumer) did not handle \(item.type) (\(eventId.uuidString.lowercased())) within 30 s: parked or lost")
+            }
+            try await settle(id, database)
+        }
+        result.stage = try await SagaScheduleInvariants.stage(of: id, database)
+        result.violations += try await SagaScheduleInvariants.check(
+            deliveryId: id, plan: plan, cancelled: cancelled, database: database)
+    }
+
+    /// Every consumer of a type: the catalogue's and history (which takes every event).
+    static func consumers(of type: String) -> [String] {
+        EventCatalog.consumers(of: EventType(type)).map(\.rawValue) + [Producer.history.rawValue]
+    }
+
+    /// Waits until `service`'s inbox holds the event (handled once; its effects committed).
+    private func waitForHandled(_ eventId: UUID, by service: String, _ database: PostgresConnection) async throws -> Bool {
+        try await poll(for: .seconds(30)) {
+            try await count("SELECT count(*) FROM \(service).inbox WHERE event_id = $1", [.uuid(eventId)], database) == 1
+        }
+    }
+
+    /// Waits until nothing of the saga is in flight inside the services (no outbox row, no deadline
+    /// due) and everything they published has been tapped.
+    private func settle(_ id: UUID, _ database: PostgresConnection) async throws {
+        let quiet = try await poll(for: .seconds(30)) {
+            try await count(SagaScheduleInvariants.busySQL, [.uuid(id)], database) == 0
+        }
+        if !quiet { throw ScheduleHarnessError("delivery \(id) stayed busy (outbox rows or due deadlines) for 30 s") }
+        try await interposer.barrier()
+    }
+
+    /// Whether the saga is over: history shows a terminal stage and no deadline is still pending.
+    private func hasEnded(_ id: UUID, _ database: PostgresConnection) async throws -> Bool {
+        guard let stage = try await SagaScheduleInvariants.stage(of: id, database), SagaScheduleInvariants.terminalStages.contains(stage) else {
+            return false
+        }
+        return try await count(SagaScheduleInvariants.pendingDeadlinesSQL, [.uuid(id)], database) == 0
+    }
+
+    private func count(_ sql: String, _ parameters: [PostgresValue], _ database: PostgresConnection) async throws -> Int {
+        try await database.query(sql, parameters)[0].decode(Int.self, at: 0)
+    }
+
+    /// Polls `condition` every few milliseconds until it holds (true) or `limit` passes (false).
+    private func poll(for limit: Duration, _ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + limit
+        while true {
+            if try await condition() { return true }
+            guard ContinuousClock.now < deadline else { return false }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+}
