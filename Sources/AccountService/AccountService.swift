@@ -6,7 +6,9 @@ import Postgres
 
 /// The account service: on `delivery.requested` it checks the owner's account (known, active,
 /// under its daily limit), counts the delivery and emits `account.validated`, or emits
-/// `account.rejected` (`ACCOUNT_UNKNOWN`, `ACCOUNT_SUSPENDED`, `DAILY_LIMIT_EXCEEDED`).
+/// `account.rejected` (`ACCOUNT_UNKNOWN`, `ACCOUNT_SUSPENDED`, `DAILY_LIMIT_EXCEEDED`). A saga
+/// that then fails or is cancelled (`package.rejected`, `drone.allocation-failed`,
+/// `delivery.scheduling-failed`, `delivery.cancelled`) gives the count back, once.
 ///
 /// Tables (schema `account`): `accounts`, `daily_usage` (per owner and UTC day) and `decisions`
 /// (one per delivery, so a republished request decides nothing twice and counts nothing twice).
@@ -19,6 +21,15 @@ public enum AccountService {
         definition.on(DeliveryRequested.self) { request, _, context, db in
             try AccountValidation.decide(request, context: &context, db: db)
         }
+        // A saga that ends without completing gives the owner's daily usage back.
+        definition.on(PackageRejected.self) { _, received, context, db in try AccountUsage.giveBack(endedBy: received.type, context: &context, db) }
+        definition.on(DroneAllocationFailed.self) { _, received, context, db in
+            try AccountUsage.giveBack(endedBy: received.type, context: &context, db)
+        }
+        definition.on(DeliverySchedulingFailed.self) { _, received, context, db in
+            try AccountUsage.giveBack(endedBy: received.type, context: &context, db)
+        }
+        definition.on(DeliveryCancelled.self) { _, received, context, db in try AccountUsage.giveBack(endedBy: received.type, context: &context, db) }
         return definition
     }
 
@@ -70,6 +81,7 @@ enum AccountValidation {
     /// Decides `request` once per delivery: claims the delivery in `decisions`, counts it in
     /// `daily_usage` when validated, and emits the decision.
     static func decide(_ request: DeliveryRequested, context: inout HandlerContext, db: isolated PostgresConnection) throws {
+        try AccountUsage.lockDelivery(context.deliveryId, db)
         let owner = request.ownerId
         let standing = try standing(of: owner, db)
         let decision: Decision
@@ -100,7 +112,14 @@ enum AccountValidation {
             context.logger.info("account rejected", metadata: ["account.owner": "\(owner)", "reason": "\(code.rawValue)"])
             try context.emit(AccountRejected(ownerId: owner, reason: Reason(code, message)))
         case .validated(let dailyLimit):
-            guard let deliveriesToday = try countDelivery(of: owner, db) else {
+            if try AccountUsage.hasEnded(context.deliveryId, db) {
+                // The saga already failed or was cancelled: decided, but nothing to count.
+                guard let standing else { return }
+                context.logger.info("account validated for an ended delivery; not counted", metadata: ["account.owner": "\(owner)"])
+                try context.emit(AccountValidated(ownerId: owner, dailyLimit: dailyLimit, deliveriesToday: standing.deliveriesToday))
+                return
+            }
+            guard let deliveriesToday = try countDelivery(of: owner, context.deliveryId, db) else {
                 // Concurrent requests used up the limit between the check and the count.
                 let code = AccountRejected.Code.dailyLimitExceeded
                 try db.execute(
@@ -140,7 +159,8 @@ enum AccountValidation {
     /// Counts one delivery for today (UTC) if the limit allows it, in one statement: the row lock
     /// of `ON CONFLICT DO UPDATE` serialises concurrent requests of one owner, and the limit is
     /// checked against the latest count. Returns the new count, or `nil` when the limit is reached.
-    private static func countDelivery(of owner: String, _ db: isolated PostgresConnection) throws -> Int? {
+    /// The day counted is kept on the delivery's decision, so that it can be given back.
+    private static func countDelivery(of owner: String, _ deliveryId: UUID, _ db: isolated PostgresConnection) throws -> Int? {
         let rows = try db.query(
             """
             INSERT INTO daily_usage AS u (owner_id, day, deliveries)
@@ -148,9 +168,52 @@ enum AccountValidation {
             WHERE a.owner_id = $1 AND a.daily_limit >= 1
             ON CONFLICT (owner_id, day) DO UPDATE SET deliveries = u.deliveries + 1
             WHERE u.deliveries < (SELECT a.daily_limit FROM accounts a WHERE a.owner_id = $1)
-            RETURNING u.deliveries
+            RETURNING u.deliveries, u.day::text AS day
             """,
             [.text(owner)])
-        return try rows.first?.decode(Int.self, column: "deliveries")
+        guard let row = rows.first else { return nil }
+        try db.executeDeferred(
+            "UPDATE decisions SET counted_day = $2::date WHERE delivery_id = $1",
+            [.uuid(deliveryId), .text(try row.decode(String.self, column: "day"))])
+        return try row.decode(Int.self, column: "deliveries")
+    }
+}
+
+/// Giving a failed or cancelled delivery's place in the daily limit back.
+enum AccountUsage {
+    /// Serialises this service's transactions for one delivery (a transaction-scoped advisory
+    /// lock, sent with the next statement), so a request and the end of its saga never interleave.
+    static func lockDelivery(_ deliveryId: UUID, _ db: isolated PostgresConnection) throws {
+        try db.executeDeferred("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [.text("account.delivery.\(deliveryId.uuidString)")])
+    }
+
+    /// Whether the delivery's saga already ended in a failure or cancellation.
+    static func hasEnded(_ deliveryId: UUID, _ db: isolated PostgresConnection) throws -> Bool {
+        try !db.query("SELECT 1 FROM ended_deliveries WHERE delivery_id = $1", [.uuid(deliveryId)]).isEmpty
+    }
+
+    /// The saga ended without completing (`endedBy` says how): the first such event records it
+    /// and gives back the count of a validated request; later ones, and a request that arrives
+    /// afterwards, count nothing.
+    static func giveBack(endedBy type: String, context: inout HandlerContext, _ db: isolated PostgresConnection) throws {
+        let deliveryId = context.deliveryId
+        try lockDelivery(deliveryId, db)
+        let first = try db.query(
+            "INSERT INTO ended_deliveries (delivery_id, ended_by) VALUES ($1, $2) ON CONFLICT (delivery_id) DO NOTHING RETURNING delivery_id",
+            [.uuid(deliveryId), .text(type)])
+        guard !first.isEmpty else { return }
+        let counted = try db.query(
+            """
+            UPDATE decisions SET given_back_at = now()
+            WHERE delivery_id = $1 AND outcome = 'validated' AND counted_day IS NOT NULL AND given_back_at IS NULL
+            RETURNING owner_id, counted_day::text AS day
+            """,
+            [.uuid(deliveryId)])
+        guard let row = counted.first else { return }
+        let owner = try row.decode(String.self, column: "owner_id")
+        _ = try db.execute(
+            "UPDATE daily_usage SET deliveries = deliveries - 1 WHERE owner_id = $1 AND day = $2::date AND deliveries > 0",
+            [.text(owner), .text(try row.decode(String.self, column: "day"))])
+        context.logger.info("daily usage given back", metadata: ["account.owner": "\(owner)", "ended.by": "\(type)"])
     }
 }

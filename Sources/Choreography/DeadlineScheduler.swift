@@ -135,27 +135,25 @@ final class DeadlineScheduler: Service, Sendable {
         let logger = self.logger
         let attempted = Mutex<(id: Int64, name: String)?>(nil)
         do {
-            let fired = try await connection.transaction { db -> (name: String, rows: [OutboxRow])? in
+            let fired = try await connection.transaction { db -> (name: String, outbox: PendingOutboxRows)? in
                 guard let (id, deadline) = try RuntimeTables.lockDueDeadlines(limit: 1, db).first else { return nil }
                 attempted.withLock { $0 = (id, deadline.name) }
                 var logger = logger
                 logger[metadataKey: "delivery.id"] = "\(deadline.deliveryId)"
                 logger[metadataKey: "deadline"] = "\(deadline.name)"
-                var context = HandlerContext(
-                    deliveryId: deadline.deliveryId, causationId: deadline.causationId, logger: logger)
-                if let handler = definition.deadlineHandlers[deadline.name] {
-                    try handler(deadline, &context, db)
-                } else {
-                    logger.warning("no handler for deadline; marking it fired")
+                let done = try UnitOfWork.run(deliveryId: deadline.deliveryId, causationId: deadline.causationId, logger: logger, db) { context in
+                    if let handler = definition.deadlineHandlers[deadline.name] {
+                        try handler(deadline, &context, db)
+                    } else {
+                        logger.warning("no handler for deadline; marking it fired")
+                    }
                 }
-                try RuntimeTables.applyDeadlines(context, db)
-                let rows = try RuntimeTables.insertIntoOutbox(context.emitted, db)
                 try RuntimeTables.markFired(id, db)
-                return (deadline.name, rows)
+                return (deadline.name, done.outbox)
             }
             guard let fired else { return nil }
             metrics.deadlineFired(fired.name)
-            return fired.rows
+            return try fired.outbox.rows()
         } catch let error as PostgresError where error.isConnectionProblem {
             logger.info("deadline scheduler: database unavailable", metadata: ["error": "\(error)"])
             try? await connection.reset()

@@ -52,50 +52,56 @@ final class EventProcessor: Service, Sendable {
 
     func run() async throws {
         guard let consumer = try await connectConsumer() else { return }
-        var inHand: [AMQPDelivery] = []
         // A handled batch is settled (published, acknowledged) while the next one is handled, so
-        // the database and the broker work at the same time; settlements run one at a time, in order.
-        var settling: Task<[AMQPDelivery], any Error>?
-        while !stopping {
-            let fresh: [AMQPDelivery]
-            do {
-                fresh = try await consumer.nextDeliveries(
-                    maximum: max(1, configuration.prefetch - inHand.count),
-                    timeout: inHand.isEmpty && settling == nil ? .milliseconds(100) : .zero)
-            } catch let error as AMQPError {
-                _ = try await leftovers(of: settling, on: consumer)
-                settling = nil
-                inHand = try await recoverConsumer(consumer, after: error)
-                continue
+        // the database and the broker work at the same time; settlements run one at a time, in
+        // order, each as the one child of this group in flight.
+        try await withThrowingTaskGroup(of: [AMQPDelivery].self) { group in
+            var inHand: [AMQPDelivery] = []
+            var settling = false
+            while !stopping {
+                let fresh: [AMQPDelivery]
+                do {
+                    fresh = try await consumer.nextDeliveries(
+                        maximum: max(1, configuration.prefetch - inHand.count),
+                        timeout: inHand.isEmpty && !settling ? .milliseconds(100) : .zero)
+                } catch let error as AMQPError {
+                    _ = try await leftovers(&group, &settling, on: consumer)
+                    inHand = try await recoverConsumer(consumer, after: error)
+                    continue
+                }
+                let batch = inHand + fresh
+                inHand = []
+                guard !batch.isEmpty else {
+                    inHand = try await leftovers(&group, &settling, on: consumer)
+                    continue
+                }
+                let outcomes = await handle(batch)
+                inHand = try await leftovers(&group, &settling, on: consumer)
+                // A multiple ack would also acknowledge the earlier deliveries still in hand.
+                let mayAckMultiple = inHand.isEmpty
+                group.addTask { try await self.settle(batch, outcomes, on: consumer, mayAckMultiple: mayAckMultiple) }
+                settling = true
+                if !inHand.isEmpty { try? await Task.sleep(for: .milliseconds(200)) }
             }
-            let batch = inHand + fresh
-            inHand = []
-            guard !batch.isEmpty else {
-                inHand = try await leftovers(of: settling, on: consumer)
-                settling = nil
-                continue
-            }
-            let outcomes = await handle(batch)
-            inHand = try await leftovers(of: settling, on: consumer)
-            // A multiple ack would also acknowledge the earlier deliveries still in hand.
-            let mayAckMultiple = inHand.isEmpty
-            settling = Task { try await self.settle(batch, outcomes, on: consumer, mayAckMultiple: mayAckMultiple) }
-            if !inHand.isEmpty { try? await Task.sleep(for: .milliseconds(200)) }
+            // Graceful stop: the last batch is settled; what is still in hand goes back to the
+            // queue when the channel closes.
+            _ = try await leftovers(&group, &settling, on: consumer)
         }
-        // Graceful stop: the last batch is settled; what is still in hand goes back to the queue
-        // when the channel closes.
-        _ = try await leftovers(of: settling, on: consumer)
         await consumer.close()
         health.setBrokerConnected(false)
         logger.info("event processor stopped", metadata: ["amqp.queue": "\(topology.workQueue)"])
     }
 
-    /// Waits for a settlement; returns the deliveries it kept in hand (none after a broker
-    /// failure, which is recovered from here: the broker redelivers what was not acknowledged).
-    private func leftovers(of settling: Task<[AMQPDelivery], any Error>?, on consumer: AMQPConnection) async throws -> [AMQPDelivery] {
-        guard let settling else { return [] }
+    /// Waits for the settlement in flight, if any; returns the deliveries it kept in hand (none
+    /// after a broker failure, which is recovered from here: the broker redelivers what was not
+    /// acknowledged).
+    private func leftovers(
+        _ group: inout ThrowingTaskGroup<[AMQPDelivery], any Error>, _ settling: inout Bool, on consumer: AMQPConnection
+    ) async throws -> [AMQPDelivery] {
+        guard settling else { return [] }
+        settling = false
         do {
-            return try await settling.value
+            return try await group.next() ?? []
         } catch let error as AMQPError {
             return try await recoverConsumer(consumer, after: error)
         }
@@ -147,13 +153,7 @@ final class EventProcessor: Service, Sendable {
 
     // MARK: Handling
 
-    private enum Outcome {
-        case handled(type: String, outbox: [OutboxRow])
-        case duplicate(type: String)
-        case failed(type: String, error: String)
-        case poison(reason: String, error: String)
-        case databaseUnavailable
-    }
+    private typealias Outcome = HandlingOutcome
 
     /// Handles a batch, spreading it over the worker connections by delivery: one delivery's
     /// events go to one worker, in arrival order, so two workers' transactions do not wait on
@@ -244,13 +244,11 @@ final class EventProcessor: Service, Sendable {
     /// emitted events in the outbox (sent with the COMMIT); returns the pending outbox rows and
     /// the soonest deadline the handler scheduled.
     private func run(_ item: Prepared, _ db: isolated PostgresConnection) throws -> (PendingOutboxRows, Date?) {
-        var context = HandlerContext(
+        let done = try UnitOfWork.run(
             deliveryId: item.event.deliveryId, causationId: item.event.id, logger: item.logger,
-            forwardFailureProbability: configuration.faults.forwardFailureProbability)
-        try item.handler(item.event, &context, db)
-        try RuntimeTables.applyDeadlines(context, db)
-        let rows = try RuntimeTables.recordHandled(item.event, emitting: context.emitted, db)
-        return (rows, context.scheduled.map(\.fireAt).min())
+            forwardFailureProbability: configuration.faults.forwardFailureProbability, consumed: item.event, db
+        ) { context in try item.handler(item.event, &context, db) }
+        return (done.outbox, done.soonestDeadline)
     }
 
     /// Handles several events in one transaction. If any of them fails (a handler error, a
@@ -345,23 +343,20 @@ final class EventProcessor: Service, Sendable {
 
         // 2. Failures: a copy goes to a delay queue or the parking queue, confirmed before the
         //    original is acknowledged.
+        let settlements = zip(batch, outcomes).map { delivery, outcome in
+            Settlement.of(outcome, attempt: EventCodec.attempt(of: delivery), policy: configuration.retryPolicy)
+        }
         var copies: [AMQPOutgoingMessage] = []
-        for (index, outcome) in outcomes.enumerated() {
-            switch outcome {
-            case .failed(let type, let error):
-                let attempt = EventCodec.attempt(of: batch[index])
-                if configuration.retryPolicy.allowsRetry(afterAttempt: attempt) {
-                    copies.append(retryCopy(batch[index], attempt: attempt, error: error))
-                    metrics.retried(type)
-                } else {
-                    copies.append(parkedCopy(batch[index], reason: "retries-exhausted", error: error, attempt: attempt))
-                    metrics.parked(reason: "retries-exhausted")
-                }
-            case .poison(let reason, let error):
-                copies.append(parkedCopy(batch[index], reason: reason, error: error, attempt: EventCodec.attempt(of: batch[index])))
+        for (index, settlement) in settlements.enumerated() {
+            switch settlement {
+            case .retry(let attempt, let error):
+                copies.append(retryCopy(batch[index], attempt: attempt, error: error))
+                if case .failed(let type, _) = outcomes[index] { metrics.retried(type) }
+            case .park(let reason, let attempt, let error):
+                copies.append(parkedCopy(batch[index], reason: reason, error: error, attempt: attempt))
                 metrics.parked(reason: reason)
                 logger.info("parked", metadata: ["amqp.queue": "\(topology.parkedQueue)", "reason": "\(reason)", "error": "\(error)"])
-            default:
+            case .acknowledge, .keep:
                 continue
             }
         }
@@ -381,17 +376,11 @@ final class EventProcessor: Service, Sendable {
         var finished: [AMQPDelivery] = []
         for (index, outcome) in outcomes.enumerated() {
             switch outcome {
-            case .handled(let type, _):
-                metrics.handled(type)
-                finished.append(batch[index])
-            case .duplicate(let type):
-                metrics.duplicate(type)
-                finished.append(batch[index])
-            case .failed, .poison:
-                if copiesSafe { finished.append(batch[index]) } else { inHand.append(batch[index]) }
-            case .databaseUnavailable:
-                inHand.append(batch[index])
+            case .handled(let type, _): metrics.handled(type)
+            case .duplicate(let type): metrics.duplicate(type)
+            default: break
             }
+            if settlements[index].acknowledges(copiesConfirmed: copiesSafe) { finished.append(batch[index]) } else { inHand.append(batch[index]) }
         }
         if mayAckMultiple, inHand.isEmpty, finished.count == batch.count, let last = batch.max(by: { $0.deliveryTag < $1.deliveryTag }) {
             try await consumer.ack(last, multiple: true)

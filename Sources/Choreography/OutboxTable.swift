@@ -24,12 +24,13 @@ struct PendingOutboxRows: Sendable {
 /// SQL for the service's `outbox`, `inbox` and `deadlines` tables (unqualified: the connection's
 /// search_path is the service's schema).
 enum RuntimeTables {
-    /// Inserts emitted events; returns their rows with ids.
-    static func insertIntoOutbox(_ events: [OutboxEvent], _ db: isolated PostgresConnection) throws -> [OutboxRow] {
-        guard !events.isEmpty else { return [] }
+    /// Inserts emitted events in a statement sent with the transaction's next statement or COMMIT;
+    /// their rows (with ids) are readable once it ran.
+    static func recordEmitted(_ events: [OutboxEvent], _ db: isolated PostgresConnection) throws -> PendingOutboxRows {
+        guard !events.isEmpty else { return PendingOutboxRows(events: [], ids: nil) }
         let (values, parameters) = outboxValues(events, firstParameter: 1)
-        let rows = try db.query("INSERT INTO outbox (\(outboxColumns)) VALUES \(values) RETURNING id", parameters)
-        return try outboxRows(rows, events)
+        let ids = try db.queryDeferred("INSERT INTO outbox (\(outboxColumns)) VALUES \(values) RETURNING id", parameters)
+        return PendingOutboxRows(events: events, ids: ids)
     }
 
     /// Records the handled event in the inbox and its emitted events in the outbox in one

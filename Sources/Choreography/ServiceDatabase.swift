@@ -20,14 +20,11 @@ public struct ServiceDatabase: Sendable {
     ) async throws -> Value {
         var logger = self.logger
         logger[metadataKey: "delivery.id"] = "\(deliveryId)"
-        let (value, rows) = try await pool.withTransaction { [logger] db in
-            var context = HandlerContext(deliveryId: deliveryId, causationId: causationId, logger: logger)
-            let value = try body(&context, db)
-            try RuntimeTables.applyDeadlines(context, db)
-            return (value, try RuntimeTables.insertIntoOutbox(context.emitted, db))
+        let done = try await pool.withTransaction { [logger] db in
+            try UnitOfWork.run(deliveryId: deliveryId, causationId: causationId, logger: logger, db) { context in try body(&context, db) }
         }
-        dispatcher.submit(rows)
-        return value
+        dispatcher.submit(try done.outbox.rows())
+        return done.value
     }
 
     /// Runs read-only work on a pooled connection (search_path is the service's schema).

@@ -66,22 +66,22 @@ public enum EventCatalog {
     /// `schemas/asyncapi.yaml`, the services' handler registrations, the topology every service
     /// declares and saga-inspect's expectations are all tested against or built from it.
     public static let consumers: [EventType: [Producer]] = [
-        .deliveryRequested: [.account, .package],
+        .deliveryRequested: [.account, .package, .delivery],
         .deliveryCancellationRequested: [.drone, .delivery],
         .accountValidated: [.delivery],
         .accountRejected: [.package, .drone, .delivery],
         .packageCreated: [.drone],
-        .packageRejected: [.delivery],
+        .packageRejected: [.account, .delivery],
         .packageCancelled: [],
         .droneAllocated: [.delivery],
-        .droneAllocationFailed: [.package, .delivery],
+        .droneAllocationFailed: [.account, .package, .delivery],
         .droneReleased: [.delivery],
         .dronePickedUp: [.delivery],
         .droneDelivered: [.delivery],
         .deliveryScheduled: [.drone],
-        .deliverySchedulingFailed: [.package, .drone],
+        .deliverySchedulingFailed: [.account, .package, .drone],
         .deliveryCompleted: [.package, .drone],
-        .deliveryCancelled: [.package, .drone],
+        .deliveryCancelled: [.account, .package, .drone],
         .deliveryCancellationRefused: [],
     ]
 

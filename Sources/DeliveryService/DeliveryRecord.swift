@@ -144,6 +144,12 @@ public struct DeliveryRecord: Sendable, Equatable {
         self.droneReleasedForCancellation = droneReleasedForCancellation
     }
 
+    /// `delivery.requested`: the saga was accepted; the join timeout starts now, so the delivery
+    /// ends (and whatever a branch reserved is compensated) even if both branch events are lost.
+    public mutating func requested() -> DeliveryReaction {
+        state == .joining ? DeliveryReaction(startJoinTimeout: true) : .none
+    }
+
     /// `account.validated`: records the account branch and tries the join.
     public mutating func accountValidated(ownerId: String, rules: SchedulingRules, injectedFault: Bool = false) -> DeliveryReaction {
         guard state == .joining else { return .none }
@@ -183,7 +189,7 @@ public struct DeliveryRecord: Sendable, Equatable {
         if assignment == nil { missing.append("drone.allocated") }
         let reason = Reason(
             DeliverySchedulingFailed.Code.joinTimedOut,
-            "No \(missing.joined(separator: " or ")) within \(timeout.rounded() == timeout ? String(Int(timeout)) : String(timeout)) s of the first branch.")
+            "No \(missing.joined(separator: " or ")) within \(timeout.rounded() == timeout ? String(Int(timeout)) : String(timeout)) s of the request or its first branch.")
         state = .failed
         failureCode = reason.code.rawValue
         failureMessage = reason.message

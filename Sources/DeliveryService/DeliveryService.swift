@@ -24,6 +24,9 @@ public enum DeliveryService {
         definition.eventsPerTransaction = 16
         let rules = SchedulingRules(noFlyZones: settings.noFlyZones)
 
+        definition.on(DeliveryRequested.self) { _, received, context, db in
+            try apply(received.type, settings: settings, &context, db) { record, _ in record.requested() }
+        }
         definition.on(AccountValidated.self) { validated, received, context, db in
             try apply(received.type, settings: settings, &context, db) { record, fault in
                 record.accountValidated(ownerId: validated.ownerId, rules: rules, injectedFault: fault)

@@ -35,8 +35,13 @@ enum DroneFlights {
             try refuse(package, route: route, code, message, context: &context, db)
         case .candidates(let candidates):
             // Another transaction may be taking a candidate right now: its row is locked or no
-            // longer idle, so `reserve` skips it and the next nearest is tried.
-            guard let chosen = try candidates.first(where: { try DroneTables.reserve($0.drone.droneId, for: deliveryId, db) }) else {
+            // longer idle, so `reserve` skips it and the next nearest is tried. If every one was
+            // skipped, a locked one may yet come free (its taker rolled back): the candidates are
+            // tried again, waiting for each lock. This transaction holds no drone lock then, so
+            // the wait cannot be part of a cycle.
+            let chosen = try candidates.first { try DroneTables.reserve($0.drone.droneId, for: deliveryId, waitingForLocks: false, db) }
+                ?? candidates.first { try DroneTables.reserve($0.drone.droneId, for: deliveryId, waitingForLocks: true, db) }
+            guard let chosen else {
                 try refuse(
                     package, route: route, .noDroneAvailable, DroneAllocator.busyMessage(capableCount: candidates.count),
                     context: &context, db)

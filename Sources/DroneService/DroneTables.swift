@@ -119,13 +119,13 @@ enum DroneTables {
         }
     }
 
-    /// Takes the drone for the delivery if it is idle and no other transaction holds it
-    /// (`FOR UPDATE SKIP LOCKED`: a drone another worker or instance is taking is skipped, never
-    /// waited for). Returns whether this transaction got it.
-    static func reserve(_ droneId: String, for deliveryId: UUID, _ db: isolated PostgresConnection) throws -> Bool {
+    /// Takes the drone for the delivery if it is idle. Without `waitingForLocks`, a drone another
+    /// transaction holds is skipped (`FOR UPDATE SKIP LOCKED`); with it, this waits for that
+    /// transaction and takes the drone if it is still idle then. Returns whether this transaction got it.
+    static func reserve(_ droneId: String, for deliveryId: UUID, waitingForLocks: Bool, _ db: isolated PostgresConnection) throws -> Bool {
         try db.execute("""
             UPDATE drones SET state = 'allocated', delivery_id = $2, updated_at = clock_timestamp()
-            WHERE drone_id = (SELECT drone_id FROM drones WHERE drone_id = $1 AND state = 'idle' FOR UPDATE SKIP LOCKED)
+            WHERE drone_id = (SELECT drone_id FROM drones WHERE drone_id = $1 AND state = 'idle' FOR UPDATE\(waitingForLocks ? "" : " SKIP LOCKED"))
             """, [.text(droneId), .uuid(deliveryId)]) == 1
     }
 

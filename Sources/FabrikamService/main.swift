@@ -55,7 +55,11 @@ do {
     switch service {
     case .ingestion:
         definition = try IngestionService.definition(name: queueName)
-        routes = { router, database in try IngestionRoutes.register(on: router, database: database) }
+        let horizonDays = environment["INGESTION_BOOKING_HORIZON_DAYS"] ?? "30"
+        guard let days = Double(horizonDays), days > 0 else {
+            throw SettingError(key: "INGESTION_BOOKING_HORIZON_DAYS", "must be a number of days > 0, got '\(horizonDays)'")
+        }
+        routes = { router, database in try IngestionRoutes.register(on: router, database: database, bookingHorizon: days * 86_400) }
     case .account:
         definition = try AccountService.definition(name: queueName, settings: try AccountSettings.fromEnvironment())
     case .package:

@@ -4,7 +4,8 @@ import Foundation
 import HTTPTypes
 
 /// Checks a `POST /api/deliveries` body: JSON, the `delivery.requested` payload schema, and the
-/// rules a schema cannot say (the deadline after the pickup time). Every violation is reported.
+/// rules a schema cannot say (the deadline after the pickup time, the pickup within the booking
+/// horizon). Every violation is reported.
 public struct DeliveryRequestValidation: Sendable {
     /// A request that passed: the typed payload and its JSON (stored as received).
     public struct Accepted: Sendable {
@@ -13,9 +14,19 @@ public struct DeliveryRequestValidation: Sendable {
     }
 
     private let schema: JSONSchema
+    /// How far ahead a pickup may be booked: a drone is held for a booked delivery, so a booking
+    /// for years ahead would hold one for years.
+    public let bookingHorizon: TimeInterval
+    /// The clock the horizon is measured from.
+    private let now: @Sendable () -> Date
 
-    /// A validator over the embedded contracts.
-    public init() throws {
+    /// The default booking horizon: 30 days (`INGESTION_BOOKING_HORIZON_DAYS`).
+    public static let defaultBookingHorizon: TimeInterval = 30 * 86_400
+
+    /// A validator over the embedded contracts, refusing pickups more than `bookingHorizon` after `now()`.
+    public init(bookingHorizon: TimeInterval = defaultBookingHorizon, now: @escaping @Sendable () -> Date = Date.init) throws {
+        self.bookingHorizon = bookingHorizon
+        self.now = now
         let validator = try ContractValidator()
         guard let schema = validator.payloadSchema(for: .deliveryRequested, version: DeliveryRequested.schemaVersion) else {
             throw ContractError(.unknownType, "no schema for delivery.requested v\(DeliveryRequested.schemaVersion)")
@@ -55,6 +66,11 @@ public struct DeliveryRequestValidation: Sendable {
         }
         if let request, request.deadline <= request.pickupTime {
             errors.append(ProblemDetails.FieldError(pointer: "/deadline", detail: "the deadline must be after the pickup time"))
+        }
+        if let request, request.pickupTime.timeIntervalSince(now()) > bookingHorizon {
+            errors.append(ProblemDetails.FieldError(
+                pointer: "/pickupTime",
+                detail: "the pickup may be at most \(Int(bookingHorizon / 86_400)) days ahead (INGESTION_BOOKING_HORIZON_DAYS)"))
         }
         guard errors.isEmpty, let request else {
             return .failure(ProblemDetails(

@@ -16,8 +16,11 @@ public enum IngestionRoutes {
     public static let maximumBodyBytes = 16_384
 
     /// Adds the routes to `router`.
-    public static func register(on router: Router<BasicRequestContext>, database: ServiceDatabase) throws {
-        let validation = try DeliveryRequestValidation()
+    public static func register(
+        on router: Router<BasicRequestContext>, database: ServiceDatabase,
+        bookingHorizon: TimeInterval = DeliveryRequestValidation.defaultBookingHorizon
+    ) throws {
+        let validation = try DeliveryRequestValidation(bookingHorizon: bookingHorizon)
         let commands = DeliveryCommands(database: database)
         router.post("/api/deliveries") { request, context -> Response in
             await ProblemDetails.answering(context.logger, unavailableDetail: unavailable) {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import SagaSchedules
 
 /// `saga-bench schedules`: runs the adversarial schedule harness for as long as asked.
@@ -34,22 +35,33 @@ struct SchedulesCommand: AsyncParsableCommand {
         options.killProbability = killProbability
         options.duplicateProbability = duplicateProbability
         let campaign = ScheduleCampaign(seed: seed, count: count, concurrency: concurrency, options: options, only: only.isEmpty ? nil : only)
-        print("seed \(seed): \(campaign.plans.count) schedules, \(concurrency) at once")
+        say("seed \(seed): \(campaign.plans.count) schedules, \(concurrency) at once")
         let system = try await DeliverySystem(environment: ["DRONE_TIME_SCALE": "0", "DELIVERY_JOIN_TIMEOUT_S": "60"], interposed: true)
         let report: CampaignReport
         do {
+            let done = Mutex(0)
             report = try await campaign.run(on: system) { result in
-                if !result.violations.isEmpty { print("schedule \(result.plan.index): \(result.violations.count) invariant(s) broken") }
+                let count = done.withLock { count in
+                    count += 1
+                    return count
+                }
+                if !result.violations.isEmpty { say("schedule \(result.plan.index): \(result.violations.count) invariant(s) broken") }
+                if count.isMultiple(of: 100) { say("\(count) schedules done") }
             }
         } catch {
             await system.shutDown()
             throw error
         }
         await system.shutDown()
-        print(report.text { plan in
+        say(report.text { plan in
             "swift run saga-bench schedules --seed \(seed) --kill-probability \(killProbability) "
                 + "--duplicate-probability \(duplicateProbability) --only \(plan.index)"
         })
         if !report.failures.isEmpty || !report.parked.isEmpty { throw ExitCode(1) }
     }
+}
+
+/// Writes a line to standard output at once (unbuffered, so progress shows even in a file).
+private func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

@@ -71,6 +71,17 @@ enum SagaScheduleInvariants {
             broken.append("drone.released \(logged["drone.released", default: 0]) times after drone.allocated, expected once")
         }
 
+        // The owner's daily usage: counted while the saga may still complete, given back (once)
+        // when it failed or was cancelled.
+        if let decision = try await database.query(
+            "SELECT counted_day IS NOT NULL AS counted, given_back_at IS NOT NULL AS given_back FROM account.decisions WHERE delivery_id = $1",
+            [.uuid(id)]).first {
+            let counted = try decision.decode(Bool.self, column: "counted")
+            let givenBack = try decision.decode(Bool.self, column: "given_back")
+            if completed, givenBack { broken.append("the completed delivery's daily usage was given back") }
+            if !completed, counted, !givenBack { broken.append("the daily usage of a delivery that did not complete was not given back") }
+        }
+
         // The outcome: what the delivery service recorded, what history shows, what saga-inspect says.
         guard let stage, terminalStages.contains(stage) else {
             broken.append("history shows \(stage ?? "nothing") instead of an end")

@@ -94,8 +94,9 @@ public struct CampaignReport: Sendable {
     /// that replays it.
     public func text(replayCommand: (SchedulePlan) -> String) -> String {
         let steps = results.reduce(0) { $0 + $1.steps }
+        let kills = results.reduce(0) { $0 + $1.kills }
         var lines = [
-            "\(results.count) schedules (seed \(seed)), \(steps) interposed deliveries, in \(duration)",
+            "\(results.count) schedules (seed \(seed)), \(steps) interposed deliveries, \(kills) services killed and restarted, in \(duration)",
             "ended: " + stages.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
             "broken invariants: \(failures.count) schedule(s)" + (parked.isEmpty ? "" : "; parked messages left: \(parked)"),
         ]

@@ -18,6 +18,8 @@ public struct ScheduleResult: Sendable {
     public var violations: [String] = []
     /// How many deliveries the interposer made.
     public var steps = 0
+    /// How many times a service was killed and started again during this schedule.
+    public var kills = 0
 }
 
 /// Runs one schedule against an interposed system: submits the plan's request, then delivers
@@ -92,6 +94,7 @@ struct ScheduleRun {
             if let service = step.kill {
                 result.log.append("step \(result.steps): kill -9 \(service), start it again")
                 try await system.restart(service)
+                result.kills += 1
             }
             let item = waiting.remove(at: step.pick)
             try await interposer.deliver(item.message, to: item.consumer)

@@ -100,6 +100,47 @@ struct AccountServiceTests {
         try await harness.cleanUp()
     }
 
+    @Test("a saga that fails or is cancelled gives its place in the daily limit back, once; an end seen before the request counts nothing")
+    func usageGivenBack() async throws {
+        let harness = try accountHarness()
+        let failed = UUID()
+        let cancelled = UUID()
+        let endedFirst = UUID()
+        let completes = UUID()
+        let cancellation = DeliveryCancelled(reason: Reason(.customerRequest, "Cancelled by the customer."))
+        @Sendable func usage() async throws -> Int {
+            try await harness.count("SELECT COALESCE(sum(deliveries), 0)::int FROM daily_usage WHERE owner_id = 'acct-near-limit-003'")
+        }
+        try await harness.withRunningService {
+            for id in [failed, cancelled, completes] {
+                try await harness.publish(deliveryRequest(owner: "acct-near-limit-003"), deliveryId: id)
+            }
+            try await waitUntil("three decisions") { try await harness.count("SELECT count(*) FROM decisions") == 3 }
+            #expect(try await usage() == 3)
+            try await harness.publish(DroneAllocationFailed.sample(), deliveryId: failed)
+            try await harness.publish(DeliverySchedulingFailed.sample(), deliveryId: failed)
+            try await harness.publish(cancellation, deliveryId: cancelled)
+            try await waitUntil("two given back") {
+                try await harness.count("SELECT count(*) FROM decisions WHERE given_back_at IS NOT NULL") == 2
+            }
+            try await waitUntil("every end handled") {
+                try await harness.count("""
+                    SELECT count(*) FROM inbox WHERE event_type IN ('drone.allocation-failed', 'delivery.scheduling-failed', 'delivery.cancelled')
+                    """) == 3
+            }
+            #expect(try await usage() == 1)
+            // The end overtook the request: decided, not counted.
+            try await harness.publish(PackageRejected.sample(), deliveryId: endedFirst)
+            try await waitUntil("the end recorded") { try await harness.count("SELECT count(*) FROM ended_deliveries") == 3 }
+            try await harness.publish(deliveryRequest(owner: "acct-near-limit-003"), deliveryId: endedFirst)
+            try await waitUntil("its decision") { try await harness.count("SELECT count(*) FROM decisions") == 4 }
+            #expect(try await usage() == 1)
+        }
+        #expect(try await harness.count("SELECT count(*) FROM decisions WHERE delivery_id = $1 AND counted_day IS NULL", [.uuid(endedFirst)]) == 1)
+        #expect(try await harness.parkedCount() == 0)
+        try await harness.cleanUp()
+    }
+
     @Test("the same event id twice has one effect and emits one event")
     func duplicateEventId() async throws {
         let harness = try accountHarness { $0.workers = 1 }

@@ -105,27 +105,30 @@ struct DeliveryServiceIntegrationTests {
         try await bed.harness.cleanUp()
     }
 
-    @Test("the join timeout emits JOIN_TIMED_OUT once per delivery with two instances; late branches change nothing")
+    @Test("the join timeout (from the request or the first branch) emits JOIN_TIMED_OUT once per delivery with two instances; late branches change nothing")
     func joinTimeoutFiresOnce() async throws {
         let bed = try DeliveryTestBed(joinTimeout: .seconds(1))
         let capture = try await bed.harness.captureQueue(Self.outputs)
         let accountOnly = (0..<4).map { _ in UUID() }
         let droneOnly = (0..<2).map { _ in UUID() }
+        // Both branch events lost: the timeout runs from the request.
+        let requestOnly = (0..<2).map { _ in UUID() }
         let allocation = DeliveryTestBed.allocation()
         try await bed.harness.withRunningService(instances: 2) {
             for id in accountOnly { try await bed.send(AccountValidated.sample(), id) }
             for id in droneOnly { try await bed.send(allocation, id) }
-            try await waitUntil("six join timeouts") {
-                try await bed.harness.count("SELECT count(*) FROM deliveries WHERE failure_code = 'JOIN_TIMED_OUT'") == 6
+            for id in requestOnly { try await bed.send(DeliveryRequested.sample(), id) }
+            try await waitUntil("eight join timeouts") {
+                try await bed.harness.count("SELECT count(*) FROM deliveries WHERE failure_code = 'JOIN_TIMED_OUT'") == 8
             }
             // The other branch, too late.
             try await bed.send(allocation, accountOnly[0])
             try await bed.send(AccountValidated.sample(), droneOnly[0])
             try await Task.sleep(for: .seconds(1))
         }
-        let emitted = try await bed.harness.drain(capture, expecting: 6)
-        #expect(emitted.count == 6)
-        #expect(Set(emitted.map(\.deliveryId)) == Set(accountOnly + droneOnly))
+        let emitted = try await bed.harness.drain(capture, expecting: 8)
+        #expect(emitted.count == 8)
+        #expect(Set(emitted.map(\.deliveryId)) == Set(accountOnly + droneOnly + requestOnly))
         for event in emitted {
             let failure = try event.payload(as: DeliverySchedulingFailed.self)
             #expect(failure.reason.code == .joinTimedOut)
@@ -135,8 +138,8 @@ struct DeliveryServiceIntegrationTests {
                 #expect(failure.droneId == nil && failure.packageId == nil)
             }
         }
-        #expect(try await bed.harness.count("SELECT count(*) FROM deadlines WHERE fired_at IS NOT NULL") == 6)
-        #expect(try await bed.harness.count("SELECT count(*) FROM deliveries WHERE state = 'failed' AND drone_id IS NULL") == 4)
+        #expect(try await bed.harness.count("SELECT count(*) FROM deadlines WHERE fired_at IS NOT NULL") == 8)
+        #expect(try await bed.harness.count("SELECT count(*) FROM deliveries WHERE state = 'failed' AND drone_id IS NULL") == 6)
         #expect(try await bed.harness.parkedCount() == 0)
         try await bed.harness.cleanUp()
     }

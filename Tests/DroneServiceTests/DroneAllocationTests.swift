@@ -109,6 +109,39 @@ struct DroneAllocationTests {
         try await bed.harness.cleanUp()
     }
 
+    @Test("a drone another transaction holds and then lets go is still allocated, not NO_DRONE_AVAILABLE")
+    func lockedCandidateThatComesFreeIsAllocated() async throws {
+        let bed = try DroneTestBed(fleet: "1x5kg/30km/60kmh")
+        let capture = try await bed.harness.captureQueue(["drone.#"])
+        let delivery = UUID()
+        try await bed.harness.withRunningService {
+            // Another allocation that will roll back holds the only drone's row.
+            let holder = try await PostgresConnection.connect(url: bed.harness.databaseURL)
+            _ = try await holder.simpleQuery("SET search_path TO \(bed.harness.name)")
+            do {
+                try await holder.transaction { db in
+                    _ = try db.query("SELECT drone_id FROM drones FOR UPDATE")
+                    try await bed.harness.publish(DroneTestBed.package(), deliveryId: delivery)
+                    // Wait until this service's allocation waits for this very lock (state, not time).
+                    try await waitUntil("the allocation to wait for the held drone") {
+                        try await bed.harness.count("""
+                            SELECT count(*) FROM pg_stat_activity
+                            WHERE wait_event_type = 'Lock' AND application_name LIKE $1
+                              AND query LIKE '%UPDATE drones SET state = ''allocated''%'
+                            """, [.text("\(bed.harness.name) %")]) >= 1
+                    }
+                    throw CancellationError()  // roll back: the drone was never taken
+                }
+            } catch is CancellationError {}
+            await holder.close()
+            try await waitUntil("the allocation") { try await bed.allocation(delivery) != nil }
+        }
+        let emitted = try await bed.emitted(capture, expecting: 1)
+        #expect(emitted.map(\.type) == [.droneAllocated])
+        #expect(try await bed.allocation(delivery)?.state == "allocated")
+        try await bed.harness.cleanUp()
+    }
+
     @Test("an injected forward failure reports NO_DRONE_AVAILABLE and takes no drone")
     func injectedForwardFailure() async throws {
         let bed = try DroneTestBed(fleet: "2x5kg/30km/60kmh") { $0.faults.forwardFailureProbability = 1 }

@@ -83,6 +83,21 @@ struct DeliveryRequestValidationTests {
         #expect(Set(problem.errors?.map(\.pointer) ?? []) == ["/pickupTime", "/deadline"], "\(problem.errors ?? [])")
     }
 
+    @Test("a pickup beyond the booking horizon is refused on /pickupTime (clock injected)")
+    func bookingHorizon() throws {
+        let day: TimeInterval = 86_400
+        let pickup = try #require(ISO8601DateFormatter().date(from: "2026-05-01T09:30:00Z"))
+        let early = try DeliveryRequestValidation(bookingHorizon: 30 * day) { pickup.addingTimeInterval(-31 * day) }
+        guard case .failure(let problem) = early.validate(requestBody()) else {
+            Issue.record("accepted a pickup 31 days ahead with a 30-day horizon")
+            return
+        }
+        #expect(problem.status == 422)
+        #expect(problem.errors?.map(\.pointer) == ["/pickupTime"])
+        let inTime = try DeliveryRequestValidation(bookingHorizon: 30 * day) { pickup.addingTimeInterval(-29 * day) }
+        #expect(throws: Never.self) { try inTime.validate(requestBody()).get() }
+    }
+
     @Test("a deadline before the pickup time is refused on /deadline")
     func deadlineBeforePickup() {
         guard case .failure(let problem) = validation.validate(requestBody(deadline: "2026-05-01T09:00:00Z")) else {

@@ -16,7 +16,7 @@ struct SagaTreeTests {
         #expect(root.depth == 0)
         #expect(!root.causeKnown)
         #expect(root.children == [saga.id("account.validated"), saga.id("package.created")])
-        #expect(root.handledBy.map(\.service) == ["account", "package", "history"])
+        #expect(root.handledBy.map(\.service) == ["account", "package", "delivery", "history"])
 
         let created = report.event(saga.id("package.created"))
         #expect(created?.depth == 1)

@@ -92,7 +92,7 @@ struct SagaRendererTests {
     func text() {
         let (saga, report) = Self.rejectedReport()
         let text = SagaTextRenderer.render(report)
-        #expect(text.contains("  +0.000s  delivery.requested  by ingestion → handled by account (+0.010s), package (+0.011s), history (+0.012s)\n"))
+        #expect(text.contains("  +0.000s  delivery.requested  by ingestion → handled by account (+0.010s), package (+0.011s), delivery (+0.012s), history (+0.013s)\n"))
         #expect(text.contains("├─ +0.012s  package.created  by package (package \(saga.packageId.uuidString.lowercased())) → handled by drone (+0.022s), history (+0.023s)"))
         #expect(text.contains("+0.060s  package.cancelled [compensation]  by package (ACCOUNT_REJECTED) → handled by history (+0.070s)"))
         #expect(text.contains("warnings:\n  - schema drone has no table deadlines (not migrated?)"))

@@ -1,0 +1,37 @@
+import Foundation
+import Logging
+import Postgres
+
+/// The runtime's unit of work, the same for a consumed event, a fired deadline and an HTTP
+/// command: inside the open transaction, run the work with a fresh ``HandlerContext``, apply the
+/// deadlines it scheduled or cancelled, and record what it emitted in the outbox — together with
+/// the consumed event in the inbox when there is one — in a statement sent with the COMMIT.
+enum UnitOfWork {
+    /// What a unit of work left behind.
+    struct Done<Value: Sendable>: Sendable {
+        /// What the work returned.
+        let value: Value
+        /// Its outbox rows, readable once the transaction committed.
+        let outbox: PendingOutboxRows
+        /// The soonest deadline it scheduled, if any.
+        let soonestDeadline: Date?
+    }
+
+    /// Runs `work` for `deliveryId` in the open transaction on `db`; `consumed` is the event being
+    /// handled (recorded in the inbox; a duplicate then fails the COMMIT), nil for a deadline or a command.
+    static func run<Value: Sendable>(
+        deliveryId: UUID, causationId: UUID?, logger: Logger, forwardFailureProbability: Double = 0,
+        consumed: ReceivedEvent? = nil, _ db: isolated PostgresConnection, _ work: (inout HandlerContext) throws -> Value
+    ) throws -> Done<Value> {
+        var context = HandlerContext(
+            deliveryId: deliveryId, causationId: causationId, logger: logger, forwardFailureProbability: forwardFailureProbability)
+        let value = try work(&context)
+        try RuntimeTables.applyDeadlines(context, db)
+        let outbox = if let consumed {
+            try RuntimeTables.recordHandled(consumed, emitting: context.emitted, db)
+        } else {
+            try RuntimeTables.recordEmitted(context.emitted, db)
+        }
+        return Done(value: value, outbox: outbox, soonestDeadline: context.scheduled.map(\.fireAt).min())
+    }
+}
