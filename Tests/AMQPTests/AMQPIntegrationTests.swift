@@ -173,8 +173,12 @@ struct AMQPIntegrationTests {
         try await connection.consume(queue: queue)
         #expect(try await connection.nextDeliveries(timeout: .zero).isEmpty)
         #expect(try await connection.publish(message("", queue, id: "polled", body: "{}")) == .confirmed)
-        try await Task.sleep(for: .milliseconds(300))
-        let polled = try await connection.nextDeliveries(timeout: .zero)
+        // Zero-timeout polls, repeated until the broker has sent it (state, not a guess at how long that takes).
+        var polled: [AMQPDelivery] = []
+        try await waitUntil("the message to arrive") {
+            polled = try await connection.nextDeliveries(timeout: .zero)
+            return !polled.isEmpty
+        }
         #expect(polled.map(\.properties.messageId) == ["polled"])
         if let delivery = polled.first { try await connection.ack(delivery) }
         try await connection.deleteQueue(queue)
