@@ -57,6 +57,8 @@ struct DeadlineRequest: Sendable {
     let deliveryId: UUID
     let fireAt: Date
     let payload: JSONValue
+    /// Whether an existing, pending deadline of the name is moved to `fireAt` when that is later.
+    var postponing = false
 }
 
 /// What a handler can do besides changing its own tables: emit events (committed to the outbox
@@ -100,6 +102,12 @@ public struct HandlerContext: Sendable {
     /// that name runs, in its own transaction.
     public mutating func scheduleDeadline(_ name: String, at date: Date, payload: JSONValue = .object([:])) {
         scheduled.append(DeadlineRequest(name: name, deliveryId: deliveryId, fireAt: date, payload: payload))
+    }
+
+    /// Schedules the named deadline at `date`, or moves a pending one of that name to `date` if
+    /// that is later (a deadline that fired or was cancelled stays as it is).
+    public mutating func postponeDeadline(_ name: String, to date: Date, payload: JSONValue = .object([:])) {
+        scheduled.append(DeadlineRequest(name: name, deliveryId: deliveryId, fireAt: date, payload: payload, postponing: true))
     }
 
     /// Cancels the named deadline for this delivery if it has not fired.

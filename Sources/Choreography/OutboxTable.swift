@@ -139,9 +139,15 @@ enum RuntimeTables {
     /// Applies a handler's deadline requests and cancellations.
     static func applyDeadlines(_ context: HandlerContext, _ db: isolated PostgresConnection) throws {
         for request in context.scheduled {
+            let onConflict = request.postponing
+                ? """
+                  DO UPDATE SET fire_at = EXCLUDED.fire_at
+                  WHERE deadlines.fired_at IS NULL AND deadlines.cancelled_at IS NULL AND deadlines.fire_at < EXCLUDED.fire_at
+                  """
+                : "DO NOTHING"
             _ = try db.execute("""
                 INSERT INTO deadlines (name, delivery_id, fire_at, payload, causation_id)
-                VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name, delivery_id) DO NOTHING
+                VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name, delivery_id) \(onConflict)
                 """, [.text(request.name), .uuid(request.deliveryId), .timestamp(request.fireAt),
                       .jsonb(String(decoding: request.payload.serialized(), as: UTF8.self)), .uuid(context.causationId)])
         }

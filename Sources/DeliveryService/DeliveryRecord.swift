@@ -86,12 +86,18 @@ public struct DeliveryReaction: Sendable, Equatable {
     public var stopJoinTimeout = false
     /// The events to emit, in order.
     public var emissions: [DeliveryEmission]
+    /// The join timeout runs from this later moment (the drone is only allocated then, a lead
+    /// time before a far-off pickup): a pending timeout is postponed to it.
+    public var joinTimeoutFrom: Date?
 
     /// A reaction from its parts.
-    public init(startJoinTimeout: Bool = false, stopJoinTimeout: Bool = false, emissions: [DeliveryEmission] = []) {
+    public init(
+        startJoinTimeout: Bool = false, stopJoinTimeout: Bool = false, emissions: [DeliveryEmission] = [], joinTimeoutFrom: Date? = nil
+    ) {
         self.startJoinTimeout = startJoinTimeout
         self.stopJoinTimeout = stopJoinTimeout
         self.emissions = emissions
+        self.joinTimeoutFrom = joinTimeoutFrom
     }
 
     /// A reaction that emits at most one event.
@@ -146,8 +152,12 @@ public struct DeliveryRecord: Sendable, Equatable {
 
     /// `delivery.requested`: the saga was accepted; the join timeout starts now, so the delivery
     /// ends (and whatever a branch reserved is compensated) even if both branch events are lost.
-    public mutating func requested() -> DeliveryReaction {
-        state == .joining ? DeliveryReaction(startJoinTimeout: true) : .none
+    /// For a pickup more than `leadTime` ahead the drone is only allocated `leadTime` before it,
+    /// so the timeout runs from then (postponing one a branch may have started).
+    public mutating func requested(pickupTime: Date, now: Date, leadTime: TimeInterval) -> DeliveryReaction {
+        guard state == .joining else { return .none }
+        let allocation = AllocationLeadTime.allocationTime(pickupTime: pickupTime, now: now, lead: leadTime)
+        return allocation > now ? DeliveryReaction(joinTimeoutFrom: allocation) : DeliveryReaction(startJoinTimeout: true)
     }
 
     /// `account.validated`: records the account branch and tries the join.

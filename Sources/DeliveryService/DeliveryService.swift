@@ -24,8 +24,10 @@ public enum DeliveryService {
         definition.eventsPerTransaction = 16
         let rules = SchedulingRules(noFlyZones: settings.noFlyZones)
 
-        definition.on(DeliveryRequested.self) { _, received, context, db in
-            try apply(received.type, settings: settings, &context, db) { record, _ in record.requested() }
+        definition.on(DeliveryRequested.self) { request, received, context, db in
+            try apply(received.type, settings: settings, &context, db) { record, _ in
+                record.requested(pickupTime: request.pickupTime, now: Date(), leadTime: settings.allocationLeadTime)
+            }
         }
         definition.on(AccountValidated.self) { validated, received, context, db in
             try apply(received.type, settings: settings, &context, db) { record, fault in
@@ -102,7 +104,9 @@ public enum DeliveryService {
         var record = before
         let reaction = transition(&record, context.forwardStepShouldFail)
         if record != before { try DeliveryTable.save(record, db) }
-        if reaction.startJoinTimeout {
+        if let from = reaction.joinTimeoutFrom {
+            context.postponeDeadline(joinTimeoutDeadline, to: from.addingTimeInterval(settings.joinTimeoutSeconds))
+        } else if reaction.startJoinTimeout {
             context.scheduleDeadline(joinTimeoutDeadline, at: Date().addingTimeInterval(settings.joinTimeoutSeconds))
         }
         if reaction.stopJoinTimeout { context.cancelDeadline(joinTimeoutDeadline) }

@@ -1,12 +1,15 @@
 import Choreography
+import Contracts
 import Foundation
 
 /// The delivery service's settings, read from the environment by the executable.
 ///
 /// Keys and defaults:
-/// - `DELIVERY_JOIN_TIMEOUT_S` (default `30`): seconds to wait, from the first of
-///   `account.validated` / `drone.allocated`, for the other one before the delivery fails with
-///   `JOIN_TIMED_OUT`; a positive number, fractions allowed.
+/// - `DELIVERY_JOIN_TIMEOUT_S` (default `30`): seconds to wait, from the request (or the first
+///   branch event, if it overtook the request), for the join to complete before the delivery
+///   fails with `JOIN_TIMED_OUT`; a positive number, fractions allowed.
+/// - `ALLOCATION_LEAD_TIME_S` (default `7200`, shared with the drone service): a pickup further
+///   ahead is allocated a drone only this long before it, and the join timeout runs from then.
 /// - `DELIVERY_NO_FLY_ZONES` (default `sea-tac-airport:47.4502,-122.3088,4`): the zones a drop-off
 ///   may not be in, `name:lat,lon,radiusKm` entries separated by `;`; an empty value means none.
 public struct DeliverySettings: Sendable {
@@ -14,11 +17,17 @@ public struct DeliverySettings: Sendable {
     public var joinTimeout: Duration
     /// Where drones may not drop off.
     public var noFlyZones: [NoFlyZone]
+    /// How long before a pickup its drone is allocated (``AllocationLeadTime``).
+    public var allocationLeadTime: TimeInterval
 
     /// Settings with the documented defaults unless given.
-    public init(joinTimeout: Duration = .seconds(30), noFlyZones: [NoFlyZone] = [.seaTacAirport]) {
+    public init(
+        joinTimeout: Duration = .seconds(30), noFlyZones: [NoFlyZone] = [.seaTacAirport],
+        allocationLeadTime: TimeInterval = AllocationLeadTime.defaultSeconds
+    ) {
         self.joinTimeout = joinTimeout
         self.noFlyZones = noFlyZones
+        self.allocationLeadTime = allocationLeadTime
     }
 
     /// The join timeout in seconds, for date arithmetic.
@@ -44,6 +53,10 @@ public struct DeliverySettings: Sendable {
         if let text = environment["DELIVERY_NO_FLY_ZONES"] {
             settings.noFlyZones = try NoFlyZone.parseList(text)
         }
+        guard let lead = AllocationLeadTime.seconds(from: environment) else {
+            throw SettingError(key: AllocationLeadTime.environmentKey, "'\(environment[AllocationLeadTime.environmentKey] ?? "")' is not a number of seconds > 0")
+        }
+        settings.allocationLeadTime = lead
         return settings
     }
 }

@@ -14,9 +14,13 @@ enum DroneFlights {
     // MARK: Allocation
 
     /// `package.created`: reserves the nearest idle drone with the payload and the range and
-    /// emits `drone.allocated`, or emits `drone.allocation-failed`. Nothing when the delivery was
-    /// compensated already (tombstone) or already has an outcome.
-    static func allocate(_ package: PackageCreated, context: inout HandlerContext, _ db: isolated PostgresConnection) throws {
+    /// emits `drone.allocated`, or emits `drone.allocation-failed`. For a pickup more than the
+    /// lead time ahead, it only records a deferred allocation and the `allocate-drone` deadline,
+    /// due a lead time before the pickup. Nothing when the delivery was compensated already
+    /// (tombstone) or already has an outcome.
+    static func allocate(
+        _ package: PackageCreated, leadTime: TimeInterval, context: inout HandlerContext, _ db: isolated PostgresConnection
+    ) throws {
         let deliveryId = context.deliveryId
         try DroneTables.lockDelivery(deliveryId, db)
         if let existing = try DroneTables.allocation(for: deliveryId, db) {
@@ -25,6 +29,32 @@ enum DroneFlights {
             ])
             return
         }
+        let allocateAt = AllocationLeadTime.allocationTime(pickupTime: package.pickupTime, now: Date(), lead: leadTime)
+        if allocateAt > Date() {
+            let route = DeliveryRoute(pickup: package.pickupLocation, dropoff: package.dropoffLocation)
+            try DroneTables.recordDeferred(deliveryId, packageId: package.packageId, route: route, deadline: package.deadline, db)
+            context.scheduleDeadline(FlightDeadline.allocate, at: allocateAt, payload: try JSONValueEncoder().encode(package))
+            context.logger.info("allocation deferred: the pickup is more than the lead time ahead", metadata: ["allocate.at": "\(allocateAt)"])
+            return
+        }
+        try allocateNow(package, context: &context, db)
+    }
+
+    /// Deadline `allocate-drone`: the deferred allocation's time has come (unless it was
+    /// compensated meanwhile, which cancels this deadline under its lock).
+    static func allocateDeferred(_ fired: FiredDeadline, context: inout HandlerContext, _ db: isolated PostgresConnection) throws {
+        guard let deferred = try DroneTables.allocation(for: fired.deliveryId, db), deferred.state == .deferred else {
+            context.logger.info("allocate-drone ignored: the allocation is no longer deferred")
+            return
+        }
+        let package = try JSONValueDecoder().decode(PackageCreated.self, from: fired.payload)
+        try DroneTables.removeDeferred(fired.deliveryId, db)
+        try allocateNow(package, context: &context, db)
+    }
+
+    /// Reserves a drone for `package` now, or refuses (the delivery's lock and outcome check are the caller's).
+    private static func allocateNow(_ package: PackageCreated, context: inout HandlerContext, _ db: isolated PostgresConnection) throws {
+        let deliveryId = context.deliveryId
         let route = DeliveryRoute(pickup: package.pickupLocation, dropoff: package.dropoffLocation)
         if context.forwardStepShouldFail {
             try refuse(package, route: route, .noDroneAvailable, injectedFaultMessage, context: &context, db)
@@ -92,6 +122,10 @@ enum DroneFlights {
             return
         }
         switch allocation.state {
+        case .deferred:
+            try DroneTables.cancelDeferred(deliveryId, reason: reason, db)
+            context.cancelDeadline(FlightDeadline.allocate)
+            context.logger.info("deferred allocation cancelled before any drone was taken", metadata: ["reason": "\(reason.rawValue)"])
         case .allocated:
             guard let droneId = allocation.droneId else { return }
             try DroneTables.release(allocation, droneId: droneId, reason: reason, db)

@@ -34,7 +34,7 @@ public enum DroneService {
             ])
         }
         definition.on(PackageCreated.self) { package, _, context, db in
-            try DroneFlights.allocate(package, context: &context, db)
+            try DroneFlights.allocate(package, leadTime: settings.allocationLeadTime, context: &context, db)
         }
         definition.on(AccountRejected.self) { rejection, _, context, db in
             try DroneFlights.compensate(
@@ -65,6 +65,9 @@ public enum DroneService {
         }
         definition.on(DeliveryCompleted.self) { completion, _, context, db in
             try DroneFlights.complete(completion, context: &context, db)
+        }
+        definition.onDeadline(FlightDeadline.allocate) { fired, context, db in
+            try DroneFlights.allocateDeferred(fired, context: &context, db)
         }
         definition.onDeadline(FlightDeadline.pickup) { fired, context, db in
             try DroneFlights.pickUp(fired, simulation: simulation, context: &context, db)

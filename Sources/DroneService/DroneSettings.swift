@@ -9,6 +9,8 @@ import Foundation
 ///   centre of the disc (radius 5 km) over which the drones' home bases are spread.
 /// - `DRONE_TIME_SCALE` (`1.0`) — a number ≥ 0 that multiplies the real flight durations in the
 ///   flight simulation: `1` flies in real time, `0.01` a hundred times faster, `0` at once.
+/// - `ALLOCATION_LEAD_TIME_S` (`7200`, shared with the delivery service) — a package whose pickup
+///   is further ahead holds no drone: one is allocated this long before the pickup.
 public struct DroneSettings: Sendable, Hashable {
     /// The default drone base: Seattle.
     public static let defaultHome = GeoLocation(latitude: 47.6062, longitude: -122.3321)
@@ -19,12 +21,18 @@ public struct DroneSettings: Sendable, Hashable {
     public var home: GeoLocation
     /// The factor applied to flight durations (≥ 0).
     public var timeScale: Double
+    /// How long before a pickup its drone is allocated (``AllocationLeadTime``).
+    public var allocationLeadTime: TimeInterval
 
     /// Settings with the documented defaults unless given.
-    public init(fleet: FleetSpecification = .standard, home: GeoLocation = DroneSettings.defaultHome, timeScale: Double = 1.0) {
+    public init(
+        fleet: FleetSpecification = .standard, home: GeoLocation = DroneSettings.defaultHome, timeScale: Double = 1.0,
+        allocationLeadTime: TimeInterval = AllocationLeadTime.defaultSeconds
+    ) {
         self.fleet = fleet
         self.home = home
         self.timeScale = timeScale
+        self.allocationLeadTime = allocationLeadTime
     }
 
     /// Reads `DRONE_FLEET`, `DRONE_HOME` and `DRONE_TIME_SCALE`; a missing or empty key takes its
@@ -43,6 +51,10 @@ public struct DroneSettings: Sendable, Hashable {
             }
             settings.timeScale = number
         }
+        guard let lead = AllocationLeadTime.seconds(from: environment) else {
+            throw DroneServiceError(.invalidSetting, "\(AllocationLeadTime.environmentKey) '\(environment[AllocationLeadTime.environmentKey] ?? "")' is invalid: it must be a number of seconds > 0")
+        }
+        settings.allocationLeadTime = lead
         return settings
     }
 

@@ -5,6 +5,7 @@ import Postgres
 
 /// The state of a delivery's row in `allocations` (see the migration for each state's meaning).
 enum AllocationState: String, Sendable {
+    case deferred
     case allocated
     case flying
     case delivered
@@ -44,8 +45,9 @@ struct NewAllocation: Sendable {
 /// connection's search_path is the service's schema). Every function runs inside the caller's
 /// transaction.
 enum DroneTables {
-    /// Names of the flight simulation's deadlines.
-    static let flightDeadlines = [FlightDeadline.pickup, FlightDeadline.dropoff]
+    /// Names of the deadlines that act on a delivery's allocation: the deferred allocation and the
+    /// flight simulation's.
+    static let flightDeadlines = [FlightDeadline.allocate, FlightDeadline.pickup, FlightDeadline.dropoff]
 
     /// Serialises this service's transactions for one delivery (a transaction-scoped advisory
     /// lock), so a compensation and the step it undoes, or two copies of one step, never
@@ -145,6 +147,31 @@ enum DroneTables {
             ])
     }
 
+    /// Records a deferred allocation: no drone yet, one is allocated a lead time before the pickup.
+    static func recordDeferred(_ deliveryId: UUID, packageId: UUID, route: DeliveryRoute, deadline: Date, _ db: isolated PostgresConnection) throws {
+        _ = try db.execute("""
+            INSERT INTO allocations (
+                delivery_id, package_id, state, pickup_latitude, pickup_longitude, dropoff_latitude, dropoff_longitude, delivery_deadline)
+            VALUES ($1, $2, 'deferred', $3, $4, $5, $6, $7)
+            """, [
+                .uuid(deliveryId), .uuid(packageId), .double(route.pickup.latitude), .double(route.pickup.longitude),
+                .double(route.dropoff.latitude), .double(route.dropoff.longitude), .timestamp(deadline),
+            ])
+    }
+
+    /// Removes a deferred allocation whose time has come (the allocation then records its outcome).
+    static func removeDeferred(_ deliveryId: UUID, _ db: isolated PostgresConnection) throws {
+        _ = try db.execute("DELETE FROM allocations WHERE delivery_id = $1 AND state = 'deferred'", [.uuid(deliveryId)])
+    }
+
+    /// A deferred allocation compensated before its time: it becomes a tombstone.
+    static func cancelDeferred(_ deliveryId: UUID, reason: DroneReleased.Code, _ db: isolated PostgresConnection) throws {
+        _ = try db.execute("""
+            UPDATE allocations SET state = 'cancelled-before-allocation', release_reason = $2, released_at = clock_timestamp()
+            WHERE delivery_id = $1 AND state = 'deferred'
+            """, [.uuid(deliveryId), .text(reason.rawValue)])
+    }
+
     /// Records that no drone was allocated for the delivery (a later `package.created` for it does nothing).
     static func recordFailure(
         _ deliveryId: UUID, packageId: UUID, route: DeliveryRoute, code: DroneAllocationFailed.Code, _ db: isolated PostgresConnection
@@ -198,8 +225,10 @@ enum DroneTables {
     }
 }
 
-/// The flight simulation's durable deadlines.
+/// The durable deadlines of an allocation and its simulated flight.
 enum FlightDeadline {
+    /// Fires a lead time before a far-off pickup: the deferred allocation is made.
+    static let allocate = "allocate-drone"
     /// Fires when the drone reaches the pickup point.
     static let pickup = "flight-pickup"
     /// Fires when the drone reaches the drop-off point.

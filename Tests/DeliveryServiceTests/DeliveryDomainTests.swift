@@ -287,6 +287,19 @@ struct DeliveryDomainTests {
         #expect(joining.state == .joining)
     }
 
+    @Test("the request starts the join timeout now, or a lead time before a far-off pickup (when the drone is allocated)")
+    func requestStartsTheJoinTimeout() {
+        var near = DeliveryRecord(deliveryId: UUID())
+        #expect(near.requested(pickupTime: Self.now.addingTimeInterval(3_600), now: Self.now, leadTime: 7_200)
+            == DeliveryReaction(startJoinTimeout: true))
+        var far = DeliveryRecord(deliveryId: UUID())
+        #expect(far.requested(pickupTime: Self.now.addingTimeInterval(5 * 3_600), now: Self.now, leadTime: 7_200)
+            == DeliveryReaction(joinTimeoutFrom: Self.now.addingTimeInterval(3 * 3_600)))
+        var ended = DeliveryRecord(deliveryId: UUID())
+        _ = ended.branchFailed(.packageRejected, detail: "OVERWEIGHT: heavy")
+        #expect(ended.requested(pickupTime: Self.now, now: Self.now, leadTime: 7_200) == .none)
+    }
+
     @Test("cancellation before pickup cancels; afterwards it is refused with the matching code")
     func cancellation() {
         let request = Reason(DeliveryCancellationRequested.Code.customerRequest, "Cancelled by the customer.")

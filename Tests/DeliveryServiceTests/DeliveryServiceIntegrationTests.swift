@@ -144,6 +144,30 @@ struct DeliveryServiceIntegrationTests {
         try await bed.harness.cleanUp()
     }
 
+    @Test("a far-off pickup: the join timeout runs from a lead time before it, also when a branch started it first")
+    func farOffPickupPostponesTheJoinTimeout() async throws {
+        let bed = try DeliveryTestBed(joinTimeout: .seconds(60))
+        let requestFirst = UUID()
+        let branchFirst = UUID()
+        var farOff = DeliveryRequested.sample()
+        farOff.pickupTime = Date().addingTimeInterval(10 * 3_600)
+        farOff.deadline = farOff.pickupTime.addingTimeInterval(3_600)
+        let request = farOff
+        try await bed.harness.withRunningService {
+            try await bed.send(request, requestFirst)
+            try await bed.send(AccountValidated.sample(), branchFirst)
+            #expect(try await bed.harness.count(
+                "SELECT count(*) FROM deadlines WHERE delivery_id = $1 AND fire_at < now() + interval '2 minutes'", [.uuid(branchFirst)]) == 1)
+            try await bed.send(request, branchFirst)
+        }
+        // Ten hours ahead, two hours' lead, one minute's timeout: due in about 8 h 1 min, for both.
+        #expect(try await bed.harness.count("""
+            SELECT count(*) FROM deadlines WHERE name = 'join-timeout'
+              AND fire_at BETWEEN now() + interval '7 hours 55 minutes' AND now() + interval '8 hours 2 minutes'
+            """) == 2)
+        try await bed.harness.cleanUp()
+    }
+
     @Test("cancellation: before the join, after scheduling (the drone decides, in either order), racing the pickup, after pickup, after completion, twice, and for an unknown delivery")
     func cancellations() async throws {
         let bed = try DeliveryTestBed()

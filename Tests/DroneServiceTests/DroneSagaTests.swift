@@ -36,6 +36,45 @@ struct DroneSagaTests {
         }
     }
 
+    @Test("a pickup beyond the lead time holds no drone until a lead time before it; a compensation meanwhile cancels the deferral")
+    func deferredAllocation() async throws {
+        let bed = try DroneTestBed(fleet: "1x5kg/30km/60kmh")
+        let capture = try await bed.harness.captureQueue(["drone.#"])
+        let later = UUID()
+        let cancelled = UUID()
+        let pickupTime = Date().addingTimeInterval(AllocationLeadTime.defaultSeconds + 3_600)
+        try await bed.harness.withRunningService {
+            try await bed.send(DroneTestBed.package(pickupTime: pickupTime, deadline: pickupTime.addingTimeInterval(3_600)), deliveryId: later)
+            try await bed.send(DroneTestBed.package(pickupTime: pickupTime, deadline: pickupTime.addingTimeInterval(3_600)), deliveryId: cancelled)
+            #expect(try await bed.allocation(later)?.state == "deferred")
+            #expect(try await bed.droneStates() == ["drone-001": "idle"])
+            // Due a lead time before the pickup: an hour from now, give or take the test's own time.
+            #expect(try await bed.harness.count("""
+                SELECT count(*) FROM deadlines WHERE name = 'allocate-drone'
+                  AND fire_at BETWEEN now() + interval '50 minutes' AND now() + interval '61 minutes'
+                """) == 2)
+            try await bed.send(Self.cancelled, deliveryId: cancelled)
+            #expect(try await bed.allocation(cancelled)?.state == "cancelled-before-allocation")
+            #expect(try await bed.harness.count(
+                "SELECT count(*) FROM deadlines WHERE name = 'allocate-drone' AND delivery_id = $1 AND cancelled_at IS NOT NULL", [.uuid(cancelled)]) == 1)
+            #expect(try await bed.emitted(capture, expecting: 1, timeout: .seconds(2)).isEmpty, "nothing is announced before the lead time")
+
+            // The lead time comes (forced due): the drone is allocated then, and only for `later`.
+            _ = try await bed.harness.query(
+                "UPDATE deadlines SET fire_at = clock_timestamp(), cancelled_at = NULL WHERE name = 'allocate-drone' RETURNING id")
+            try await waitUntil("both deadlines fired") {
+                try await bed.harness.count("SELECT count(*) FROM deadlines WHERE name = 'allocate-drone' AND fired_at IS NOT NULL") == 2
+            }
+            let allocated = try await bed.emitted(capture, expecting: 1)
+            #expect(try allocated.payloads(DroneAllocated.self).map(\.droneId) == ["drone-001"])
+            #expect(allocated.first?.deliveryId == later)
+            #expect(try await bed.allocation(later)?.state == "allocated")
+            #expect(try await bed.allocation(cancelled)?.state == "cancelled-before-allocation")
+        }
+        #expect(try await bed.harness.parkedCount() == 0)
+        try await bed.harness.cleanUp()
+    }
+
     @Test("full flight: allocated → scheduled → picked up → delivered → completed → released, drone idle again")
     func fullFlight() async throws {
         let bed = try DroneTestBed(fleet: "1x5kg/30km/60kmh", timeScale: 0)
