@@ -31,19 +31,30 @@ final class DeadlineAlarm: Sendable {
         sleeper?.resume()
     }
 
+    /// Why a wait ended.
+    enum Wake: Equatable {
+        /// The limit passed.
+        case limit
+        /// A requested date came (the request was taken).
+        case request
+        /// The waiting task was cancelled.
+        case cancelled
+    }
+
     /// Waits until `limit`, or until the earliest requested date if that comes first (the
-    /// request is then taken), or until the task is cancelled.
-    func wait(until limit: ContinuousClock.Instant) async {
+    /// request is then taken), or until the task is cancelled; says which.
+    @discardableResult
+    func wait(until limit: ContinuousClock.Instant) async -> Wake {
         while !Task.isCancelled {
             let now = ContinuousClock.now
-            guard now < limit else { return }
+            guard now < limit else { return .limit }
             var wakeAt = limit
             let (earliest, seen) = state.withLock { ($0.earliest, $0.requests) }
             if let requested = earliest {
                 let dueIn = requested.timeIntervalSinceNow
                 if dueIn <= 0 {
                     state.withLock { $0.earliest = nil }
-                    return
+                    return .request
                 }
                 wakeAt = min(limit, now + .seconds(dueIn))
             }
@@ -56,6 +67,7 @@ final class DeadlineAlarm: Sendable {
                 group.cancelAll()
             }
         }
+        return .cancelled
     }
 
     /// Returns at the next `request` after the `seen`-th (at once if it came already), or on cancellation.
@@ -124,7 +136,7 @@ final class DeadlineScheduler: Service, Sendable {
             await publish(pending)
             // Poll every `interval`, or sooner when this instance's alarm rings.
             let nextPoll = ContinuousClock.now + interval
-            await cancelWhenGracefulShutdown { await self.alarm.wait(until: nextPoll) }
+            _ = await cancelWhenGracefulShutdown { await self.alarm.wait(until: nextPoll) }
         }
     }
 
