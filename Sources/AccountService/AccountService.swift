@@ -22,14 +22,9 @@ public enum AccountService {
             try AccountValidation.decide(request, context: &context, db: db)
         }
         // A saga that ends without completing gives the owner's daily usage back.
-        definition.on(PackageRejected.self) { _, received, context, db in try AccountUsage.giveBack(endedBy: received.type, context: &context, db) }
-        definition.on(DroneAllocationFailed.self) { _, received, context, db in
+        definition.on(AccountUsage.endingEvents) { received, context, db in
             try AccountUsage.giveBack(endedBy: received.type, context: &context, db)
         }
-        definition.on(DeliverySchedulingFailed.self) { _, received, context, db in
-            try AccountUsage.giveBack(endedBy: received.type, context: &context, db)
-        }
-        definition.on(DeliveryCancelled.self) { _, received, context, db in try AccountUsage.giveBack(endedBy: received.type, context: &context, db) }
         return definition
     }
 
@@ -83,7 +78,7 @@ enum AccountValidation {
     static func decide(_ request: DeliveryRequested, context: inout HandlerContext, db: isolated PostgresConnection) throws {
         try AccountUsage.lockDelivery(context.deliveryId, db)
         let owner = request.ownerId
-        let standing = try standing(of: owner, db)
+        let (standing, ended) = try standing(of: owner, delivery: context.deliveryId, db)
         let decision: Decision
         if context.forwardStepShouldFail {
             decision = .rejected(.dailyLimitExceeded, message: AccountRules.injectedFaultMessage)
@@ -112,7 +107,7 @@ enum AccountValidation {
             context.logger.info("account rejected", metadata: ["account.owner": "\(owner)", "reason": "\(code.rawValue)"])
             try context.emit(AccountRejected(ownerId: owner, reason: Reason(code, message)))
         case .validated(let dailyLimit):
-            if try AccountUsage.hasEnded(context.deliveryId, db) {
+            if ended {
                 // The saga already failed or was cancelled: decided, but nothing to count.
                 guard let standing else { return }
                 context.logger.info("account validated for an ended delivery; not counted", metadata: ["account.owner": "\(owner)"])
@@ -137,23 +132,29 @@ enum AccountValidation {
     }
 
     /// The owner's account and today's (UTC) usage, or `nil` for an unknown owner.
-    private static func standing(of owner: String, _ db: isolated PostgresConnection) throws -> AccountStanding? {
+    private static func standing(
+        of owner: String, delivery deliveryId: UUID, _ db: isolated PostgresConnection
+    ) throws -> (standing: AccountStanding?, ended: Bool) {
+        // One row whatever the owner: the account (if any) and whether the saga already ended.
         let rows = try db.query(
             """
-            SELECT a.status, a.daily_limit, COALESCE(u.deliveries, 0) AS deliveries_today
-            FROM accounts a
+            SELECT a.status, a.daily_limit, COALESCE(u.deliveries, 0) AS deliveries_today,
+                   EXISTS (SELECT 1 FROM ended_deliveries WHERE delivery_id = $2) AS ended
+            FROM (SELECT 1) AS one
+            LEFT JOIN accounts a ON a.owner_id = $1
             LEFT JOIN daily_usage u ON u.owner_id = a.owner_id AND u.day = (now() AT TIME ZONE 'UTC')::date
-            WHERE a.owner_id = $1
             """,
-            [.text(owner)])
-        guard let row = rows.first else { return nil }
-        let status = try row.decode(String.self, column: "status")
+            [.text(owner), .uuid(deliveryId)])
+        guard let row = rows.first else { throw PostgresError(.decoding, message: "the standing query returned no row") }
+        let ended = try row.decode(Bool.self, column: "ended")
+        guard let status = try row.decode(String?.self, column: "status") else { return (nil, ended) }
         guard let parsed = AccountStatus(rawValue: status) else {
             throw PostgresError(.decoding, message: "accounts.status holds an unknown status '\(status)'")
         }
-        return AccountStanding(
+        let standing = AccountStanding(
             status: parsed, dailyLimit: try row.decode(Int.self, column: "daily_limit"),
             deliveriesToday: try row.decode(Int.self, column: "deliveries_today"))
+        return (standing, ended)
     }
 
     /// Counts one delivery for today (UTC) if the limit allows it, in one statement: the row lock
@@ -181,39 +182,40 @@ enum AccountValidation {
 
 /// Giving a failed or cancelled delivery's place in the daily limit back.
 enum AccountUsage {
+    /// The events that end a saga without completing it (``SagaOutcomeRule``), except this
+    /// service's own `account.rejected`, after which nothing was counted.
+    static let endingEvents = SagaOutcomeRule.precedence.filter { $0 != .accountRejected }
+
     /// Serialises this service's transactions for one delivery (a transaction-scoped advisory
     /// lock, sent with the next statement), so a request and the end of its saga never interleave.
     static func lockDelivery(_ deliveryId: UUID, _ db: isolated PostgresConnection) throws {
         try db.executeDeferred("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [.text("account.delivery.\(deliveryId.uuidString)")])
     }
 
-    /// Whether the delivery's saga already ended in a failure or cancellation.
-    static func hasEnded(_ deliveryId: UUID, _ db: isolated PostgresConnection) throws -> Bool {
-        try !db.query("SELECT 1 FROM ended_deliveries WHERE delivery_id = $1", [.uuid(deliveryId)]).isEmpty
-    }
-
     /// The saga ended without completing (`endedBy` says how): the first such event records it
     /// and gives back the count of a validated request; later ones, and a request that arrives
     /// afterwards, count nothing.
     static func giveBack(endedBy type: String, context: inout HandlerContext, _ db: isolated PostgresConnection) throws {
-        let deliveryId = context.deliveryId
-        try lockDelivery(deliveryId, db)
-        let first = try db.query(
-            "INSERT INTO ended_deliveries (delivery_id, ended_by) VALUES ($1, $2) ON CONFLICT (delivery_id) DO NOTHING RETURNING delivery_id",
-            [.uuid(deliveryId), .text(type)])
-        guard !first.isEmpty else { return }
-        let counted = try db.query(
+        try lockDelivery(context.deliveryId, db)
+        // One statement: record the end (first time only), mark a counted decision given back,
+        // and take the count off that day's usage.
+        let given = try db.query(
             """
-            UPDATE decisions SET given_back_at = now()
-            WHERE delivery_id = $1 AND outcome = 'validated' AND counted_day IS NOT NULL AND given_back_at IS NULL
-            RETURNING owner_id, counted_day::text AS day
+            WITH ended AS (
+                INSERT INTO ended_deliveries (delivery_id, ended_by) VALUES ($1, $2)
+                ON CONFLICT (delivery_id) DO NOTHING RETURNING delivery_id),
+            given AS (
+                UPDATE decisions SET given_back_at = now()
+                WHERE delivery_id = $1 AND outcome = 'validated' AND counted_day IS NOT NULL AND given_back_at IS NULL
+                  AND EXISTS (SELECT 1 FROM ended)
+                RETURNING owner_id, counted_day)
+            UPDATE daily_usage u SET deliveries = u.deliveries - 1
+            FROM given WHERE u.owner_id = given.owner_id AND u.day = given.counted_day AND u.deliveries > 0
+            RETURNING u.owner_id
             """,
-            [.uuid(deliveryId)])
-        guard let row = counted.first else { return }
-        let owner = try row.decode(String.self, column: "owner_id")
-        _ = try db.execute(
-            "UPDATE daily_usage SET deliveries = deliveries - 1 WHERE owner_id = $1 AND day = $2::date AND deliveries > 0",
-            [.text(owner), .text(try row.decode(String.self, column: "day"))])
-        context.logger.info("daily usage given back", metadata: ["account.owner": "\(owner)", "ended.by": "\(type)"])
+            [.uuid(context.deliveryId), .text(type)])
+        if let owner = try given.first?.decode(String.self, column: "owner_id") {
+            context.logger.info("daily usage given back", metadata: ["account.owner": "\(owner)", "ended.by": "\(type)"])
+        }
     }
 }

@@ -107,7 +107,7 @@ final class DeadlineScheduler: Service, Sendable {
 
     init(
         definition: ServiceDefinition, connection: PostgresConnection, outbox: OutboxPublisher, interval: Duration,
-        retryPolicy: RetryPolicy = RetryPolicy(), alarm: DeadlineAlarm, metrics: RuntimeMetrics, logger: Logger
+        retryPolicy: RetryPolicy, alarm: DeadlineAlarm, metrics: RuntimeMetrics, logger: Logger
     ) {
         self.retryPolicy = retryPolicy
         self.definition = definition

@@ -30,7 +30,7 @@ final class EventProcessor: Service, Sendable {
 
     init(
         definition: ServiceDefinition, configuration: ChoreographyConfiguration, topology: ServiceTopology,
-        sagaTopology: SagaTopology? = nil, workers: [PostgresConnection], housekeeping: PostgresConnection, outbox: OutboxPublisher,
+        sagaTopology: SagaTopology?, workers: [PostgresConnection], housekeeping: PostgresConnection, outbox: OutboxPublisher,
         validator: ContractValidator, health: HealthState, metrics: RuntimeMetrics, alarm: DeadlineAlarm, logger: Logger
     ) {
         precondition(!workers.isEmpty, "at least one worker connection")

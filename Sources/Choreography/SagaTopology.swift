@@ -40,11 +40,9 @@ public struct SagaTopology: Sendable, Hashable {
 
     /// Declares the exchange, every work queue and every binding; idempotent.
     public func declare(on connection: AMQPConnection) async throws {
-        try await connection.declareExchange(exchange, type: .topic, durable: true)
-        if bindingExchange != exchange { try await connection.declareExchange(bindingExchange, type: .topic, durable: true) }
+        try await connection.declareEventExchanges(exchange, bindingExchange: bindingExchange)
         for (queue, bindings) in workQueues {
-            try await connection.declareQueue(queue, options: AMQPQueueOptions(kind: queueKind))
-            for binding in bindings { try await connection.bindQueue(queue, exchange: bindingExchange, routingKey: binding) }
+            try await connection.declareWorkQueue(queue, kind: queueKind, boundTo: bindings, on: bindingExchange)
         }
     }
 }

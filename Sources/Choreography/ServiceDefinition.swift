@@ -57,6 +57,12 @@ public struct ServiceDefinition: Sendable {
         }
     }
 
+    /// Handles events of these types with one handler that needs no payload (the envelope and its
+    /// payload are validated before any handler runs).
+    public mutating func on(_ types: [EventType], _ handler: @escaping EventHandler) {
+        for type in types { eventHandlers[type.rawValue] = handler }
+    }
+
     /// Handles every event the work queue receives that has no specific handler.
     public mutating func onAnyEvent(_ handler: @escaping EventHandler) {
         fallbackHandler = handler

@@ -46,18 +46,29 @@ public struct ServiceTopology: Sendable, Hashable {
 
     /// Declares the exchange, the queues and the bindings; idempotent.
     public func declare(on connection: AMQPConnection) async throws {
-        try await connection.declareExchange(exchange, type: .topic, durable: true)
-        if bindingExchange != exchange { try await connection.declareExchange(bindingExchange, type: .topic, durable: true) }
-        try await connection.declareQueue(workQueue, options: AMQPQueueOptions(kind: queueKind))
+        try await connection.declareEventExchanges(exchange, bindingExchange: bindingExchange)
+        try await connection.declareWorkQueue(workQueue, kind: queueKind, boundTo: bindings, on: bindingExchange)
         try await connection.declareQueue(parkedQueue, options: AMQPQueueOptions(kind: queueKind))
-        for binding in bindings {
-            try await connection.bindQueue(workQueue, exchange: bindingExchange, routingKey: binding)
-        }
         for attempt in 1..<retryPolicy.maximumAttempts {
             try await connection.declareQueue(retryQueue(afterAttempt: attempt), options: AMQPQueueOptions(
                 deadLetterExchange: "", deadLetterRoutingKey: workQueue,
                 messageTTLMilliseconds: retryPolicy.delay(afterAttempt: attempt).milliseconds))
         }
+    }
+}
+
+extension AMQPConnection {
+    /// Declares the durable topic exchange events are published to and, when it differs, the one
+    /// work queues are bound to.
+    func declareEventExchanges(_ exchange: String, bindingExchange: String) throws {
+        try declareExchange(exchange, type: .topic, durable: true)
+        if bindingExchange != exchange { try declareExchange(bindingExchange, type: .topic, durable: true) }
+    }
+
+    /// Declares a service's work queue and binds it to each routing key (or pattern) on `exchange`.
+    func declareWorkQueue(_ queue: String, kind: AMQPQueueOptions.Kind, boundTo bindings: [String], on exchange: String) throws {
+        try declareQueue(queue, options: AMQPQueueOptions(kind: kind))
+        for binding in bindings { try bindQueue(queue, exchange: exchange, routingKey: binding) }
     }
 }
 

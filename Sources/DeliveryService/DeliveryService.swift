@@ -9,10 +9,11 @@ import Postgres
 /// the delivery (`delivery.scheduled`) or fails it (`delivery.scheduling-failed`); follows the
 /// flight to `delivery.completed`; answers customer cancellations (`delivery.cancelled` before
 /// pickup, `delivery.cancellation-refused` after). Once scheduled, whether the pickup came first is
-/// the drone service's fact: a cancellation then waits for `drone.released` or `drone.picked-up`. If the second branch does not arrive within
-/// the join timeout, the `join-timeout` deadline fails the delivery with `JOIN_TIMED_OUT`.
+/// the drone service's fact: a cancellation then waits for `drone.released` or `drone.picked-up`.
+/// If the join is not complete within the join timeout of the request (or of the allocation time,
+/// for a far-off pickup), the `join-timeout` deadline fails the delivery with `JOIN_TIMED_OUT`.
 public enum DeliveryService {
-    /// The name of the durable deadline that ends a join waiting too long for its second branch.
+    /// The name of the durable deadline that ends a join that does not complete in time.
     public static let joinTimeoutDeadline = "join-timeout"
 
     /// The service's definition for queue prefix `name` and schema `schema` (tests use unique ones).

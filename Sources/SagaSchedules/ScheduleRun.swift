@@ -62,9 +62,7 @@ struct ScheduleRun {
         var cancelled = false
         let deadline = ContinuousClock.now + bound
         while true {
-            waiting += await interposer.take(for: id).flatMap { message in
-                Self.consumers(of: message.routingKey).map { Waiting(message: message, consumer: $0) }
-            }
+            waiting += Self.deliveries(of: await interposer.take(for: id))
             if !cancelled, let step = plan.cancelAfterStep, result.steps >= step {
                 cancelled = true
                 let status = try await system.api.cancel(id)
@@ -76,7 +74,7 @@ struct ScheduleRun {
                 try await settle(id, database)
                 let late = await interposer.take(for: id)
                 if late.isEmpty, try await hasEnded(id, database) { break }
-                waiting += late.flatMap { message in Self.consumers(of: message.routingKey).map { Waiting(message: message, consumer: $0) } }
+                waiting += Self.deliveries(of: late)
                 if waiting.isEmpty {
                     guard ContinuousClock.now < deadline else {
                         result.violations.append("the saga did not end within \(bound) of its request (nothing left to deliver)")
@@ -117,9 +115,13 @@ struct ScheduleRun {
             deliveryId: id, plan: plan, cancelled: cancelled, database: database)
     }
 
-    /// Every consumer of a type: the catalogue's and history (which takes every event).
-    static func consumers(of type: String) -> [String] {
-        EventCatalog.consumers(of: EventType(type)).map(\.rawValue) + [Producer.history.rawValue]
+    /// One waiting delivery per tapped message and consumer: the catalogue's consumers of its
+    /// type and history (which takes every event).
+    private static func deliveries(of messages: [AMQPDelivery]) -> [Waiting] {
+        messages.flatMap { message in
+            (EventCatalog.consumers(of: EventType(message.routingKey)).map(\.rawValue) + [Producer.history.rawValue])
+                .map { Waiting(message: message, consumer: $0) }
+        }
     }
 
     /// Waits until `service`'s inbox holds the event (handled once; its effects committed).
