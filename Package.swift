@@ -137,6 +137,7 @@ let package = Package(
             name: "SagaSchedules",
             dependencies: [
                 "AMQP", "Postgres", "Contracts", "Choreography", "SagaScenarios", "SagaInspect", "PlainHTTPClient", "IntegrationSupport",
+                "DeliveryService",
             ],
             swiftSettings: strictSettings
         ),

@@ -52,7 +52,7 @@ public enum EventCatalog {
         PackageCreated.self, PackageRejected.self, PackageCancelled.self, DroneAllocated.self,
         DroneAllocationFailed.self, DroneReleased.self, DronePickedUp.self, DroneDelivered.self,
         DeliveryScheduled.self, DeliverySchedulingFailed.self, DeliveryCompleted.self, DeliveryCancelled.self,
-        DeliveryCancellationRefused.self,
+        DeliveryCancellationRefused.self, DeliveryPickupOverdue.self,
     ]
 
     private static let byType: [EventType: any DomainEvent.Type] = Dictionary(
@@ -83,6 +83,7 @@ public enum EventCatalog {
         .deliveryCompleted: [.package, .drone],
         .deliveryCancelled: [.account, .package, .drone],
         .deliveryCancellationRefused: [],
+        .deliveryPickupOverdue: [.drone],
     ]
 
     /// The services bound to `type` besides history (none for a type the contracts do not know).

@@ -546,11 +546,12 @@ package enum EmbeddedSchemas {
   "description": "The delivery was cancelled before pickup; the drone is released and the package cancelled. droneId and packageId are present when known. Produced by delivery; consumed by package, drone, history. Describes the envelope's `data`; the examples are payloads.",
   "$defs": {
     "reasonCode": {
-      "description": "Who asked for the cancellation.",
+      "description": "Who asked for the cancellation, or PICKUP_OVERDUE when the delivery service cancelled a pickup overdue by its grace period (after the drone service released the drone).",
       "type": "string",
       "enum": [
         "CUSTOMER_REQUEST",
-        "OPERATOR_REQUEST"
+        "OPERATOR_REQUEST",
+        "PICKUP_OVERDUE"
       ]
     }
   },
@@ -597,6 +598,14 @@ package enum EmbeddedSchemas {
         "code": "OPERATOR_REQUEST",
         "message": "Cancelled by an operator."
       }
+    },
+    {
+      "reason": {
+        "code": "PICKUP_OVERDUE",
+        "message": "No pickup 900 s after the pickup ETA 2026-06-15T08:12:00.000Z; the drone service released drone-007."
+      },
+      "droneId": "drone-007",
+      "packageId": "9a1c3e5f-7b2d-4f60-8a4c-2e6b8d0f1a3c"
     }
   ]
 }
@@ -633,6 +642,76 @@ package enum EmbeddedSchemas {
     {
       "droneId": "drone-012",
       "packageId": "5c7e9a1b-3d5f-4a27-b9c1-e3f5a7c9d1e2"
+    }
+  ]
+}
+
+"""#
+        ),
+        (
+            path: "events/delivery.pickup-overdue.v1.json",
+            text: #"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://fabrikam.example/schemas/events/delivery.pickup-overdue.v1.json",
+  "title": "delivery.pickup-overdue (v1)",
+  "description": "A scheduled delivery's drone had not picked the package up a grace period after its pickup ETA (DELIVERY_PICKUP_GRACE_S). The drone service, which alone decides the pickup, releases a drone still waiting (drone.released DELIVERY_CANCELLED, then delivery.cancelled PICKUP_OVERDUE) or ignores it once the package is on board. Produced by delivery; consumed by drone, history. Describes the envelope's `data`; the examples are payloads.",
+  "$defs": {
+    "reasonCode": {
+      "description": "Why the pickup is overdue.",
+      "type": "string",
+      "enum": [
+        "PICKUP_OVERDUE"
+      ]
+    }
+  },
+  "type": "object",
+  "required": [
+    "reason",
+    "droneId",
+    "packageId"
+  ],
+  "properties": {
+    "reason": {
+      "type": "object",
+      "required": [
+        "code",
+        "message"
+      ],
+      "properties": {
+        "code": {
+          "$ref": "#/$defs/reasonCode"
+        },
+        "message": {
+          "$ref": "../common.v1.json#/$defs/reasonMessage"
+        }
+      },
+      "additionalProperties": false
+    },
+    "droneId": {
+      "$ref": "../common.v1.json#/$defs/droneId"
+    },
+    "packageId": {
+      "$ref": "../common.v1.json#/$defs/uuid"
+    }
+  },
+  "additionalProperties": false,
+  "examples": [
+    {
+      "reason": {
+        "code": "PICKUP_OVERDUE",
+        "message": "No pickup 900 s after the pickup ETA 2026-06-15T08:12:00.000Z."
+      },
+      "droneId": "drone-007",
+      "packageId": "9a1c3e5f-7b2d-4f60-8a4c-2e6b8d0f1a3c"
+    },
+    {
+      "reason": {
+        "code": "PICKUP_OVERDUE",
+        "message": "No pickup 60 s after the pickup ETA 2026-06-15T08:05:30.250Z."
+      },
+      "droneId": "drone-112",
+      "packageId": "0b6f2d4e-1c3a-4e5b-9d7f-8a2c4e6b1d3f"
     }
   ]
 }

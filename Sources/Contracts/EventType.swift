@@ -52,13 +52,15 @@ public struct EventType: RawRepresentable, Hashable, Comparable, Sendable, Codab
     public static let deliveryCancelled = EventType("delivery.cancelled")
     /// A cancellation came too late (delivery).
     public static let deliveryCancellationRefused = EventType("delivery.cancellation-refused")
+    /// The pickup is overdue: the drone service is asked to release a drone still waiting (delivery).
+    public static let deliveryPickupOverdue = EventType("delivery.pickup-overdue")
 
     /// Every event type of the contracts, in saga order.
     public static let all: [EventType] = [
         .deliveryRequested, .deliveryCancellationRequested, .accountValidated, .accountRejected,
         .packageCreated, .packageRejected, .packageCancelled, .droneAllocated, .droneAllocationFailed,
         .droneReleased, .dronePickedUp, .droneDelivered, .deliveryScheduled, .deliverySchedulingFailed,
-        .deliveryCompleted, .deliveryCancelled, .deliveryCancellationRefused,
+        .deliveryCompleted, .deliveryCancelled, .deliveryCancellationRefused, .deliveryPickupOverdue,
     ]
 
     /// The schema file of this type's payload in a version, relative to `schemas/`

@@ -76,6 +76,8 @@ public enum DeliveryEmission: Sendable, Equatable {
     case cancelled(DeliveryCancelled)
     /// `delivery.cancellation-refused`.
     case cancellationRefused(DeliveryCancellationRefused)
+    /// `delivery.pickup-overdue`.
+    case pickupOverdue(DeliveryPickupOverdue)
 }
 
 /// What handling one input asks of the runtime besides saving the record.
@@ -89,20 +91,32 @@ public struct DeliveryReaction: Sendable, Equatable {
     /// The join timeout runs from this later moment (the drone is only allocated then, a lead
     /// time before a far-off pickup): a pending timeout is postponed to it.
     public var joinTimeoutFrom: Date?
+    /// Start the `pickup-overdue` deadline, due a grace period after this pickup ETA (the
+    /// delivery was just scheduled).
+    public var pickupDueBy: Date?
+    /// Cancel the `pickup-overdue` deadline (the pickup happened, or the delivery ended).
+    public var stopPickupDeadline = false
 
     /// A reaction from its parts.
     public init(
-        startJoinTimeout: Bool = false, stopJoinTimeout: Bool = false, emissions: [DeliveryEmission] = [], joinTimeoutFrom: Date? = nil
+        startJoinTimeout: Bool = false, stopJoinTimeout: Bool = false, emissions: [DeliveryEmission] = [], joinTimeoutFrom: Date? = nil,
+        pickupDueBy: Date? = nil, stopPickupDeadline: Bool = false
     ) {
         self.startJoinTimeout = startJoinTimeout
         self.stopJoinTimeout = stopJoinTimeout
         self.emissions = emissions
         self.joinTimeoutFrom = joinTimeoutFrom
+        self.pickupDueBy = pickupDueBy
+        self.stopPickupDeadline = stopPickupDeadline
     }
 
     /// A reaction that emits at most one event.
-    public init(startJoinTimeout: Bool = false, stopJoinTimeout: Bool = false, emission: DeliveryEmission?) {
-        self.init(startJoinTimeout: startJoinTimeout, stopJoinTimeout: stopJoinTimeout, emissions: emission.map { [$0] } ?? [])
+    public init(
+        startJoinTimeout: Bool = false, stopJoinTimeout: Bool = false, stopPickupDeadline: Bool = false, emission: DeliveryEmission?
+    ) {
+        self.init(
+            startJoinTimeout: startJoinTimeout, stopJoinTimeout: stopJoinTimeout, emissions: emission.map { [$0] } ?? [],
+            stopPickupDeadline: stopPickupDeadline)
     }
 
     /// The first event to emit, if any.
@@ -199,7 +213,7 @@ public struct DeliveryRecord: Sendable, Equatable {
         if assignment == nil { missing.append("drone.allocated") }
         let reason = Reason(
             DeliverySchedulingFailed.Code.joinTimedOut,
-            "No \(missing.joined(separator: " or ")) within \(timeout.rounded() == timeout ? String(Int(timeout)) : String(timeout)) s of the request or its first branch.")
+            "No \(missing.joined(separator: " or ")) within \(Self.seconds(timeout)) s of the request or its first branch.")
         state = .failed
         failureCode = reason.code.rawValue
         failureMessage = reason.message
@@ -214,7 +228,7 @@ public struct DeliveryRecord: Sendable, Equatable {
         let refusal = cancellationRefusedByPickup()
         state = .pickedUp
         assignment?.dropoffEta = dropoffEta
-        return DeliveryReaction(emissions: refusal)
+        return DeliveryReaction(emissions: refusal, stopPickupDeadline: true)
     }
 
     /// `drone.delivered`: a delivery in flight completed (also from `scheduled` or `cancelling`,
@@ -224,7 +238,8 @@ public struct DeliveryRecord: Sendable, Equatable {
         guard state == .scheduled || state == .cancelling || state == .pickedUp else { return .none }
         let refusal = cancellationRefusedByPickup()
         state = .completed
-        return DeliveryReaction(emissions: refusal + [.completed(DeliveryCompleted(droneId: droneId, packageId: packageId))])
+        return DeliveryReaction(
+            emissions: refusal + [.completed(DeliveryCompleted(droneId: droneId, packageId: packageId))], stopPickupDeadline: true)
     }
 
     /// `drone.released`: with `DELIVERY_CANCELLED`, the drone service took the drone back for a
@@ -236,6 +251,25 @@ public struct DeliveryRecord: Sendable, Equatable {
         droneReleasedForCancellation = true
         guard state == .cancelling, let code = failureCode.flatMap(DeliveryCancelled.Code.init(rawValue:)) else { return .none }
         return cancel(Reason(code, failureMessage ?? ""))
+    }
+
+    /// The `pickup-overdue` deadline fired: the drone had not picked the package up `grace`
+    /// seconds after its pickup ETA. Only the drone service knows whether it did meanwhile, so a
+    /// scheduled delivery asks it (`delivery.pickup-overdue`) and waits in `cancelling` for its
+    /// decision, exactly as for a customer's cancellation: `drone.released` cancels the delivery
+    /// with `PICKUP_OVERDUE`, `drone.picked-up` lets the flight go on. A delivery already
+    /// `cancelling` waits for the decision it asked for; any other state has moved on.
+    public mutating func pickupOverdue(graceSeconds grace: TimeInterval) -> DeliveryReaction {
+        guard state == .scheduled, let assignment else { return .none }
+        let reason = Reason(
+            DeliveryPickupOverdue.Code.pickupOverdue,
+            "No pickup \(Self.seconds(grace)) s after the pickup ETA \(RFC3339.string(from: assignment.pickupEta)).")
+        if droneReleasedForCancellation { return cancel(Reason(.pickupOverdue, reason.message)) }
+        state = .cancelling
+        failureCode = DeliveryCancelled.Code.pickupOverdue.rawValue
+        failureMessage = reason.message
+        return DeliveryReaction(emission: .pickupOverdue(
+            DeliveryPickupOverdue(reason: reason, droneId: assignment.droneId, packageId: assignment.packageId)))
     }
 
     /// `delivery.cancellation-requested`: while joining (also for a delivery not seen yet, which
@@ -281,17 +315,25 @@ public struct DeliveryRecord: Sendable, Equatable {
         state = .cancelled
         failureCode = reason.code.rawValue
         failureMessage = reason.message
-        return DeliveryReaction(stopJoinTimeout: true, emission: .cancelled(DeliveryCancelled(
+        return DeliveryReaction(stopJoinTimeout: true, stopPickupDeadline: true, emission: .cancelled(DeliveryCancelled(
             reason: reason, droneId: assignment?.droneId, packageId: assignment?.packageId)))
     }
 
     /// The refusal of a pending cancellation once the drone picked the package up (and forgets the
-    /// request, which was never a failure); nothing when no cancellation is pending.
+    /// request, which was never a failure); nothing when no cancellation is pending, or when the
+    /// pending one was this service's own overdue pickup (nobody asked, so nobody is answered).
     private mutating func cancellationRefusedByPickup() -> [DeliveryEmission] {
         guard state == .cancelling else { return [] }
+        let askedByOverdue = failureCode == DeliveryCancelled.Code.pickupOverdue.rawValue
         failureCode = nil
         failureMessage = nil
+        if askedByOverdue { return [] }
         return [.cancellationRefused(DeliveryCancellationRefused(reason: alreadyPickedUp, droneId: assignment?.droneId))]
+    }
+
+    /// Seconds as the messages print them: whole when whole.
+    private static func seconds(_ value: TimeInterval) -> String {
+        value.rounded() == value ? String(Int(value)) : String(value)
     }
 
     private mutating func join(rules: SchedulingRules, injectedFault: Bool) -> DeliveryReaction {
@@ -302,7 +344,7 @@ public struct DeliveryRecord: Sendable, Equatable {
             return DeliveryReaction(startJoinTimeout: true)
         case .schedule(let scheduled):
             state = .scheduled
-            return DeliveryReaction(stopJoinTimeout: true, emission: .scheduled(scheduled))
+            return DeliveryReaction(stopJoinTimeout: true, emissions: [.scheduled(scheduled)], pickupDueBy: scheduled.pickupEta)
         case .fail(let reason):
             state = .failed
             failureCode = reason.code.rawValue

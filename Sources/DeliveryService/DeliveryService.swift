@@ -12,9 +12,16 @@ import Postgres
 /// the drone service's fact: a cancellation then waits for `drone.released` or `drone.picked-up`.
 /// If the join is not complete within the join timeout of the request (or of the allocation time,
 /// for a far-off pickup), the `join-timeout` deadline fails the delivery with `JOIN_TIMED_OUT`.
+/// If the drone has not picked the package up a grace period after its pickup ETA, the
+/// `pickup-overdue` deadline asks the drone service to release it (`delivery.pickup-overdue`), so
+/// no saga holds a drone that never flies.
 public enum DeliveryService {
     /// The name of the durable deadline that ends a join that does not complete in time.
     public static let joinTimeoutDeadline = "join-timeout"
+    /// The name of the durable deadline that gives up on a pickup overdue by its grace period.
+    public static let pickupOverdueDeadline = "pickup-overdue"
+    /// The deadlines a transition may stop, locked in this order before the delivery's row.
+    private static let deadlines = [joinTimeoutDeadline, pickupOverdueDeadline]
 
     /// The service's definition for queue prefix `name` and schema `schema` (tests use unique ones).
     public static func definition(
@@ -80,6 +87,11 @@ public enum DeliveryService {
                 record.joinTimedOut(afterSeconds: settings.joinTimeoutSeconds)
             }
         }
+        definition.onDeadline(pickupOverdueDeadline) { _, context, db in
+            try apply(pickupOverdueDeadline, settings: settings, &context, db) { record, _ in
+                record.pickupOverdue(graceSeconds: settings.pickupGrace)
+            }
+        }
         return definition
     }
 
@@ -97,10 +109,10 @@ public enum DeliveryService {
         _ input: String, settings: DeliverySettings, _ context: inout HandlerContext, _ db: isolated PostgresConnection,
         _ transition: (inout DeliveryRecord, _ injectedFault: Bool) -> DeliveryReaction
     ) throws {
-        // Locks in the order the join-timeout deadline takes them when it fires (its deadline row,
-        // then the delivery's row), so an event that stops the timeout and the firing timeout
-        // never wait on each other in a cycle.
-        if input != joinTimeoutDeadline { try Deadlines.lockPendingDeferred(named: [joinTimeoutDeadline], for: context.deliveryId, db) }
+        // Locks in the order a deadline takes them when it fires (its deadline row, then the
+        // delivery's row), so an event that stops a deadline and the firing deadline never wait
+        // on each other in a cycle.
+        if !deadlines.contains(input) { try Deadlines.lockPendingDeferred(named: deadlines, for: context.deliveryId, db) }
         let before = try DeliveryTable.lock(context.deliveryId, db)
         var record = before
         let reaction = transition(&record, context.forwardStepShouldFail)
@@ -111,6 +123,10 @@ public enum DeliveryService {
             context.scheduleDeadline(joinTimeoutDeadline, at: Date().addingTimeInterval(settings.joinTimeoutSeconds))
         }
         if reaction.stopJoinTimeout { context.cancelDeadline(joinTimeoutDeadline) }
+        if let eta = reaction.pickupDueBy {
+            context.scheduleDeadline(pickupOverdueDeadline, at: eta.addingTimeInterval(settings.pickupGrace))
+        }
+        if reaction.stopPickupDeadline { context.cancelDeadline(pickupOverdueDeadline) }
         var emitted: [String] = []
         for emission in reaction.emissions {
             switch emission {
@@ -129,6 +145,9 @@ public enum DeliveryService {
             case .cancellationRefused(let event):
                 try context.emit(event)
                 emitted.append("\(DeliveryCancellationRefused.eventType) \(event.reason.code.rawValue)")
+            case .pickupOverdue(let event):
+                try context.emit(event)
+                emitted.append(DeliveryPickupOverdue.eventType.rawValue)
             }
         }
         let level: Logger.Level = record == before && reaction == .none ? .debug : .info

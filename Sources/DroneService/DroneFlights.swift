@@ -106,7 +106,7 @@ enum DroneFlights {
     // MARK: Compensation
 
     /// `account.rejected`, `delivery.scheduling-failed`, `delivery.cancellation-requested`,
-    /// `delivery.cancelled`: releases a drone that is allocated and not yet picked up (emits
+    /// `delivery.pickup-overdue`, `delivery.cancelled`: releases a drone that is allocated and not yet picked up (emits
     /// `drone.released`), leaves a tombstone when nothing was allocated yet, and does nothing when
     /// the allocation already ended or the drone is in the air. Runs under the delivery's lock and
     /// its pending flight deadlines' locks, so it and the pickup never both happen.

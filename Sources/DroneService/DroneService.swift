@@ -60,6 +60,12 @@ public enum DroneService {
                 .deliveryCancelled, because: "a cancellation was requested (\(request.reason.code.rawValue): \(request.reason.message))",
                 context: &context, db)
         }
+        // The delivery service gave up on an overdue pickup: the same decision as a cancellation.
+        definition.on(DeliveryPickupOverdue.self) { overdue, _, context, db in
+            try DroneFlights.compensate(
+                .deliveryCancelled, because: "the pickup is overdue (\(overdue.reason.code.rawValue): \(overdue.reason.message))",
+                context: &context, db)
+        }
         definition.on(DeliveryScheduled.self) { schedule, _, context, db in
             try DroneFlights.startFlight(schedule, simulation: simulation, context: &context, db)
         }

@@ -472,6 +472,9 @@ struct VerdictRules {
         if let request = first(.deliveryCancellationRequested), !has(.deliveryCancelled), !has(.deliveryCancellationRefused) {
             expect("delivery", .deliveryCancelled, after: request.occurredAt, "delivery to act on delivery.cancellation-requested")
         }
+        if let overdue = first(.deliveryPickupOverdue), !has(.deliveryCancelled), !has(.dronePickedUp), !has(.droneDelivered) {
+            expect("drone", .droneReleased, after: overdue.occurredAt, "drone to release the drone of an overdue pickup (delivery.pickup-overdue)")
+        }
         if let requested = first(.deliveryRequested) {
             if !has(.accountValidated) {
                 expect("account", .accountValidated, after: requested.occurredAt, "account to check the owner's account (account.validated)")

@@ -34,7 +34,10 @@ enum SagaScheduleInvariants {
     }
 
     /// Every invariant the ended saga breaks, in plain words.
-    static func check(deliveryId id: UUID, plan: SchedulePlan, cancelled: Bool, database: PostgresConnection) async throws -> [String] {
+    /// `cancelled`: the customer asked to cancel; `overdue`: the pickup was made overdue.
+    static func check(
+        deliveryId id: UUID, plan: SchedulePlan, cancelled: Bool, overdue: Bool, database: PostgresConnection
+    ) async throws -> [String] {
         var broken: [String] = []
         func count(_ sql: String) async throws -> Int {
             try await database.query(sql, [.uuid(id)])[0].decode(Int.self, at: 0)
@@ -98,10 +101,11 @@ enum SagaScheduleInvariants {
         }
         if !agrees { broken.append("history shows \(stage) but the delivery service recorded \(state ?? "nothing")") }
         var expected = plan.path.expectedStages
-        if cancelled { expected.insert("Cancelled") }
+        if cancelled || overdue { expected.insert("Cancelled") }
         if failureCode == "JOIN_TIMED_OUT" { expected.insert("Compensated") }  // a legitimate end when branches are held long
         if !expected.contains(stage) { broken.append("ended \(stage); \(plan.path.rawValue)\(cancelled ? " with a cancellation" : "") may end \(expected.sorted())") }
-        if stage == "Cancelled", !cancelled { broken.append("cancelled although nobody asked") }
+        if stage == "Cancelled", !cancelled, !overdue { broken.append("cancelled although nobody asked and no pickup was overdue") }
+        if failureCode == "PICKUP_OVERDUE", !overdue { broken.append("cancelled for an overdue pickup that was not overdue") }
 
         if let snapshot = try await SagaSnapshotLoader.load(deliveryId: id, database: database) {
             let verdict = SagaAnalysis.analyse(snapshot).verdict

@@ -36,6 +36,11 @@ public struct ScheduleOptions: Sendable, Hashable {
     public var cancelShare = 0.75
     /// The highest step after which a cancellation is injected.
     public var latestCancelStep = 36
+    /// Share of schedules in which the pickup becomes overdue (the delivery service's
+    /// `pickup-overdue` deadline is brought forward, as a clock would), after a drawn step.
+    public var overdueShare = 0.5
+    /// The highest step after which the pickup becomes overdue.
+    public var latestOverdueStep = 14
     /// Chance, per step, that a consuming service is killed (SIGKILL) and started again.
     public var killProbability = 0.0
     /// The paths the schedules cycle through (a cancellation is injected on top of any of them).
@@ -57,6 +62,9 @@ public struct SchedulePlan: Sendable, Hashable, CustomStringConvertible {
     public let path: SagaPath
     /// After how many deliveries the customer cancels (nil: never).
     public let cancelAfterStep: Int?
+    /// After how many deliveries the pickup becomes overdue, at the first step from then on at
+    /// which the delivery waits for it (nil: never).
+    public let overdueAfterStep: Int?
 
     /// The plan of schedule `index` of the campaign seeded `seed`.
     public init(seed: UInt64, index: Int, options: ScheduleOptions) {
@@ -65,6 +73,8 @@ public struct SchedulePlan: Sendable, Hashable, CustomStringConvertible {
         path = options.paths[index % options.paths.count]
         var random = Self.generator(seed: seed, index: index, stream: 1)
         cancelAfterStep = random.chance(options.cancelShare) ? random.below(options.latestCancelStep + 1) : nil
+        var clock = Self.generator(seed: seed, index: index, stream: 3)
+        overdueAfterStep = clock.chance(options.overdueShare) ? clock.below(options.latestOverdueStep + 1) : nil
     }
 
     /// The generator of one stream of decisions of schedule `index` (independent of the others').
@@ -75,6 +85,7 @@ public struct SchedulePlan: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         "schedule \(index) of seed \(seed): \(path.rawValue)" + (cancelAfterStep.map { ", cancel after step \($0)" } ?? "")
+            + (overdueAfterStep.map { ", pickup overdue after step \($0)" } ?? "")
     }
 }
 

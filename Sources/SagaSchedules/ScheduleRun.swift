@@ -1,5 +1,6 @@
 import AMQP
 import Contracts
+import DeliveryService
 import Foundation
 import Postgres
 import SagaScenarios
@@ -20,6 +21,10 @@ public struct ScheduleResult: Sendable {
     public var steps = 0
     /// How many times a service was killed and started again during this schedule.
     public var kills = 0
+    /// The customer cancelled.
+    public var cancelled = false
+    /// The pickup was made overdue while the delivery waited for it.
+    public var overdue = false
 }
 
 /// Runs one schedule against an interposed system: submits the plan's request, then delivers
@@ -59,14 +64,19 @@ struct ScheduleRun {
         result.log.append("submitted \(plan.path.rawValue) as \(id.uuidString.lowercased())")
         var decider = ScheduleDecider(plan: plan, options: options)
         var waiting: [Waiting] = []
-        var cancelled = false
         let deadline = ContinuousClock.now + bound
         while true {
             waiting += Self.deliveries(of: await interposer.take(for: id))
-            if !cancelled, let step = plan.cancelAfterStep, result.steps >= step {
-                cancelled = true
+            if !result.cancelled, let step = plan.cancelAfterStep, result.steps >= step {
+                result.cancelled = true
                 let status = try await system.api.cancel(id)
                 result.log.append("after step \(result.steps): the customer cancels (HTTP \(status))")
+                try await settle(id, database)
+                continue
+            }
+            if !result.overdue, let step = plan.overdueAfterStep, result.steps >= step, try await bringPickupOverdueForward(id, database) {
+                result.overdue = true
+                result.log.append("after step \(result.steps): the pickup is overdue (the delivery service's \(DeliveryService.pickupOverdueDeadline) deadline is due now)")
                 try await settle(id, database)
                 continue
             }
@@ -112,7 +122,17 @@ struct ScheduleRun {
         }
         result.stage = try await SagaScheduleInvariants.stage(of: id, database)
         result.violations += try await SagaScheduleInvariants.check(
-            deliveryId: id, plan: plan, cancelled: cancelled, database: database)
+            deliveryId: id, plan: plan, cancelled: result.cancelled, overdue: result.overdue, database: database)
+    }
+
+    /// Makes the delivery's pending `pickup-overdue` deadline due now, as the clock would a grace
+    /// period after the pickup ETA; false when none is pending (not scheduled yet, or picked up).
+    private func bringPickupOverdueForward(_ id: UUID, _ database: PostgresConnection) async throws -> Bool {
+        try await !database.query("""
+            UPDATE delivery.deadlines SET fire_at = clock_timestamp()
+            WHERE delivery_id = $1 AND name = $2 AND fired_at IS NULL AND cancelled_at IS NULL AND parked_at IS NULL
+            RETURNING id
+            """, [.uuid(id), .text(DeliveryService.pickupOverdueDeadline)]).isEmpty
     }
 
     /// One waiting delivery per tapped message and consumer: the catalogue's consumers of its

@@ -149,7 +149,7 @@ struct EventSchemaTests {
     func reasonCodes(type: EventType) throws {
         let content = try document(type).content
         let payloadType = try #require(EventCatalog.payloadType(for: type))
-        let failureSuffixes = ["rejected", "failed", "cancelled", "released", "refused", "cancellation-requested"]
+        let failureSuffixes = ["rejected", "failed", "cancelled", "released", "refused", "cancellation-requested", "overdue"]
         let isFailureOrCompensation = failureSuffixes.contains { type.rawValue.hasSuffix($0) }
         let reasonSchema = content["properties"]?["reason"]
         #expect((reasonSchema != nil) == isFailureOrCompensation, "reason present: \(reasonSchema != nil)")

@@ -115,6 +115,11 @@ struct DeliveryDomainTests {
             #expect(throws: SettingError.self) { try DeliverySettings.fromEnvironment(["DELIVERY_JOIN_TIMEOUT_S": bad]) }
         }
         #expect(throws: SettingError.self) { try DeliverySettings.fromEnvironment(["DELIVERY_NO_FLY_ZONES": "bad"]) }
+        #expect(defaults.pickupGrace == 900)
+        #expect(try DeliverySettings.fromEnvironment(["DELIVERY_PICKUP_GRACE_S": "2.5"]).pickupGrace == 2.5)
+        for bad in ["0", "-1", "later", "86401"] {
+            #expect(throws: SettingError.self) { try DeliverySettings.fromEnvironment(["DELIVERY_PICKUP_GRACE_S": bad]) }
+        }
     }
 
     // MARK: The join decision
@@ -271,11 +276,11 @@ struct DeliveryDomainTests {
         var record = DeliveryRecord(deliveryId: UUID(), ownerId: "o", accountState: .validated)
         _ = record.droneAllocated(Self.assignment(), rules: Self.rules)
         let newEta = Self.now.addingTimeInterval(1000)
-        #expect(record.pickedUp(dropoffEta: newEta) == .none)
+        #expect(record.pickedUp(dropoffEta: newEta) == DeliveryReaction(stopPickupDeadline: true))
         #expect(record.state == .pickedUp && record.assignment?.dropoffEta == newEta)
         let packageId = Self.assignment().packageId
         #expect(record.delivered(droneId: "drone-007", packageId: packageId)
-            == DeliveryReaction(emission: .completed(DeliveryCompleted(droneId: "drone-007", packageId: packageId))))
+            == DeliveryReaction(stopPickupDeadline: true, emission: .completed(DeliveryCompleted(droneId: "drone-007", packageId: packageId))))
         #expect(record.state == .completed)
         #expect(record.delivered(droneId: "drone-007", packageId: packageId) == .none)
         #expect(record.pickedUp(dropoffEta: newEta) == .none)
@@ -306,7 +311,7 @@ struct DeliveryDomainTests {
         // Never seen: recorded as cancelled, nothing to release.
         var unknown = DeliveryRecord(deliveryId: UUID())
         #expect(unknown.cancellationRequested(request) == DeliveryReaction(
-            stopJoinTimeout: true, emission: .cancelled(DeliveryCancelled(reason: Reason(.customerRequest, request.message)))))
+            stopJoinTimeout: true, stopPickupDeadline: true, emission: .cancelled(DeliveryCancelled(reason: Reason(.customerRequest, request.message)))))
         #expect(unknown.state == .cancelled)
         #expect(unknown.accountValidated(ownerId: "o", rules: Self.rules) == .none)
         #expect(unknown.droneAllocated(Self.assignment(), rules: Self.rules) == .none)
@@ -350,7 +355,7 @@ struct DeliveryDomainTests {
 
     /// One input of the cancellation race, as the delivery service receives it.
     enum RaceInput: CaseIterable, CustomStringConvertible {
-        case request, released, pickedUp, delivered
+        case request, overdue, released, pickedUp, delivered
         var description: String { "\(self)" }
     }
 
@@ -362,6 +367,7 @@ struct DeliveryDomainTests {
         for input in inputs {
             let reaction = switch input {
             case .request: record.cancellationRequested(request)
+            case .overdue: record.pickupOverdue(graceSeconds: 900)
             case .released: record.droneReleased(.deliveryCancelled)
             case .pickedUp: record.pickedUp(dropoffEta: Self.now)
             case .delivered: record.delivered(droneId: "drone-007", packageId: Self.assignment().packageId)
@@ -417,6 +423,70 @@ struct DeliveryDomainTests {
             #expect(scheduled.droneReleased(code) == .none)
         }
         #expect(scheduled == before)
+    }
+
+    @Test("an overdue pickup racing the drone: in every arrival order, with duplicates and a customer's request, the drone service's decision wins")
+    func overduePickupRacingTheDrone() {
+        func count(_ emitted: [DeliveryEmission], _ matches: (DeliveryEmission) -> Bool) -> Int { emitted.filter(matches).count }
+        func isOverdue(_ emission: DeliveryEmission) -> Bool { if case .pickupOverdue = emission { true } else { false } }
+        func isRefusal(_ emission: DeliveryEmission) -> Bool { if case .cancellationRefused = emission { true } else { false } }
+        func isCompletion(_ emission: DeliveryEmission) -> Bool { if case .completed = emission { true } else { false } }
+        func cancellations(_ emitted: [DeliveryEmission]) -> [DeliveryCancelled] {
+            emitted.compactMap { if case .cancelled(let cancelled) = $0 { cancelled } else { nil } }
+        }
+        // The drone flew after all: the flight completes once, nothing is cancelled, and nobody
+        // is sent a refusal (nobody asked); the overdue is told to the drone at most once.
+        for order in permutations([RaceInput.overdue, .pickedUp, .delivered]) {
+            for inputs in [order, order.flatMap { [$0, $0] }] {
+                let (record, emitted) = race(inputs)
+                #expect(record.state == .completed, "\(inputs)")
+                #expect(count(emitted, isCompletion) == 1 && cancellations(emitted).isEmpty, "\(inputs)")
+                #expect(count(emitted, isRefusal) == 0, "\(inputs)")
+                #expect(count(emitted, isOverdue) == (inputs.first == .overdue ? 1 : 0), "\(inputs)")
+                #expect(record.failureCode == nil, "\(inputs)")
+            }
+        }
+        // The drone service released the drone: cancelled once with PICKUP_OVERDUE.
+        for order in permutations([RaceInput.overdue, .released]) {
+            for inputs in [order, order.flatMap { [$0, $0] }] {
+                let (record, emitted) = race(inputs)
+                #expect(record.state == .cancelled, "\(inputs)")
+                #expect(cancellations(emitted).map(\.reason.code) == [.pickupOverdue], "\(inputs)")
+                #expect(count(emitted, isOverdue) == (inputs.first == .overdue ? 1 : 0), "\(inputs)")
+                #expect(cancellations(emitted).first?.droneId == Self.assignment().droneId, "\(inputs)")
+            }
+        }
+        // A customer's request and the overdue, and the release: one cancellation, no completion.
+        for order in permutations([RaceInput.request, .overdue, .released]) {
+            let (record, emitted) = race(order)
+            #expect(record.state == .cancelled, "\(order)")
+            #expect(cancellations(emitted).count == 1 && count(emitted, isCompletion) == 0, "\(order)")
+            #expect(count(emitted, isOverdue) <= 1, "\(order)")
+        }
+    }
+
+    @Test("scheduling starts the pickup-overdue deadline at the pickup ETA; the pickup, the completion and a cancellation stop it")
+    func pickupOverdueDeadline() {
+        var record = DeliveryRecord(deliveryId: UUID(), ownerId: "o", accountState: .validated)
+        let scheduling = record.droneAllocated(Self.assignment(), rules: Self.rules)
+        #expect(scheduling.pickupDueBy == Self.assignment().pickupEta)
+        var flown = record
+        #expect(flown.pickedUp(dropoffEta: Self.now).stopPickupDeadline)
+        var delivered = record
+        #expect(delivered.delivered(droneId: "drone-007", packageId: Self.assignment().packageId).stopPickupDeadline)
+        var released = record
+        _ = released.droneReleased(.deliveryCancelled)
+        #expect(released.cancellationRequested(Reason(.customerRequest, "no")).stopPickupDeadline)
+        // Only a scheduled delivery is overdue; the message names the grace and the ETA.
+        var joining = DeliveryRecord(deliveryId: UUID())
+        #expect(joining.pickupOverdue(graceSeconds: 60) == .none)
+        guard case .pickupOverdue(let overdue)? = record.pickupOverdue(graceSeconds: 60).emission else {
+            Issue.record("no delivery.pickup-overdue")
+            return
+        }
+        #expect(overdue.reason.message.contains("60 s after the pickup ETA \(RFC3339.string(from: Self.assignment().pickupEta))"))
+        #expect(overdue.droneId == Self.assignment().droneId && overdue.packageId == Self.assignment().packageId)
+        #expect(record.state == .cancelling)
     }
 
     private func scheduledRecord() -> DeliveryRecord {

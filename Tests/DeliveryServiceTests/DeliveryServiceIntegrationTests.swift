@@ -266,6 +266,53 @@ struct DeliveryServiceIntegrationTests {
         try await bed.harness.cleanUp()
     }
 
+    @Test("an overdue pickup asks the drone service once; its release cancels with PICKUP_OVERDUE, a late pickup flies on, a timely one stops the deadline")
+    func overduePickup() async throws {
+        // The pickup ETA is now and the grace a second: the deadline is due at once for the first
+        // two; the third is picked up before its (hour-long) ETA.
+        let bed = try DeliveryTestBed(pickupGrace: 1)
+        let capture = try await bed.harness.captureQueue(Self.outputs + ["delivery.pickup-overdue"])
+        let released = UUID()
+        let lateFlight = UUID()
+        let onTime = UUID()
+        let due = DeliveryTestBed.allocation(pickupEtaMinutes: 0)
+        let later = DeliveryTestBed.allocation(pickupEtaMinutes: 60, dropoffEtaMinutes: 70, deadlineMinutes: 120)
+        try await bed.harness.withRunningService(instances: 2) {
+            for (id, allocation) in [(released, due), (lateFlight, due), (onTime, later)] {
+                try await bed.send(AccountValidated.sample(), id)
+                try await bed.send(allocation, id)
+            }
+            try await bed.send(DronePickedUp(droneId: later.droneId, packageId: later.packageId, dropoffEta: later.dropoffEta), onTime)
+            try await waitUntil("two overdue pickups") {
+                let states = [try await bed.state(released), try await bed.state(lateFlight)]
+                return states == ["cancelling", "cancelling"]
+            }
+            // The drone service decides: it released one drone, the other had flown.
+            try await bed.send(DroneReleased(droneId: due.droneId, reason: Reason(.deliveryCancelled, "Released: the pickup is overdue.")), released)
+            try await bed.send(DronePickedUp(droneId: due.droneId, packageId: due.packageId, dropoffEta: due.dropoffEta), lateFlight)
+            try await bed.send(DroneDelivered(droneId: due.droneId, packageId: due.packageId, dropoffLocation: due.dropoffLocation), lateFlight)
+        }
+        let emitted = try await bed.harness.drain(capture, expecting: 7)
+        func events(_ id: UUID) -> [String] { emitted.filter { $0.deliveryId == id }.map(\.type.rawValue).sorted() }
+        #expect(events(released) == ["delivery.cancelled", "delivery.pickup-overdue", "delivery.scheduled"])
+        #expect(events(lateFlight) == ["delivery.completed", "delivery.pickup-overdue", "delivery.scheduled"])
+        #expect(events(onTime) == ["delivery.scheduled"])
+        let cancelled = try #require(emitted.first { $0.type == .deliveryCancelled }).payload(as: DeliveryCancelled.self)
+        #expect(cancelled.reason.code == .pickupOverdue && cancelled.droneId == due.droneId && cancelled.packageId == due.packageId)
+        let overdue = try #require(emitted.first { $0.deliveryId == released && $0.type == .deliveryPickupOverdue })
+            .payload(as: DeliveryPickupOverdue.self)
+        #expect(overdue.droneId == due.droneId && overdue.reason.message.contains("1 s after the pickup ETA"))
+        #expect(try await bed.state(released) == "cancelled")
+        #expect(try await bed.state(lateFlight) == "completed")
+        #expect(try await bed.state(onTime) == "picked-up")
+        #expect(try await bed.harness.count(
+            "SELECT count(*) FROM deadlines WHERE name = 'pickup-overdue' AND fired_at IS NOT NULL") == 2)
+        #expect(try await bed.harness.count(
+            "SELECT count(*) FROM deadlines WHERE name = 'pickup-overdue' AND delivery_id = $1 AND cancelled_at IS NOT NULL", [.uuid(onTime)]) == 1)
+        #expect(try await bed.harness.parkedCount() == 0)
+        try await bed.harness.cleanUp()
+    }
+
     @Test("a rejected branch fails the delivery silently and nothing is ever scheduled")
     func branchFailures() async throws {
         let bed = try DeliveryTestBed()
@@ -352,9 +399,10 @@ struct DeliveryTestBed {
     let harness: ServiceHarness
 
     /// A delivery service with a short join timeout and, optionally, forward-failure injection.
-    init(joinTimeout: Duration = .seconds(3600), forwardFailureProbability: Double = 0) throws {
+    init(joinTimeout: Duration = .seconds(3600), pickupGrace: TimeInterval = 3600, forwardFailureProbability: Double = 0) throws {
         harness = try ServiceHarness({ name, schema in
-            try DeliveryService.definition(name: name, schema: schema, settings: DeliverySettings(joinTimeout: joinTimeout))
+            try DeliveryService.definition(
+                name: name, schema: schema, settings: DeliverySettings(joinTimeout: joinTimeout, pickupGrace: pickupGrace))
         }, configure: { configuration in
             configuration.faults.forwardFailureProbability = forwardFailureProbability
         })
@@ -363,12 +411,12 @@ struct DeliveryTestBed {
     /// A `drone.allocated` with ETAs and a deadline relative to now (whole milliseconds, as
     /// events carry them); the drop-off is in Seattle (outside the default no-fly zone) unless given.
     static func allocation(
-        dropoff: GeoLocation = GeoLocation(latitude: 47.6588, longitude: -122.3125), dropoffEtaMinutes: Double = 20,
-        deadlineMinutes: Double = 60
+        dropoff: GeoLocation = GeoLocation(latitude: 47.6588, longitude: -122.3125), pickupEtaMinutes: Double = 10,
+        dropoffEtaMinutes: Double = 20, deadlineMinutes: Double = 60
     ) -> DroneAllocated {
         let now = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1_000).rounded() / 1_000)
         return DroneAllocated(
-            droneId: "drone-011", packageId: UUID(), pickupEta: now.addingTimeInterval(600),
+            droneId: "drone-011", packageId: UUID(), pickupEta: now.addingTimeInterval(pickupEtaMinutes * 60),
             dropoffEta: now.addingTimeInterval(dropoffEtaMinutes * 60), dropoffLocation: dropoff,
             deadline: now.addingTimeInterval(deadlineMinutes * 60))
     }

@@ -25,12 +25,14 @@ struct DroneSagaTests {
     /// decides whether it came before the pickup) or the delivery service's `delivery.cancelled`.
     enum Cancellation: String, CaseIterable, CustomTestStringConvertible {
         case request = "delivery.cancellation-requested"
+        case overdue = "delivery.pickup-overdue"
         case compensation = "delivery.cancelled"
         var testDescription: String { rawValue }
 
         func send(_ bed: DroneTestBed, deliveryId: UUID) async throws {
             switch self {
             case .request: try await bed.send(DeliveryCancellationRequested.sample(), deliveryId: deliveryId)
+            case .overdue: try await bed.send(DeliveryPickupOverdue.sample(), deliveryId: deliveryId)
             case .compensation: try await bed.send(DroneSagaTests.cancelled, deliveryId: deliveryId)
             }
         }

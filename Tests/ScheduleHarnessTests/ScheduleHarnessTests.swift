@@ -24,7 +24,7 @@ struct SchedulePlanTests {
         }
     }
 
-    @Test("200 schedules cover every path, with and without a cancellation, injected at every step up to the latest")
+    @Test("200 schedules cover every path, with and without a cancellation, injected at every step up to the latest, and overdue pickups")
     func coverage() {
         var options = ScheduleOptions()
         options.killProbability = 0.5
@@ -36,6 +36,12 @@ struct SchedulePlanTests {
         }
         let cancelSteps = Set(plans.compactMap(\.cancelAfterStep))
         #expect(cancelSteps.isSuperset(of: 0...20), "cancellation steps missing: \(Set(0...20).subtracting(cancelSteps).sorted())")
+        // An overdue pickup, alone and together with a cancellation, from early steps on.
+        #expect(plans.contains { $0.overdueAfterStep != nil && $0.cancelAfterStep == nil })
+        #expect(plans.contains { $0.overdueAfterStep != nil && $0.cancelAfterStep != nil })
+        let overdueSteps = Set(plans.compactMap(\.overdueAfterStep))
+        // (The deadline exists from scheduling on, a few steps in: an earlier step means "at once".)
+        #expect(overdueSteps.isSuperset(of: 1...10), "overdue steps missing: \(Set(1...10).subtracting(overdueSteps).sorted())")
         var decider = ScheduleDecider(plan: plans[0], options: options)
         let kills = (0..<100).compactMap { _ in decider.next(waiting: 3).kill }
         #expect(!kills.isEmpty && Set(kills).isSubset(of: ScheduleDecider.killable))

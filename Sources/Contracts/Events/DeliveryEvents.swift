@@ -120,6 +120,9 @@ public struct DeliveryCancelled: ReasonCarryingEvent {
         case customerRequest = "CUSTOMER_REQUEST"
         /// An operator.
         case operatorRequest = "OPERATOR_REQUEST"
+        /// Nobody: the drone had not picked the package up a grace period after its pickup ETA
+        /// (`delivery.pickup-overdue`), and the drone service released it.
+        case pickupOverdue = "PICKUP_OVERDUE"
     }
 
     /// `delivery.cancelled`.
@@ -185,5 +188,46 @@ public struct DeliveryCancellationRefused: ReasonCarryingEvent {
     public static func sample() -> DeliveryCancellationRefused {
         DeliveryCancellationRefused(
             reason: Reason(.alreadyPickedUp, "The package was picked up at 08:10."), droneId: SampleValues.droneId)
+    }
+}
+
+/// `delivery.pickup-overdue`: a scheduled delivery's drone had not picked the package up a grace
+/// period after its pickup ETA. The drone service, which alone decides the pickup, releases a
+/// drone still waiting (`drone.released` `DELIVERY_CANCELLED`, then `delivery.cancelled`
+/// `PICKUP_OVERDUE`) or ignores it once the package is on board. It bounds how long a saga holds
+/// a drone that never flies.
+public struct DeliveryPickupOverdue: ReasonCarryingEvent {
+    /// Why the pickup is overdue.
+    public enum Code: String, ReasonCode {
+        /// No `drone.picked-up` a grace period after the pickup ETA.
+        case pickupOverdue = "PICKUP_OVERDUE"
+    }
+
+    /// `delivery.pickup-overdue`.
+    public static let eventType = EventType.deliveryPickupOverdue
+    /// Version 1.
+    public static let schemaVersion = 1
+    /// The delivery service.
+    public static let producer = Producer.delivery
+
+    /// Why, with the ETA and the grace period.
+    public var reason: Reason<Code>
+    /// The drone that should have picked the package up.
+    public var droneId: String
+    /// The package.
+    public var packageId: UUID
+
+    /// An overdue pickup.
+    public init(reason: Reason<Code>, droneId: String, packageId: UUID) {
+        self.reason = reason
+        self.droneId = droneId
+        self.packageId = packageId
+    }
+
+    /// The overdue pickup of ``DeliveryScheduled/sample()``.
+    public static func sample() -> DeliveryPickupOverdue {
+        DeliveryPickupOverdue(
+            reason: Reason(.pickupOverdue, "No pickup 900 s after the pickup ETA 2026-06-15T08:12:00.000Z."),
+            droneId: SampleValues.droneId, packageId: SampleValues.packageId)
     }
 }
