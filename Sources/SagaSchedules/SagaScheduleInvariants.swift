@@ -21,6 +21,17 @@ enum SagaScheduleInvariants {
                     AND parked_at IS NULL AND fire_at <= clock_timestamp())
         """
 
+    /// The delivery's pending deadline due first, of either service that has deadlines.
+    static let nextDeadlineSQL = """
+        SELECT service, id, name FROM (
+            SELECT 'drone' AS service, id, name, fire_at FROM drone.deadlines
+            WHERE delivery_id = $1 AND fired_at IS NULL AND cancelled_at IS NULL AND parked_at IS NULL
+            UNION ALL
+            SELECT 'delivery', id, name, fire_at FROM delivery.deadlines
+            WHERE delivery_id = $1 AND fired_at IS NULL AND cancelled_at IS NULL AND parked_at IS NULL
+        ) AS pending ORDER BY fire_at LIMIT 1
+        """
+
     /// Deadlines of the delivery that may still fire.
     static let pendingDeadlinesSQL = """
         SELECT (SELECT count(*) FROM drone.deadlines WHERE delivery_id = $1 AND fired_at IS NULL AND cancelled_at IS NULL AND parked_at IS NULL)

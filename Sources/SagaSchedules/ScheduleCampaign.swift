@@ -98,7 +98,8 @@ public struct CampaignReport: Sendable {
         var lines = [
             "\(results.count) schedules (seed \(seed)), \(steps) interposed deliveries, \(kills) services killed and restarted, in \(duration)",
             "ended: " + stages.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
-            "injected: \(results.filter(\.cancelled).count) customer cancellations, \(results.filter(\.overdue).count) overdue pickups",
+            "injected: \(results.filter(\.cancelled).count) customer cancellations, \(results.filter(\.overdue).count) overdue pickups, "
+                + "\(results.filter(\.plan.farOffPickup).count) far-off pickups, \(results.reduce(0) { $0 + $1.clockAdvances }) deadlines brought forward",
             "broken invariants: \(failures.count) schedule(s)" + (parked.isEmpty ? "" : "; parked messages left: \(parked)"),
         ]
         for failure in failures {

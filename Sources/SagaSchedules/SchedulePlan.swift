@@ -1,3 +1,4 @@
+import Foundation
 import SagaScenarios
 
 /// SplitMix64 (Steele, Lea and Flood): a tiny seedable generator, so that a schedule is a pure
@@ -41,6 +42,9 @@ public struct ScheduleOptions: Sendable, Hashable {
     public var overdueShare = 0.5
     /// The highest step after which the pickup becomes overdue.
     public var latestOverdueStep = 14
+    /// Share of schedules whose pickup is three hours ahead, beyond the allocation lead time (the
+    /// drone is allocated on a deadline, which the harness's clock brings forward).
+    public var farOffShare = 0.25
     /// Chance, per step, that a consuming service is killed (SIGKILL) and started again.
     public var killProbability = 0.0
     /// The paths the schedules cycle through (a cancellation is injected on top of any of them).
@@ -65,6 +69,8 @@ public struct SchedulePlan: Sendable, Hashable, CustomStringConvertible {
     /// After how many deliveries the pickup becomes overdue, at the first step from then on at
     /// which the delivery waits for it (nil: never).
     public let overdueAfterStep: Int?
+    /// The pickup is three hours ahead rather than now.
+    public let farOffPickup: Bool
 
     /// The plan of schedule `index` of the campaign seeded `seed`.
     public init(seed: UInt64, index: Int, options: ScheduleOptions) {
@@ -75,7 +81,11 @@ public struct SchedulePlan: Sendable, Hashable, CustomStringConvertible {
         cancelAfterStep = random.chance(options.cancelShare) ? random.below(options.latestCancelStep + 1) : nil
         var clock = Self.generator(seed: seed, index: index, stream: 3)
         overdueAfterStep = clock.chance(options.overdueShare) ? clock.below(options.latestOverdueStep + 1) : nil
+        farOffPickup = clock.chance(options.farOffShare)
     }
+
+    /// How far ahead the pickup is.
+    public var pickupAhead: TimeInterval { farOffPickup ? 3 * 3_600 : 0 }
 
     /// The generator of one stream of decisions of schedule `index` (independent of the others').
     static func generator(seed: UInt64, index: Int, stream: UInt64) -> SplitMix64 {
@@ -84,7 +94,7 @@ public struct SchedulePlan: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        "schedule \(index) of seed \(seed): \(path.rawValue)" + (cancelAfterStep.map { ", cancel after step \($0)" } ?? "")
+        "schedule \(index) of seed \(seed): \(path.rawValue)" + (farOffPickup ? " (pickup in 3 h)" : "") + (cancelAfterStep.map { ", cancel after step \($0)" } ?? "")
             + (overdueAfterStep.map { ", pickup overdue after step \($0)" } ?? "")
     }
 }

@@ -25,6 +25,8 @@ public struct ScheduleResult: Sendable {
     public var cancelled = false
     /// The pickup was made overdue while the delivery waited for it.
     public var overdue = false
+    /// How many times the harness's clock brought a deadline forward.
+    public var clockAdvances = 0
 }
 
 /// Runs one schedule against an interposed system: submits the plan's request, then delivers
@@ -59,7 +61,7 @@ struct ScheduleRun {
     }
 
     private func drive(_ result: inout ScheduleResult, _ database: PostgresConnection) async throws {
-        let id = try await system.api.submit(plan.path.requestBody(tag: "schedule-\(plan.index)"))
+        let id = try await system.api.submit(plan.path.requestBody(now: Date().addingTimeInterval(plan.pickupAhead), tag: "schedule-\(plan.index)"))
         result.deliveryId = id
         result.log.append("submitted \(plan.path.rawValue) as \(id.uuidString.lowercased())")
         var decider = ScheduleDecider(plan: plan, options: options)
@@ -85,6 +87,14 @@ struct ScheduleRun {
                 let late = await interposer.take(for: id)
                 if late.isEmpty, try await hasEnded(id, database) { break }
                 waiting += Self.deliveries(of: late)
+                if waiting.isEmpty, let advanced = try await advanceClock(id, database) {
+                    // Nothing to deliver and nothing due: only time passing moves the saga on.
+                    result.clockAdvances += 1
+                    result.log.append("after step \(result.steps): nothing to deliver; the clock moves on to \(advanced.service)'s \(advanced.name) deadline")
+                    if advanced.service == Producer.delivery.rawValue, advanced.name == DeliveryService.pickupOverdueDeadline { result.overdue = true }
+                    try await settle(id, database)
+                    continue
+                }
                 if waiting.isEmpty {
                     guard ContinuousClock.now < deadline else {
                         result.violations.append("the saga did not end within \(bound) of its request (nothing left to deliver)")
@@ -123,6 +133,17 @@ struct ScheduleRun {
         result.stage = try await SagaScheduleInvariants.stage(of: id, database)
         result.violations += try await SagaScheduleInvariants.check(
             deliveryId: id, plan: plan, cancelled: result.cancelled, overdue: result.overdue, database: database)
+    }
+
+    /// Makes the saga's earliest pending deadline (of any service) due now, as the clock reaching
+    /// it would; which one, or nil when none is pending.
+    private func advanceClock(_ id: UUID, _ database: PostgresConnection) async throws -> (service: String, name: String)? {
+        guard let next = try await database.query(SagaScheduleInvariants.nextDeadlineSQL, [.uuid(id)]).first else { return nil }
+        let service = try next.decode(String.self, column: "service")
+        let name = try next.decode(String.self, column: "name")
+        _ = try await database.query(
+            "UPDATE \(service).deadlines SET fire_at = clock_timestamp() WHERE id = $1 RETURNING id", [.int(try next.decode(Int.self, column: "id"))])
+        return (service, name)
     }
 
     /// Makes the delivery's pending `pickup-overdue` deadline due now, as the clock would a grace

@@ -39,6 +39,8 @@ struct SchedulePlanTests {
         // An overdue pickup, alone and together with a cancellation, from early steps on.
         #expect(plans.contains { $0.overdueAfterStep != nil && $0.cancelAfterStep == nil })
         #expect(plans.contains { $0.overdueAfterStep != nil && $0.cancelAfterStep != nil })
+        // Far-off pickups (allocated on a deadline), on every path.
+        for path in options.paths { #expect(plans.contains { $0.path == path && $0.farOffPickup }, "\(path) never has a far-off pickup") }
         let overdueSteps = Set(plans.compactMap(\.overdueAfterStep))
         // (The deadline exists from scheduling on, a few steps in: an earlier step means "at once".)
         #expect(overdueSteps.isSuperset(of: 1...10), "overdue steps missing: \(Set(1...10).subtracting(overdueSteps).sorted())")
