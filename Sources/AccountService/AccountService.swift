@@ -108,10 +108,10 @@ enum AccountValidation {
             try context.emit(AccountRejected(ownerId: owner, reason: Reason(code, message)))
         case .validated(let dailyLimit):
             if ended {
-                // The saga already failed or was cancelled: decided, but nothing to count.
-                guard let standing else { return }
-                context.logger.info("account validated for an ended delivery; not counted", metadata: ["account.owner": "\(owner)"])
-                try context.emit(AccountValidated(ownerId: owner, dailyLimit: dailyLimit, deliveriesToday: standing.deliveriesToday))
+                // The saga already failed or was cancelled: decided, but nothing is counted, so
+                // there is no usage "including this one" to announce (and none may be 0): nothing
+                // is emitted; no other service waits for the account of an ended saga.
+                context.logger.info("account valid for an ended delivery; not counted, nothing emitted", metadata: ["account.owner": "\(owner)"])
                 return
             }
             guard let deliveriesToday = try countDelivery(of: owner, context.deliveryId, db) else {

@@ -141,6 +141,29 @@ struct AccountServiceTests {
         try await harness.cleanUp()
     }
 
+    @Test("a request for a saga that already ended is decided but emits nothing, also for an owner with no usage today")
+    func requestAfterTheEnd() async throws {
+        let harness = try accountHarness { $0.workers = 1 }
+        let capture = try await harness.captureQueue(accountEventKeys)
+        let ended = UUID()
+        let marker = UUID()
+        try await harness.withRunningService {
+            try await harness.publish(DeliveryCancelled(reason: Reason(.customerRequest, "Cancelled by the customer.")), deliveryId: ended)
+            try await waitUntil("the end recorded") { try await harness.count("SELECT count(*) FROM ended_deliveries") == 1 }
+            try await harness.publish(deliveryRequest(owner: "acct-active-001"), deliveryId: ended)
+            // One worker: the marker's rejection is emitted after whatever the first request emitted.
+            try await harness.publish(deliveryRequest(owner: "acct-nobody-999"), deliveryId: marker)
+            try await waitUntil("both decisions") { try await harness.count("SELECT count(*) FROM decisions") == 2 }
+        }
+        // Before the fix it announced account.validated with deliveriesToday 0, which its own
+        // schema refuses (minimum 1), so every consumer parked it.
+        let emitted = try await harness.drain(capture, expecting: 1)
+        #expect(emitted.map(\.deliveryId) == [marker])
+        #expect(try await harness.count("SELECT count(*) FROM decisions WHERE delivery_id = $1 AND counted_day IS NULL", [.uuid(ended)]) == 1)
+        #expect(try await harness.parkedCount() == 0)
+        try await harness.cleanUp()
+    }
+
     @Test("the same event id twice has one effect and emits one event")
     func duplicateEventId() async throws {
         let harness = try accountHarness { $0.workers = 1 }
