@@ -12,7 +12,8 @@ The script
   1. loads every schema file under schemas/ (the frozen compat/ copies excepted) into a
      `referencing` registry keyed by `$id`, and checks each against the official 2020-12
      metaschema (Draft202012Validator.check_schema);
-  2. validates every document with Draft202012Validator, format assertion on for `uuid` and
+  2. validates every document with Draft202012Validator (its `pattern` with ECMA-262's `$`, see
+     ecma_anchors), format assertion on for `uuid` and
      `date-time` (checked here by this script's own RFC 9562 / RFC 3339 rules, so the result does
      not depend on optional jsonschema extras being installed);
   3. prints a JSON report on stdout and exits 0 when every schema is valid and the two validators
@@ -77,6 +78,36 @@ def format_checker():
     return checker
 
 
+def ecma_anchors(pattern):
+    """`pattern` for Python's `re` with ECMA-262's `$` (JSON Schema's dialect): the end of the
+    string only. Python's `$`, like ICU's, also matches before a final newline, so every `$`
+    outside a character class becomes `\\Z` (the Swift validator rewrites it to ICU's `\\z`)."""
+    out, escaped, in_class = [], False, False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "$":
+            out.append("\\Z")
+            continue
+        out.append(char)
+    return "".join(out)
+
+
+def ecma_pattern(validator, pattern, instance, schema):
+    """The `pattern` keyword with ECMA-262 anchors (see ecma_anchors)."""
+    if validator.is_type(instance, "string") and not re.search(ecma_anchors(pattern), instance):
+        yield jsonschema.exceptions.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+EcmaValidator = jsonschema.validators.extend(Draft202012Validator, {"pattern": ecma_pattern})
+
+
 def pointer(path):
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
 
@@ -114,7 +145,7 @@ def main(argv):
     )
     checker = format_checker()
     validators = {
-        name: Draft202012Validator(schema, registry=registry, format_checker=checker)
+        name: EcmaValidator(schema, registry=registry, format_checker=checker)
         for name, schema in schemas.items()
     }
 

@@ -11,21 +11,27 @@ import Postgres
 /// (the timeline). An id that is not a UUID is a 400, an unknown delivery a 404, an unavailable
 /// database a 503; every error is problem+json.
 public enum HistoryRoutes {
+    /// One delivery's status.
+    static let deliveryPath = "/api/deliveries/:deliveryId"
+    /// One delivery's timeline.
+    static let timelinePath = "/api/deliveries/:deliveryId/events"
+
     /// Adds the routes to `router`; they read through `database`.
     public static func register(
         on router: Router<BasicRequestContext>, database: ServiceDatabase, settings: HistorySettings = HistorySettings()
     ) {
-        router.get("/api/deliveries/:deliveryId") { _, context -> Response in
+        router.get(RouterPath(deliveryPath)) { _, context -> Response in
             await answer(context.logger, context.parameters.get("deliveryId")) { deliveryId in
                 try await database.read { db in try HistoryQueries.status(deliveryId: deliveryId, on: db) }
             }
         }
         let limit = settings.timelineLimit
-        router.get("/api/deliveries/:deliveryId/events") { _, context -> Response in
+        router.get(RouterPath(timelinePath)) { _, context -> Response in
             await answer(context.logger, context.parameters.get("deliveryId")) { deliveryId in
                 try await database.read { db in try HistoryQueries.timelineDocument(deliveryId: deliveryId, limit: limit, on: db) }
             }
         }
+        for path in [deliveryPath, timelinePath] { UnroutedRequests.refuseOtherMethods(on: router, at: path, allowing: [.get]) }
     }
 
     /// Parses the id, runs the query and answers: the document as JSON, or the fitting problem.

@@ -12,6 +12,11 @@ public enum IngestionRoutes {
     /// The 503 detail: a retry with the same key is safe.
     static let unavailable = "The database is unavailable; retry with the same Idempotency-Key."
 
+    /// The collection of deliveries (`POST` a request).
+    static let deliveriesPath = "/api/deliveries"
+    /// One delivery (`DELETE` cancels it).
+    static let deliveryPath = "/api/deliveries/:deliveryId"
+
     /// Bodies over this many bytes are refused with 413.
     public static let maximumBodyBytes = 16_384
 
@@ -22,12 +27,12 @@ public enum IngestionRoutes {
     ) throws {
         let validation = try DeliveryRequestValidation(bookingHorizon: bookingHorizon)
         let commands = DeliveryCommands(database: database)
-        router.post("/api/deliveries") { request, context -> Response in
+        router.post(RouterPath(deliveriesPath)) { request, context -> Response in
             await ProblemDetails.answering(context.logger, unavailableDetail: unavailable) {
                 try await requestDelivery(request, validation: validation, commands: commands)
             }
         }
-        router.delete("/api/deliveries/:deliveryId") { _, context -> Response in
+        router.delete(RouterPath(deliveryPath)) { _, context -> Response in
             await ProblemDetails.answering(context.logger, unavailableDetail: unavailable) {
                 let deliveryId = try ProblemDetails.deliveryId(context.parameters.get("deliveryId"))
                 switch try await commands.cancel(deliveryId) {
@@ -38,12 +43,21 @@ public enum IngestionRoutes {
                 }
             }
         }
+        UnroutedRequests.refuseOtherMethods(on: router, at: deliveriesPath, allowing: [.post])
+        UnroutedRequests.refuseOtherMethods(on: router, at: deliveryPath, allowing: [.delete])
+    }
+
+    /// Whether a `Content-Type` value is `application/json`, with or without parameters
+    /// (`; charset=utf-8`); `application/jsonx` or `application/json-patch+json` are not.
+    static func isJSON(mediaType value: String) -> Bool {
+        let type = value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        return type.trimmingCharacters(in: .whitespaces).lowercased() == "application/json"
     }
 
     private static func requestDelivery(
         _ request: Request, validation: DeliveryRequestValidation, commands: DeliveryCommands
     ) async throws -> Response {
-        guard let contentType = request.headers[.contentType], contentType.lowercased().hasPrefix("application/json") else {
+        guard let contentType = request.headers[.contentType], isJSON(mediaType: contentType) else {
             throw ProblemDetails(
                 "unsupported-media-type", title: "Unsupported media type", status: .unsupportedMediaType,
                 detail: "Send the request as application/json.")

@@ -66,6 +66,12 @@ struct SchemaValidatorTests {
         KeywordCase(name: "$ref with a percent-encoded pointer", schema: ##"{"$defs": {"a b": {"type": "integer"}}, "properties": {"x": {"$ref": "#/%24defs/a%20b"}}}"##, instance: #"{"x": "s"}"#, expected: ["/x type"]),
         KeywordCase(name: "recursive $ref validates a tree", schema: ##"{"type": "object", "properties": {"v": {"type": "integer"}, "children": {"items": {"$ref": "#"}}}}"##, instance: #"{"v": 1, "children": [{"v": 2, "children": [{"v": "x"}]}]}"#, expected: ["/children/0/children/0/v type"]),
         KeywordCase(name: "the false schema refuses everything", schema: #"{"properties": {"never": false}}"#, instance: #"{"never": 0}"#, expected: ["/never false"]),
+        // Strings and member names compare by code points (the Kelvin sign U+212A is not K).
+        KeywordCase(name: "enum compares strings by code points", schema: #"{"enum": ["ACCOUNT_UNKNOWN"]}"#, instance: #""ACCOUNT_UN\u212ANOWN""#, expected: [" enum"]),
+        KeywordCase(name: "const compares strings by code points", schema: #"{"const": "K"}"#, instance: #""\u212A""#, expected: [" const"]),
+        KeywordCase(name: "a canonically equivalent member name is another member", schema: #"{"required": ["weightKg"], "properties": {"weightKg": {"type": "number"}}, "additionalProperties": false}"#, instance: #"{"weight\u212Ag": 2}"#, expected: [" required", "/weight\u{212A}g additionalProperties"]),
+        KeywordCase(name: "pattern $ matches only at the end, not before a final newline", schema: #"{"pattern": "^[a-z-]+[0-9]$"}"#, instance: #""acct-active-1\n""#, expected: [" pattern"]),
+        KeywordCase(name: "pattern keeps an escaped $ and a $ in a class", schema: #"{"pattern": "^a\\$[$]$"}"#, instance: #""a$$""#, expected: []),
         KeywordCase(name: "annotations are accepted and ignored", schema: #"{"title": "t", "description": "d", "examples": [1], "$comment": "c", "default": 0, "type": "integer"}"#, instance: "1", expected: []),
     ]
 
@@ -139,6 +145,7 @@ struct SchemaValidatorTests {
         KeywordCase(name: "a $ref to nothing", schema: ##"{"properties": {"a": {"$ref": "#/$defs/missing"}}}"##, instance: "", expected: ["/properties/a/$ref $ref"]),
         KeywordCase(name: "a $ref to an unknown file", schema: #"{"$ref": "other.json"}"#, instance: "", expected: ["/$ref $ref"]),
         KeywordCase(name: "an anchor $ref", schema: ##"{"$ref": "#thing"}"##, instance: "", expected: ["/$ref $ref"]),
+        KeywordCase(name: "a $ref with a malformed percent-escape", schema: ##"{"$defs": {"x": {"type": "integer"}}, "properties": {"a": {"$ref": "#/$defs/x%zz"}}}"##, instance: "", expected: ["/properties/a/$ref $ref"]),
         KeywordCase(name: "an invalid pattern", schema: #"{"pattern": "(["}"#, instance: "", expected: ["/pattern pattern"]),
         KeywordCase(name: "an unknown type name", schema: #"{"type": "text"}"#, instance: "", expected: ["/type type"]),
         KeywordCase(name: "a negative maxLength", schema: #"{"maxLength": -1}"#, instance: "", expected: ["/maxLength maxLength"]),

@@ -190,9 +190,40 @@ struct IngestionAPITests {
             #expect(large.status == 413)
             let text = try await client.request("POST", "/api/deliveries", headers: [("Content-Type", "text/plain")], body: requestBody())
             #expect(text.status == 415)
+            for almostJSON in ["application/jsonx", "application/json-patch+json", "application/json5"] {
+                let answer = try await client.request("POST", "/api/deliveries", headers: [("Content-Type", almostJSON)], body: requestBody())
+                #expect(answer.status == 415, "\(almostJSON)")
+            }
+            // A canonically equivalent member name (Kelvin sign for K) is not the declared one.
+            let kelvin = String(decoding: requestBody(), as: UTF8.self).replacingOccurrences(of: "weightKg", with: "weight\\u212Ag")
+            let notWeightKg = try await client.post("/api/deliveries", json: Array(kelvin.utf8))
+            #expect(notWeightKg.status == 422, "\(notWeightKg.text)")
             let badKey = try await client.post("/api/deliveries", json: requestBody(), headers: [("Idempotency-Key", "has space")])
             #expect(badKey.status == 400)
             #expect(try await harness.count("SELECT count(*) FROM requests") == 0)
+        }
+    }
+
+    @Test("a method a path does not serve: 405 with Allow; an unknown path: 404; both problem+json; health bodies follow the OpenAPI Health schema")
+    func unroutedRequestsAndHealth() async throws {
+        try await withIngestion { _, client, _ in
+            for (method, path, allow) in [
+                ("GET", "/api/deliveries", "POST"), ("PUT", "/api/deliveries", "POST"),
+                ("GET", "/api/deliveries/\(UUID().uuidString)", "DELETE"), ("POST", "/health/ready", "GET"),
+            ] {
+                let answer = try await client.request(method, path)
+                #expect(answer.status == 405, "\(method) \(path)")
+                #expect(answer.header("Allow") == allow)
+                #expect(answer.header("Content-Type") == "application/problem+json")
+            }
+            let unknown = try await client.get("/api/nothing-here")
+            #expect(unknown.status == 404)
+            #expect(unknown.header("Content-Type") == "application/problem+json")
+            #expect(unknown.text.contains("not-found"))
+            let live = try await client.get("/health/live")
+            #expect(try JSONValue(parsing: live.text) == ["status": "up"])
+            let ready = try await client.get("/health/ready")
+            #expect(try JSONValue(parsing: ready.text) == ["status": "up", "checks": ["broker": "up", "database": "up", "migrated": "up"]])
         }
     }
 

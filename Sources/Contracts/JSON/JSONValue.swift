@@ -17,9 +17,27 @@ public enum JSONValue: Sendable, Hashable {
     /// An object.
     case object([String: JSONValue])
 
-    /// The member `key` of an object, or `nil` for a missing member or a value that is not an object.
+    /// JSON equality as JSON Schema defines it: strings and member names are equal when their
+    /// code points are, not when Swift's `String` calls them canonically equivalent (so the Kelvin
+    /// sign `\u{212A}` is not `K`). Hashing stays `String`'s: code-point-equal values are also
+    /// canonically equal, so equal values hash alike.
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.null, .null): true
+        case (.bool(let a), .bool(let b)): a == b
+        case (.number(let a), .number(let b)): a == b
+        case (.string(let a), .string(let b)): JSONText.same(a, b)
+        case (.array(let a), .array(let b)): a == b
+        case (.object(let a), .object(let b)):
+            a.count == b.count && a.allSatisfy { key, value in b.index(forKey: key).map { JSONText.same(b[$0].key, key) && b[$0].value == value } ?? false }
+        default: false
+        }
+    }
+
+    /// The member named exactly `key` (code point for code point), or `nil` for a missing member or
+    /// a value that is not an object.
     public subscript(key: String) -> JSONValue? {
-        if case .object(let members) = self { return members[key] }
+        if case .object(let members) = self { return JSONText.member(key, of: members) }
         return nil
     }
 
@@ -134,5 +152,22 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
     /// An object; a repeated key keeps its last value.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+}
+
+/// String comparison as JSON and JSON Schema define it: by code points.
+public enum JSONText {
+    /// Whether `a` and `b` have the same code points.
+    @inline(__always)
+    public static func same(_ a: String, _ b: String) -> Bool {
+        a.utf8.elementsEqual(b.utf8)
+    }
+
+    /// The member of `members` named exactly `name`: a `Dictionary` lookup alone also finds a
+    /// canonically equivalent name (`weight\u{212A}g` for `weightKg`).
+    @inline(__always)
+    public static func member(_ name: String, of members: [String: JSONValue]) -> JSONValue? {
+        guard let index = members.index(forKey: name), same(members[index].key, name) else { return nil }
+        return members[index].value
     }
 }

@@ -101,8 +101,7 @@ package struct SchemaCompatibility {
                     target = SchemaURI.resolve(reference, against: file)
                     document = byURI[SchemaURI.split(target).resource]
                 }
-                let fragment = SchemaURI.split(target).fragment?.removingPercentEncoding ?? ""
-                guard let document, let tokens = JSONPointer.tokens(fragment),
+                guard let document, let fragment = SchemaURI.fragmentPointer(of: target), let tokens = JSONPointer.tokens(fragment),
                     let schema = JSONPointer.resolve(fragment, in: document.content)
                 else { return current }
                 current = Site(schema: schema, path: document.path, base: document.id ?? document.fileURI, pointer: tokens)

@@ -186,9 +186,9 @@ struct SchemaCompiler {
                         continue
                     }
                     do {
-                        // Only "\n" ends a line, as in Python's `re` (the cross-check's reference): `$` then
-                        // matches at the end or before a final "\n", never before "\r\n" or U+2028.
-                        node.pattern = try NSRegularExpression(pattern: source, options: [.useUnixLineSeparators])
+                        // ECMA-262's `$` (JSON Schema's dialect) matches only at the end of the string;
+                        // ICU's also before a final line break, so it is rewritten to `\z`.
+                        node.pattern = try NSRegularExpression(pattern: Self.icuPattern(source), options: [.useUnixLineSeparators])
                         node.patternSource = source
                     } catch {
                         fail(keyword, "pattern is not a valid regular expression")
@@ -263,7 +263,10 @@ struct SchemaCompiler {
                 problem(document, location, "$ref", "$ref \(pending.reference) names no known schema document")
                 continue
             }
-            let fragment = SchemaURI.split(target).fragment?.removingPercentEncoding ?? ""
+            guard let fragment = SchemaURI.fragmentPointer(of: target) else {
+                problem(document, location, "$ref", "$ref \(pending.reference) has a malformed percent-escape")
+                continue
+            }
             guard let tokens = JSONPointer.tokens(fragment) else {
                 problem(document, location, "$ref", "$ref \(pending.reference): only JSON-pointer fragments are supported")
                 continue
@@ -274,5 +277,29 @@ struct SchemaCompiler {
             }
             nodes[pending.node].ref = compile(schema, resource: targetIndex, path: tokens)
         }
+    }
+
+    /// `source` (an ECMA-262 pattern) for ICU: every `$` anchor outside a character class becomes
+    /// `\z`, which matches only at the very end (ICU's `$` also matches before a final "\n").
+    static func icuPattern(_ source: String) -> String {
+        var result = ""
+        var escaped = false
+        var inClass = false
+        for character in source {
+            if escaped {
+                escaped = false
+            } else if character == "\\" {
+                escaped = true
+            } else if inClass {
+                if character == "]" { inClass = false }
+            } else if character == "[" {
+                inClass = true
+            } else if character == "$" {
+                result += "\\z"
+                continue
+            }
+            result.append(character)
+        }
+        return result
     }
 }

@@ -99,17 +99,21 @@ struct SchemaEvaluator {
                 }
             }
         case .object(let members):
-            for name in box.node.required where members[name] == nil {
+            for name in box.node.required where JSONText.member(name, of: members) == nil {
                 report("required", "missing required property \"\(name)\"")
             }
             for (name, child) in box.node.properties {
-                guard let member = members[name] else { continue }
+                guard let member = JSONText.member(name, of: members) else { continue }
                 path.append(.key(name))
                 evaluate(child, member, &path, &out)
                 path.removeLast()
             }
             if let additional = box.node.additionalProperties {
-                var extra = members.keys.filter { box.node.propertyIndex[$0] == nil }
+                // Declared names match code point for code point (a canonically equivalent name is extra).
+                var extra = members.keys.filter { name in
+                    guard let index = box.node.propertyIndex.index(forKey: name) else { return true }
+                    return !JSONText.same(box.node.propertyIndex[index].key, name)
+                }
                 if extra.count > 1 { extra.sort() }
                 for name in extra {
                     path.append(.key(name))

@@ -9,6 +9,13 @@ package enum SchemaURI {
         return (String(uri[..<hash]), String(uri[uri.index(after: hash)...]))
     }
 
+    /// The fragment of `uri` percent-decoded (a JSON pointer; "" when there is none), or nil when a
+    /// percent-escape in it is malformed (`%zz`), which must not silently point at the root.
+    package static func fragmentPointer(of uri: String) -> String? {
+        guard let fragment = split(uri).fragment else { return "" }
+        return fragment.removingPercentEncoding
+    }
+
     /// Whether `uri` starts with a scheme (`https:`, `file:`, `urn:`).
     package static func hasScheme(_ uri: String) -> Bool {
         guard let colon = uri.firstIndex(of: ":"), let first = uri.first, first.isASCII, first.isLetter else {
