@@ -115,7 +115,7 @@ struct OutboxPublisher: Sendable {
         return AMQPOutgoingMessage(
             exchange: exchange, routingKey: event.type, body: Array(event.body.utf8),
             properties: AMQPProperties(
-                contentType: "application/json", headers: headers, persistent: true,
+                contentType: JSONMediaType.name, headers: headers, persistent: true,
                 correlationId: event.deliveryId.uuidString.lowercased(), messageId: event.eventId.uuidString.lowercased(),
                 timestamp: Date(), type: event.type, appId: event.producer),
             // Returned when no queue is bound to the type: the row stays in the outbox (only

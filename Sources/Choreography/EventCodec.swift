@@ -15,21 +15,25 @@ enum EventCodec {
         return ReceivedEvent(envelope: envelope, body: delivery.body, attempt: attempt(of: delivery))
     }
 
-    /// What in the message contradicts its envelope, if anything: the routing key it was
-    /// published with (kept in a header when it went through a delay or parking queue) must be
-    /// the envelope's type, since consumers are bound by routing key; `message_id`, `type` and
-    /// `correlation_id`, when present, must be the envelope's id, type and delivery id.
+    /// What in the message contradicts its envelope or is missing, if anything: the routing key
+    /// it was published with (kept in a header when it went through a delay or parking queue)
+    /// must be the envelope's type, since consumers are bound by routing key; `content_type` must
+    /// be JSON; `message_id`, `type` and `correlation_id` must be present and be the envelope's
+    /// id, type and delivery id (every publisher of the system sets them).
     static func mismatch(routingKey delivered: String, properties: AMQPProperties, envelope: AnyEventEnvelope) -> String? {
         let type = envelope.type.rawValue
         let routingKey = properties.headers[MessageHeaders.originalRoutingKey]?.stringValue ?? delivered
         if routingKey != type { return "routing key '\(routingKey)' is not the envelope's type '\(type)'" }
-        if let messageId = properties.messageId, UUID(uuidString: messageId) != envelope.id {
+        guard let contentType = properties.contentType else { return "content_type is missing (\(JSONMediaType.name) expected)" }
+        if !JSONMediaType.matches(contentType) { return "content_type '\(contentType)' is not \(JSONMediaType.name)" }
+        guard let messageId = properties.messageId else { return "message_id is missing" }
+        if UUID(uuidString: messageId) != envelope.id {
             return "message_id '\(messageId)' is not the envelope's id \(envelope.id.uuidString.lowercased())"
         }
-        if let propertyType = properties.type, propertyType != type {
-            return "type property '\(propertyType)' is not the envelope's type '\(type)'"
-        }
-        if let correlationId = properties.correlationId, UUID(uuidString: correlationId) != envelope.deliveryId {
+        guard let propertyType = properties.type else { return "type property is missing" }
+        if propertyType != type { return "type property '\(propertyType)' is not the envelope's type '\(type)'" }
+        guard let correlationId = properties.correlationId else { return "correlation_id is missing" }
+        if UUID(uuidString: correlationId) != envelope.deliveryId {
             return "correlation_id '\(correlationId)' is not the envelope's deliveryId \(envelope.deliveryId.uuidString.lowercased())"
         }
         return nil

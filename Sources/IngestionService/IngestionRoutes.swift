@@ -47,17 +47,10 @@ public enum IngestionRoutes {
         UnroutedRequests.refuseOtherMethods(on: router, at: deliveryPath, allowing: [.delete])
     }
 
-    /// Whether a `Content-Type` value is `application/json`, with or without parameters
-    /// (`; charset=utf-8`); `application/jsonx` or `application/json-patch+json` are not.
-    static func isJSON(mediaType value: String) -> Bool {
-        let type = value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)[0]
-        return type.trimmingCharacters(in: .whitespaces).lowercased() == "application/json"
-    }
-
     private static func requestDelivery(
         _ request: Request, validation: DeliveryRequestValidation, commands: DeliveryCommands
     ) async throws -> Response {
-        guard let contentType = request.headers[.contentType], isJSON(mediaType: contentType) else {
+        guard let contentType = request.headers[.contentType], JSONMediaType.matches(contentType) else {
             throw ProblemDetails(
                 "unsupported-media-type", title: "Unsupported media type", status: .unsupportedMediaType,
                 detail: "Send the request as application/json.")

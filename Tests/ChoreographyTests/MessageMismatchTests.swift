@@ -18,7 +18,7 @@ struct MessageMismatchTests {
 
     func properties(messageId: UUID? = nil, type: String = "account.validated", correlationId: UUID? = nil) -> AMQPProperties {
         AMQPProperties(
-            correlationId: (correlationId ?? deliveryId).uuidString.lowercased(),
+            contentType: "application/json", correlationId: (correlationId ?? deliveryId).uuidString.lowercased(),
             messageId: (messageId ?? eventId).uuidString.lowercased(), type: type)
     }
 
@@ -29,7 +29,25 @@ struct MessageMismatchTests {
         var retried = properties()
         retried.headers[MessageHeaders.originalRoutingKey] = .string("account.validated")
         #expect(EventCodec.mismatch(routingKey: "svc.events", properties: retried, envelope: envelope) == nil)
-        #expect(EventCodec.mismatch(routingKey: "account.validated", properties: AMQPProperties(), envelope: envelope) == nil)
+        var withCharset = properties()
+        withCharset.contentType = "application/json; charset=utf-8"
+        #expect(EventCodec.mismatch(routingKey: "account.validated", properties: withCharset, envelope: envelope) == nil)
+    }
+
+    @Test("a missing content_type, message_id, type or correlation_id, or a content_type that is not JSON, is named")
+    func missing() throws {
+        let envelope = try envelope()
+        func mismatch(_ change: (inout AMQPProperties) -> Void) -> String? {
+            var properties = properties()
+            change(&properties)
+            return EventCodec.mismatch(routingKey: "account.validated", properties: properties, envelope: envelope)
+        }
+        #expect(mismatch { $0.contentType = nil } == "content_type is missing (application/json expected)")
+        #expect(mismatch { $0.contentType = "application/jsonx" } == "content_type 'application/jsonx' is not application/json")
+        #expect(mismatch { $0.messageId = nil } == "message_id is missing")
+        #expect(mismatch { $0.type = nil } == "type property is missing")
+        #expect(mismatch { $0.correlationId = nil } == "correlation_id is missing")
+        #expect(EventCodec.mismatch(routingKey: "account.validated", properties: AMQPProperties(), envelope: envelope) != nil)
     }
 
     @Test("a routing key, message_id, type or correlation_id that contradicts the envelope is named")
