@@ -69,20 +69,3 @@ public struct NoFlyZone: Sendable, Hashable, CustomStringConvertible {
         return NoFlyZone(name: name, centre: GeoLocation(latitude: values[0], longitude: values[1]), radiusKm: values[2])
     }
 }
-
-/// Distances along the Earth's surface (a sphere of the mean Earth radius).
-public enum GreatCircle {
-    /// The mean Earth radius in kilometres.
-    public static let earthRadiusKm = 6371.0
-
-    /// The great-circle (haversine) distance between two positions, in kilometres.
-    public static func distanceKm(from a: GeoLocation, to b: GeoLocation) -> Double {
-        let radians = Double.pi / 180
-        let lat1 = a.latitude * radians
-        let lat2 = b.latitude * radians
-        let dLat = (b.latitude - a.latitude) * radians
-        let dLon = (b.longitude - a.longitude) * radians
-        let h = sin(dLat / 2) * sin(dLat / 2) + cos(lat1) * cos(lat2) * sin(dLon / 2) * sin(dLon / 2)
-        return 2 * earthRadiusKm * asin(min(1, sqrt(h)))
-    }
-}

@@ -1,7 +1,7 @@
-import Contracts
 import Foundation
 
-/// Great-circle geometry on a spherical Earth (the haversine formula), in kilometres.
+/// Great-circle geometry on a spherical Earth (the haversine formula), in kilometres: the one
+/// definition of distance every service uses (drone ranges and ETAs, no-fly zones).
 public enum GreatCircle {
     /// The mean Earth radius (IUGG), in kilometres.
     public static let earthRadiusKm = 6371.0088
@@ -35,26 +35,4 @@ public enum GreatCircle {
 
     private static func radians(_ degrees: Double) -> Double { degrees * .pi / 180 }
     private static func degrees(_ radians: Double) -> Double { radians * 180 / .pi }
-}
-
-/// A delivery's route: where the package is picked up and where it is dropped off.
-public struct DeliveryRoute: Sendable, Hashable {
-    /// The pickup point.
-    public var pickup: GeoLocation
-    /// The drop-off point.
-    public var dropoff: GeoLocation
-
-    /// A route.
-    public init(pickup: GeoLocation, dropoff: GeoLocation) {
-        self.pickup = pickup
-        self.dropoff = dropoff
-    }
-
-    /// Kilometres from the pickup to the drop-off.
-    public var pickupToDropoffKm: Double { GreatCircle.distanceKm(from: pickup, to: dropoff) }
-
-    /// Kilometres a drone based at `home` flies for this route: home → pickup → drop-off → home.
-    public func rangeNeededKm(from home: GeoLocation) -> Double {
-        GreatCircle.distanceKm(from: home, to: pickup) + pickupToDropoffKm + GreatCircle.distanceKm(from: dropoff, to: home)
-    }
 }
