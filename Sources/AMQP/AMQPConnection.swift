@@ -75,7 +75,7 @@ public actor AMQPConnection {
             } catch let error as AMQPError {
                 guard attempt < policy.maximumAttempts else { throw error }
                 logger.info("AMQP reconnect failed; retrying", metadata: [
-                    "amqp.broker": "\(handle.configuration)", "amqp.attempt": "\(attempt)", "error": "\(error)",
+                    "amqp.broker": "\(handle.configuration)", "amqp.attempt": "\(attempt)", "error.message": "\(error)",
                 ])
                 try await Task.sleep(for: delay)
                 delay = min(policy.maximumDelay, delay * 2)

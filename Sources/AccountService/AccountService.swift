@@ -104,7 +104,7 @@ enum AccountValidation {
 
         switch decision {
         case .rejected(let code, let message):
-            context.logger.info("account rejected", metadata: ["account.owner": "\(owner)", "reason": "\(code.rawValue)"])
+            context.logger.info("account rejected", metadata: ["account.owner": "\(owner)", "reason.code": "\(code.rawValue)"])
             try context.emit(AccountRejected(ownerId: owner, reason: Reason(code, message)))
         case .validated(let dailyLimit):
             if ended {
@@ -120,7 +120,7 @@ enum AccountValidation {
                 try db.execute(
                     "UPDATE decisions SET outcome = 'rejected', reason_code = $2 WHERE delivery_id = $1",
                     [.uuid(context.deliveryId), .text(code.rawValue)])
-                context.logger.info("account rejected", metadata: ["account.owner": "\(owner)", "reason": "\(code.rawValue)"])
+                context.logger.info("account rejected", metadata: ["account.owner": "\(owner)", "reason.code": "\(code.rawValue)"])
                 try context.emit(AccountRejected(
                     ownerId: owner, reason: Reason(code, AccountRules.message(for: code, ownerId: owner, dailyLimit: dailyLimit))))
                 return

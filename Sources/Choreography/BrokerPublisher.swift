@@ -82,7 +82,7 @@ struct OutboxPublisher: Sendable {
             try await publish()
             return false
         } catch {
-            logger.info("publishing committed events failed; the outbox relay will publish them", metadata: ["error": "\(error)"])
+            logger.info("publishing committed events failed; the outbox relay will publish them", metadata: ["error.message": "\(error)"])
             return (error as? PostgresError)?.isConnectionProblem == true
         }
     }

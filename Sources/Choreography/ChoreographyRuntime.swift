@@ -128,7 +128,7 @@ public struct ChoreographyRuntime: Sendable {
             services: services, gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: logger)
         group.maximumGracefulShutdownDuration = configuration.shutdownTimeout
         logger.info("service starting", metadata: [
-            "service": "\(definition.name)", "amqp.queue": "\(topology.workQueue)", "workers": "\(configuration.workers)",
+            "service.name": "\(definition.name)", "amqp.queue": "\(topology.workQueue)", "service.workers": "\(configuration.workers)",
         ])
         do {
             try await ServiceGroup(configuration: group).run()
@@ -139,7 +139,7 @@ public struct ChoreographyRuntime: Sendable {
         }
         await routePool?.close()
         await closeAll(workers + [housekeeping, relayConnection, deadlineConnection], publisherConnection)
-        logger.info("service stopped", metadata: ["service": "\(definition.name)"])
+        logger.info("service stopped", metadata: ["service.name": "\(definition.name)"])
     }
 
     private func closeAll(_ databases: [PostgresConnection], _ broker: AMQPConnection) async {
@@ -178,7 +178,7 @@ public struct ChoreographyRuntime: Sendable {
     /// errors (a malformed URL) fail at once.
     private func retrying<T>(_ what: String, _ connect: () async throws -> T) async throws -> T {
         let value = try await Backoff.retry(onFailure: { error in
-            logger.info("\(what) not reachable; retrying", metadata: ["error": "\(error)"])
+            logger.info("\(what) not reachable; retrying", metadata: ["error.message": "\(error)"])
         }, connect)
         guard let value else { throw CancellationError() }
         return value

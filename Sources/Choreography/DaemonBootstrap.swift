@@ -20,7 +20,7 @@ public enum DaemonBootstrap {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         var logger = Logger(label: service)
-        logger[metadataKey: "service"] = "\(service)"
+        logger[metadataKey: "service.name"] = "\(service)"
         return (logger, registry)
     }
 }

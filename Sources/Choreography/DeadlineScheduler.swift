@@ -152,7 +152,7 @@ final class DeadlineScheduler: Service, Sendable {
                 attempted.withLock { $0 = (id, deadline.name) }
                 var logger = logger
                 logger[metadataKey: "delivery.id"] = "\(deadline.deliveryId)"
-                logger[metadataKey: "deadline"] = "\(deadline.name)"
+                logger[metadataKey: "deadline.name"] = "\(deadline.name)"
                 let done = try UnitOfWork.run(deliveryId: deadline.deliveryId, causationId: deadline.causationId, logger: logger, db) { context in
                     if let handler = definition.deadlineHandlers[deadline.name] {
                         try handler(deadline, &context, db)
@@ -167,7 +167,7 @@ final class DeadlineScheduler: Service, Sendable {
             metrics.deadlineFired(fired.name)
             return try fired.outbox.rows()
         } catch let error as PostgresError where error.isConnectionProblem {
-            logger.info("deadline scheduler: database unavailable", metadata: ["error": "\(error)"])
+            logger.info("deadline scheduler: database unavailable", metadata: ["error.message": "\(error)"])
             try? await connection.reset()
             return nil
         } catch {
@@ -190,10 +190,10 @@ final class DeadlineScheduler: Service, Sendable {
             return false
         }
         if parked == true {
-            logger.error("deadline handler failed every attempt; parked", metadata: ["deadline": "\(name)", "error": "\(error)"])
+            logger.error("deadline handler failed every attempt; parked", metadata: ["deadline.name": "\(name)", "error.message": "\(error)"])
             metrics.parked(reason: "deadline-retries-exhausted")
         } else {
-            logger.warning("deadline handler failed; trying again later", metadata: ["deadline": "\(name)", "error": "\(error)"])
+            logger.warning("deadline handler failed; trying again later", metadata: ["deadline.name": "\(name)", "error.message": "\(error)"])
         }
     }
 

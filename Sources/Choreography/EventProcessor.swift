@@ -121,7 +121,7 @@ final class EventProcessor: Service, Sendable {
 
     private func brokerUnavailable(_ error: any Error) {
         health.setBrokerConnected(false)
-        logger.info("broker not reachable; retrying", metadata: ["error": "\(error)"])
+        logger.info("broker not reachable; retrying", metadata: ["error.message": "\(error)"])
     }
 
     private func prepare(_ consumer: AMQPConnection) async throws {
@@ -137,7 +137,7 @@ final class EventProcessor: Service, Sendable {
     /// After a broker failure: channel-level ones reopen by themselves; connection-level ones
     /// reconnect with backoff. Deliveries in hand are gone either way (the broker redelivers).
     private func recoverConsumer(_ consumer: AMQPConnection, after error: AMQPError) async throws -> [AMQPDelivery] {
-        logger.info("broker failure in the consumer; recovering", metadata: ["error": "\(error)"])
+        logger.info("broker failure in the consumer; recovering", metadata: ["error.message": "\(error)"])
         // Not ready while not consuming (readiness is what a load balancer or orchestrator sees).
         health.setBrokerConnected(false)
         // Whatever failed (the connection, the channel, or the broker cancelling the consumer
@@ -267,11 +267,11 @@ final class EventProcessor: Service, Sendable {
             metrics.sharedTransaction("committed")
             return try zip(chunk, handled).map { item, result in .handled(type: item.event.type, outbox: try result.0.rows()) }
         } catch let error as PostgresError where error.isConnectionProblem {
-            logger.info("database unavailable; keeping the deliveries", metadata: ["error": "\(error)"])
+            logger.info("database unavailable; keeping the deliveries", metadata: ["error.message": "\(error)"])
             await restore(db)
             return chunk.map { _ in .databaseUnavailable }
         } catch {
-            logger.debug("a transaction of \(chunk.count) events failed; handling them one by one", metadata: ["error": "\(error)"])
+            logger.debug("a transaction of \(chunk.count) events failed; handling them one by one", metadata: ["error.message": "\(error)"])
             metrics.sharedTransaction("redone-one-by-one")
             return nil
         }
@@ -294,13 +294,13 @@ final class EventProcessor: Service, Sendable {
         } catch where RuntimeTables.isDuplicate(error) {
             return .duplicate(type: event.type)
         } catch let error as PostgresError where error.isConnectionProblem {
-            item.logger.info("database unavailable; keeping the delivery", metadata: ["error": "\(error)"])
+            item.logger.info("database unavailable; keeping the delivery", metadata: ["error.message": "\(error)"])
             await restore(db)
             return .databaseUnavailable
         } catch {
             // A handler that refuses a duplicate (its state already moved on) is still a duplicate.
             if (try? RuntimeTables.isInInbox(event.id, db)) == true { return .duplicate(type: event.type) }
-            item.logger.info("handler failed", metadata: ["error": "\(error)", "attempt": "\(event.attempt)"])
+            item.logger.info("handler failed", metadata: ["error.message": "\(error)", "delivery.attempt": "\(event.attempt)"])
             return .failed(type: event.type, error: "\(error)")
         }
     }
@@ -355,7 +355,7 @@ final class EventProcessor: Service, Sendable {
             case .park(let reason, let attempt, let error):
                 copies.append(parkedCopy(batch[index], reason: reason, error: error, attempt: attempt))
                 metrics.parked(reason: reason)
-                logger.info("parked", metadata: ["amqp.queue": "\(topology.parkedQueue)", "reason": "\(reason)", "error": "\(error)"])
+                logger.info("parked", metadata: ["amqp.queue": "\(topology.parkedQueue)", "parking.reason": "\(reason)", "error.message": "\(error)"])
             case .acknowledge, .keep:
                 continue
             }
@@ -365,7 +365,7 @@ final class EventProcessor: Service, Sendable {
             do {
                 try await outbox.broker.publishConfirmed(copies)
             } catch {
-                logger.info("could not publish retry/parking copies; keeping them", metadata: ["error": "\(error)"])
+                logger.info("could not publish retry/parking copies; keeping them", metadata: ["error.message": "\(error)"])
                 copiesSafe = false
             }
         }

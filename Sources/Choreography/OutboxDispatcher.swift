@@ -25,7 +25,7 @@ final class OutboxDispatcher: Service, Sendable {
     func submit(_ rows: [OutboxRow]) {
         guard !rows.isEmpty else { return }
         if case .dropped = continuation.yield(rows) {
-            logger.info("fast-path buffer full; the outbox relay will publish", metadata: ["count": "\(rows.count)"])
+            logger.info("fast-path buffer full; the outbox relay will publish", metadata: ["outbox.rows": "\(rows.count)"])
         }
     }
 

@@ -55,13 +55,13 @@ final class OutboxRelay: Service, Sendable {
                 total += published
                 if published < batchSize { break }
             }
-            if total > 0 { logger.info("outbox relay published", metadata: ["count": "\(total)"]) }
+            if total > 0 { logger.info("outbox relay published", metadata: ["outbox.rows": "\(total)"]) }
             metrics.outboxBacklog(try await connection.transaction { db in try RuntimeTables.outboxBacklog(db) })
         } catch let error as PostgresError where error.isConnectionProblem {
-            logger.info("outbox relay: database unavailable", metadata: ["error": "\(error)"])
+            logger.info("outbox relay: database unavailable", metadata: ["error.message": "\(error)"])
             try? await connection.reset()
         } catch {
-            logger.info("outbox relay pass failed", metadata: ["error": "\(error)"])
+            logger.info("outbox relay pass failed", metadata: ["error.message": "\(error)"])
         }
         return total
     }

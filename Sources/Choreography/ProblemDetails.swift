@@ -86,10 +86,10 @@ extension ProblemDetails {
         } catch let problem as ProblemDetails {
             return problem.response
         } catch let error as PostgresError where error.isConnectionError {
-            logger.info("database unavailable", metadata: ["error": "\(error)"])
+            logger.info("database unavailable", metadata: ["error.message": "\(error)"])
             return ProblemDetails("unavailable", title: "Service unavailable", status: .serviceUnavailable, detail: unavailableDetail).response
         } catch {
-            logger.error("request failed", metadata: ["error": "\(error)"])
+            logger.error("request failed", metadata: ["error.message": "\(error)"])
             return ProblemDetails("internal-error", title: "Internal error", status: .internalServerError).response
         }
     }

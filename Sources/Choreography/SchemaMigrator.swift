@@ -67,7 +67,7 @@ public struct SchemaMigrator: Sendable {
             return appliedNow
         }
         for entry in applied {
-            logger.info("migration applied", metadata: ["pg.schema": "\(schema)", "migration": "\(entry)"])
+            logger.info("migration applied", metadata: ["pg.schema": "\(schema)", "migration.name": "\(entry)"])
         }
         return applied
     }

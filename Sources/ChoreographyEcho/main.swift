@@ -17,6 +17,6 @@ do {
         logger: logger, registry: registry)
     try await runtime.run()
 } catch {
-    logger.critical("stopped with an error", metadata: ["error": "\(error)"])
+    logger.critical("stopped with an error", metadata: ["error.message": "\(error)"])
     exit(1)
 }

@@ -100,7 +100,7 @@ enum DroneFlights {
     ) throws {
         try DroneTables.recordFailure(context.deliveryId, packageId: package.packageId, route: route, code: code, db)
         try context.emit(DroneAllocationFailed(packageId: package.packageId, reason: Reason(code, message)))
-        context.logger.info("no drone allocated", metadata: ["reason": "\(code.rawValue)", "message": "\(message)"])
+        context.logger.info("no drone allocated", metadata: ["reason.code": "\(code.rawValue)", "reason.message": "\(message)"])
     }
 
     // MARK: Compensation
@@ -118,31 +118,31 @@ enum DroneFlights {
         try DroneTables.lockPendingFlightDeadlines(deliveryId, db)
         guard let allocation = try DroneTables.allocation(for: deliveryId, db) else {
             try DroneTables.recordTombstone(deliveryId, reason: reason, db)
-            context.logger.info("compensation before allocation: tombstone recorded", metadata: ["reason": "\(reason.rawValue)"])
+            context.logger.info("compensation before allocation: tombstone recorded", metadata: ["reason.code": "\(reason.rawValue)"])
             return
         }
         switch allocation.state {
         case .deferred:
             try DroneTables.cancelDeferred(deliveryId, reason: reason, db)
             context.cancelDeadline(FlightDeadline.allocate)
-            context.logger.info("deferred allocation cancelled before any drone was taken", metadata: ["reason": "\(reason.rawValue)"])
+            context.logger.info("deferred allocation cancelled before any drone was taken", metadata: ["reason.code": "\(reason.rawValue)"])
         case .allocated:
             guard let droneId = allocation.droneId else { return }
             try DroneTables.release(allocation, droneId: droneId, reason: reason, db)
             context.cancelDeadline(FlightDeadline.pickup)
             context.cancelDeadline(FlightDeadline.dropoff)
             try context.emit(DroneReleased(droneId: droneId, reason: Reason(reason, "Drone \(droneId) released: \(cause).")))
-            context.logger.info("drone released (compensation)", metadata: ["drone.id": "\(droneId)", "reason": "\(reason.rawValue)"])
+            context.logger.info("drone released (compensation)", metadata: ["drone.id": "\(droneId)", "reason.code": "\(reason.rawValue)"])
         case .flying, .delivered:
             // The package is on board or delivered: the pickup came first, so a cancellation is
             // refused (the delivery service does so on drone.picked-up) and the flight goes on.
             context.logger.info("compensation ignored: the drone already picked the package up", metadata: [
                 "drone.id": "\(allocation.droneId ?? "-")", "allocation.state": "\(allocation.state.rawValue)",
-                "reason": "\(reason.rawValue)",
+                "reason.code": "\(reason.rawValue)",
             ])
         case .released, .failed, .cancelledBeforeAllocation:
             context.logger.info("compensation ignored: nothing allocated to release", metadata: [
-                "allocation.state": "\(allocation.state.rawValue)", "reason": "\(reason.rawValue)",
+                "allocation.state": "\(allocation.state.rawValue)", "reason.code": "\(reason.rawValue)",
             ])
         }
     }

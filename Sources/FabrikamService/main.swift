@@ -77,6 +77,6 @@ do {
         definition: definition, configuration: configuration, logger: logger, registry: registry, routes: routes)
     try await runtime.run()
 } catch {
-    logger.critical("stopped with an error", metadata: ["error": "\(error)"])
+    logger.critical("stopped with an error", metadata: ["error.message": "\(error)"])
     exit(1)
 }

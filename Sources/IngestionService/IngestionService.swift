@@ -14,7 +14,7 @@ public enum IngestionService {
         var definition = ServiceDefinition(name: name, schema: try SQLIdentifier(schema), migrations: try migrations())
         definition.onStartup { db, logger in
             let expired = try db.execute("DELETE FROM idempotency_keys WHERE created_at < clock_timestamp() - interval '24 hours'", [])
-            if expired > 0 { logger.info("expired idempotency keys removed", metadata: ["count": "\(expired)"]) }
+            if expired > 0 { logger.info("expired idempotency keys removed", metadata: ["idempotency.expired_keys": "\(expired)"]) }
         }
         return definition
     }

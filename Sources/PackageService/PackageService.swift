@@ -116,7 +116,7 @@ enum PackageRegistration {
         }
 
         if let rejection {
-            context.logger.info("package rejected", metadata: ["reason": "\(rejection.code.rawValue)"])
+            context.logger.info("package rejected", metadata: ["reason.code": "\(rejection.code.rawValue)"])
             try context.emit(PackageRejected(packageInfo: info, reason: rejection))
             return
         }
@@ -140,7 +140,7 @@ enum PackageRegistration {
         _ code: PackageCancelled.Code, _ message: String, context: inout HandlerContext, db: isolated PostgresConnection
     ) throws {
         if try claim(context.deliveryId, state: "cancelled-before-creation", reasonCode: code.rawValue, db) {
-            context.logger.info("no package yet; tombstone left so a late request creates nothing", metadata: ["reason": "\(code.rawValue)"])
+            context.logger.info("no package yet; tombstone left so a late request creates nothing", metadata: ["reason.code": "\(code.rawValue)"])
             return
         }
         let cancelled = try db.query(
@@ -150,11 +150,11 @@ enum PackageRegistration {
             """,
             [.uuid(context.deliveryId), .text(code.rawValue)])
         guard let row = cancelled.first else {
-            context.logger.info("nothing to cancel (no active package)", metadata: ["reason": "\(code.rawValue)"])
+            context.logger.info("nothing to cancel (no active package)", metadata: ["reason.code": "\(code.rawValue)"])
             return
         }
         let packageId = try row.decode(UUID.self, column: "package_id")
-        context.logger.info("package cancelled", metadata: ["package.id": "\(packageId)", "reason": "\(code.rawValue)"])
+        context.logger.info("package cancelled", metadata: ["package.id": "\(packageId)", "reason.code": "\(code.rawValue)"])
         try context.emit(PackageCancelled(packageId: packageId, reason: Reason(code, message)))
     }
 

@@ -273,7 +273,7 @@ public actor PostgresConnection {
             try handle.command("ROLLBACK")
         } catch {
             logger.debug("Postgres ROLLBACK failed", metadata: [
-                "pg.target": "\(target)", "pg.sqlstate": "\((error as? PostgresError)?.sqlState ?? "")", "error": "\(error)",
+                "pg.target": "\(target)", "pg.sqlstate": "\((error as? PostgresError)?.sqlState ?? "")", "error.message": "\(error)",
             ])
         }
     }
