@@ -4,7 +4,8 @@ import Metrics
 import Prometheus
 
 /// What a daemon executable sets up once, in `main`, before it runs a `ChoreographyRuntime`:
-/// swift-log to standard error at `LOG_LEVEL` (default `info`) and swift-metrics into a
+/// swift-log to standard error at `LOG_LEVEL` (default `info`), as text or, with
+/// `LOG_FORMAT=json`, one JSON object per line (``JSONLogHandler``), and swift-metrics into a
 /// Prometheus registry (served on `/metrics`). Libraries never call it.
 public enum DaemonBootstrap {
     /// Bootstraps logging and metrics; returns the service's logger (with `service` metadata) and the registry.
@@ -12,8 +13,9 @@ public enum DaemonBootstrap {
         -> (logger: Logger, registry: PrometheusCollectorRegistry)
     {
         let level = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let json = environment["LOG_FORMAT"]?.lowercased() == "json"
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }
