@@ -34,21 +34,24 @@ public struct DeliveryCommands: Sendable {
         self.database = database
     }
 
-    /// Stores an accepted request and emits `delivery.requested`, honouring `idempotencyKey`.
+    /// Stores an accepted request and emits `delivery.requested`, honouring `idempotencyKey` (the
+    /// owner's: keys are scoped per owner).
     public func accept(_ request: DeliveryRequested, json: JSONValue, idempotencyKey: String?) async throws -> AcceptOutcome {
         let deliveryId = UUID.random()
         let text = String(decoding: json.serialized(), as: UTF8.self)
         return try await database.transaction(deliveryId: deliveryId) { context, db in
             if let idempotencyKey {
-                let claimed = try db.query(
-                    "INSERT INTO idempotency_keys (key, delivery_id) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING delivery_id",
-                    [.text(idempotencyKey), .uuid(deliveryId)])
+                // Keys are the owner's own: another owner's key of the same text is another key.
+                let claimed = try db.query("""
+                    INSERT INTO idempotency_keys (owner_id, key, delivery_id) VALUES ($1, $2, $3)
+                    ON CONFLICT (owner_id, key) DO NOTHING RETURNING delivery_id
+                    """, [.text(request.ownerId), .text(idempotencyKey), .uuid(deliveryId)])
                 if claimed.isEmpty {
                     // Taken, possibly by a transaction that just committed: compare the bodies as JSON values.
                     let first = try db.query("""
-                        SELECT k.delivery_id, r.request = $2::jsonb AS same
-                        FROM idempotency_keys k JOIN requests r USING (delivery_id) WHERE k.key = $1
-                        """, [.text(idempotencyKey), .text(text)])
+                        SELECT k.delivery_id, r.request = $3::jsonb AS same
+                        FROM idempotency_keys k JOIN requests r USING (delivery_id) WHERE k.owner_id = $1 AND k.key = $2
+                        """, [.text(request.ownerId), .text(idempotencyKey), .text(text)])
                     guard let row = first.first else {
                         throw ChoreographyError(.configuration, "idempotency key \(idempotencyKey) has no request")
                     }

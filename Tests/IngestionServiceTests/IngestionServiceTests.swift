@@ -164,6 +164,21 @@ struct IngestionAPITests {
         }
     }
 
+    @Test("an Idempotency-Key is the owner's: another owner's request with the same key is its own delivery, never a 409")
+    func idempotencyKeyPerOwner() async throws {
+        try await withIngestion { harness, client, capture in
+            let key = [("Idempotency-Key", "order-1001")]
+            let first = try await client.post("/api/deliveries", json: requestBody(), headers: key)
+            let other = try await client.post("/api/deliveries", json: requestBody(owner: "acct-near-limit-003"), headers: key)
+            let replay = try await client.post("/api/deliveries", json: requestBody(), headers: key)
+            #expect(first.status == 202 && other.status == 202 && replay.status == 202)
+            #expect(other.header("Idempotency-Replayed") == nil && replay.header("Idempotency-Replayed") == "true")
+            #expect(first.text != other.text && first.text == replay.text)
+            #expect(try await harness.count("SELECT count(*) FROM requests") == 2)
+            #expect(try await harness.drain(capture, expecting: 2).count == 2)
+        }
+    }
+
     @Test("concurrent retries with one Idempotency-Key start one delivery")
     func concurrentRetries() async throws {
         try await withIngestion { harness, client, _ in
