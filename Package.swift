@@ -160,6 +160,7 @@ let package = Package(
             dependencies: [
                 "Choreography", "AccountService", "PackageService", "DroneService", "DeliveryService", "HistoryService",
                 "IngestionService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

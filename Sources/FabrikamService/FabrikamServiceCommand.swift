@@ -1,0 +1,101 @@
+import AccountService
+import ArgumentParser
+import Choreography
+import DeliveryService
+import DroneService
+import Foundation
+import HistoryService
+import IngestionService
+import Logging
+import PackageService
+import Prometheus
+
+/// The six services and their default HTTP ports.
+enum ServiceName: String, CaseIterable, ExpressibleByArgument {
+    case ingestion, account, package, drone, delivery, history
+
+    var defaultPort: Int {
+        switch self {
+        case .ingestion: 8080
+        case .account: 8081
+        case .package: 8082
+        case .drone: 8083
+        case .delivery: 8084
+        case .history: 8086
+        }
+    }
+}
+
+/// `fabrikam-service <name>`: one service of the delivery saga as a daemon.
+@main
+struct FabrikamServiceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fabrikam-service",
+        abstract: "Run one service of the delivery saga as a daemon (one process per instance).",
+        discussion: """
+            Configuration comes from the environment: the runtime's keys (`<NAME>_<KEY>` wins over \
+            `<KEY>`: DATABASE_URL, AMQP_URL, HTTP_PORT, PREFETCH, WORKERS, RETRY_*, …), the \
+            service's own settings (DRONE_*, DELIVERY_*, INGESTION_*, …), LOG_LEVEL and \
+            LOG_FORMAT. Without HTTP_PORT a service listens on its default port: ingestion 8080, \
+            account 8081, package 8082, drone 8083, delivery 8084, history 8086. QUEUE_PREFIX \
+            (default empty) is put before the queue names, so that separate systems can share one \
+            broker.
+            """)
+
+    @Argument(help: "The service: \(ServiceName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var service: ServiceName
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let name = service.rawValue
+        let queuePrefix = environment["QUEUE_PREFIX"] ?? ""
+        let (logger, registry) = DaemonBootstrap.bootstrap(service: name, environment: environment)
+        do {
+            try await Self.run(
+                service, queueName: queuePrefix + name, queuePrefix: queuePrefix, environment: environment, logger: logger,
+                registry: registry)
+        } catch {
+            logger.critical("stopped with an error", metadata: ["error.message": "\(error)"])
+            throw ExitCode.failure
+        }
+    }
+
+    /// Builds the service's definition and routes from the environment and runs it until stopped.
+    private static func run(
+        _ service: ServiceName, queueName: String, queuePrefix: String, environment: [String: String], logger: Logger,
+        registry: PrometheusCollectorRegistry
+    ) async throws {
+        let name = service.rawValue
+        var configuration = try ChoreographyConfiguration.fromEnvironment(service: name, schema: name)
+        let prefix = name.uppercased()
+        if environment["\(prefix)_HTTP_PORT"] == nil, environment["HTTP_PORT"] == nil {
+            configuration.httpPort = service.defaultPort
+        }
+        var definition: ServiceDefinition
+        var routes: ChoreographyRuntime.ServiceRoutes?
+        switch service {
+        case .ingestion:
+            definition = try IngestionService.definition(name: queueName)
+            let horizonDays = environment["INGESTION_BOOKING_HORIZON_DAYS"] ?? "30"
+            guard let days = Double(horizonDays), days > 0 else {
+                throw SettingError(key: "INGESTION_BOOKING_HORIZON_DAYS", "must be a number of days > 0, got '\(horizonDays)'")
+            }
+            routes = { router, database in try IngestionRoutes.register(on: router, database: database, bookingHorizon: days * 86_400) }
+        case .account:
+            definition = try AccountService.definition(name: queueName, settings: try AccountSettings.fromEnvironment())
+        case .package:
+            definition = try PackageService.definition(name: queueName, settings: try PackageSettings.fromEnvironment())
+        case .drone:
+            definition = try DroneService.definition(name: queueName, settings: try DroneSettings.fromEnvironment())
+        case .delivery:
+            definition = try DeliveryService.definition(name: queueName, settings: try DeliverySettings.fromEnvironment())
+        case .history:
+            definition = try HistoryService.definition(name: queueName, settings: try HistorySettings.fromEnvironment())
+            routes = { router, database in HistoryRoutes.register(on: router, database: database) }
+        }
+        definition.sagaQueuePrefix = queuePrefix
+        let runtime = ChoreographyRuntime(
+            definition: definition, configuration: configuration, logger: logger, registry: registry, routes: routes)
+        try await runtime.run()
+    }
+}
