@@ -37,7 +37,7 @@ struct HistoryServiceIntegrationTests {
         let happy = try #require(statuses[0])
         #expect(happy.stage == .completed)
         #expect(happy.sagaState == .completed)
-        #expect(try apiJSON(happy) == apiJSON(DeliveryStatusProjection.project(inOrder.events)))
+        #expect(try apiJSON(happy) == apiJSON(FullLogProjection.project(inOrder.events)))
         var other = try #require(statuses[1])
         other.deliveryId = happy.deliveryId
         #expect(other == happy)
@@ -93,7 +93,7 @@ struct HistoryServiceIntegrationTests {
         }
         #expect(missingStatus == nil)
         #expect(missingTimeline == nil)
-        #expect(try apiJSON(status) == apiJSON(DeliveryStatusProjection.project(script.events)))
+        #expect(try apiJSON(status) == apiJSON(FullLogProjection.project(script.events)))
         let entries = try #require(timeline)
         #expect(entries.map(\.eventId) == recordedOrder.map(\.id))
         for (entry, event) in zip(entries, recordedOrder) {
@@ -131,7 +131,7 @@ struct HistoryServiceIntegrationTests {
             #expect(status.status == 200)
             #expect(status.header("Content-Type")?.hasPrefix("application/json") == true)
             let statusJSON = try JSONValue(parsing: status.body)
-            #expect(statusJSON == (try apiJSON(DeliveryStatusProjection.project(script.events))))
+            #expect(statusJSON == (try apiJSON(FullLogProjection.project(script.events))))
             #expect(statusJSON["deliveryId"] == .string(id))
             #expect(statusJSON["stage"] == "Compensated")
 
