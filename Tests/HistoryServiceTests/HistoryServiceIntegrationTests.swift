@@ -53,6 +53,30 @@ struct HistoryServiceIntegrationTests {
         try await bed.harness.cleanUp()
     }
 
+    @Test("a status row from before summaries were stored is folded from its log on its next event, then kept incrementally")
+    func rowWithoutSummary() async throws {
+        let bed = try HistoryTestBed()
+        let script = try SagaScript.happySaga()
+        try await bed.harness.withRunningService {
+            try await bed.send(Array(script.events.prefix(5)))
+            // As migration 2 leaves the rows written before it.
+            _ = try await bed.harness.query("UPDATE delivery_status SET summary = NULL")
+            try await bed.send(Array(script.events.dropFirst(5)))
+        }
+        let (status, stored) = try await bed.withDatabase { db in
+            (
+                try HistoryQueries.status(deliveryId: script.deliveryId, on: db),
+                try db.query("SELECT summary::text AS summary FROM delivery_status").first?.decode([UInt8].self, column: "summary")
+            )
+        }
+        #expect(status?.stage == .completed)
+        #expect(try apiJSON(status) == apiJSON(FullLogProjection.project(script.events)))
+        let summary = try DeliveryStatusSummary(stored: JSONValue(parsing: try #require(stored)))
+        #expect(summary == DeliveryStatusSummary(folding: script.events))
+        #expect(try await bed.harness.parkedCount() == 0)
+        try await bed.harness.cleanUp()
+    }
+
     @Test("a duplicated event is logged once")
     func duplicateLoggedOnce() async throws {
         let bed = try HistoryTestBed()
