@@ -53,6 +53,36 @@ struct HistoryServiceIntegrationTests {
         try await bed.harness.cleanUp()
     }
 
+    @Test("every path's events for many deliveries, shuffled and repeated, on two instances at once: each status and stored summary is the full projection's")
+    func manyDeliveriesAtOnce() async throws {
+        let bed = try HistoryTestBed()
+        let scripts = try (0..<3).flatMap { _ in try SagaEventSets.valid().map { $0.script.copy(for: UUID()) } }
+        let events = scripts.flatMap(\.events)
+        var generator = SeededGenerator(seed: 1_618)
+        let messages = try (events + events.shuffled(using: &generator).prefix(events.count / 3)).shuffled(using: &generator).map(bed.message)
+        try await bed.harness.withRunningService(instances: 2) {
+            try await bed.harness.publishMessages(messages)
+            try await waitUntil("every event logged") { try await bed.harness.count("SELECT count(*) FROM inbox") == events.count }
+        }
+        let rows = try await bed.withDatabase { db in
+            try scripts.map { script in
+                (
+                    try HistoryQueries.status(deliveryId: script.deliveryId, on: db),
+                    try db.query("SELECT summary::text AS summary FROM delivery_status WHERE delivery_id = $1", [.uuid(script.deliveryId)])
+                        .first?.decode([UInt8].self, column: "summary")
+                )
+            }
+        }
+        for (script, (status, stored)) in zip(scripts, rows) {
+            #expect(try apiJSON(status) == apiJSON(FullLogProjection.project(script.events)))
+            let summary = try DeliveryStatusSummary(stored: JSONValue(parsing: try #require(stored)))
+            #expect(summary == DeliveryStatusSummary(folding: script.events))
+        }
+        #expect(try await bed.harness.count("SELECT count(*) FROM events") == events.count)
+        #expect(try await bed.harness.parkedCount() == 0)
+        try await bed.harness.cleanUp()
+    }
+
     @Test("a status row from before summaries were stored is folded from its log on its next event, then kept incrementally")
     func rowWithoutSummary() async throws {
         let bed = try HistoryTestBed()
