@@ -10,7 +10,7 @@ enum EventLog {
     /// Logs `event` (once; a repeated event id changes nothing) and refreshes its delivery's
     /// status; returns the new status, or nil when the event was already logged.
     ///
-    /// One round trip: a statement that creates or locks the status row (returning its summary)
+    /// One round trip: a statement that locks or creates the status row (returning its summary)
     /// and then logs the event; the row's update travels with the transaction's next statement
     /// or its COMMIT. Events of one delivery handled at once on two connections therefore wait
     /// for each other at the status row, and each folds into the summary the other committed.
@@ -42,15 +42,22 @@ enum EventLog {
         return status
     }
 
-    /// Creates the delivery's status row or locks it (DO UPDATE takes the row lock) and returns
-    /// its summary (NULL for a row from before migration 2), then logs the event: `logged` says
-    /// whether it was new. The event's insert reads the status row, so the lock comes first.
+    /// Locks the delivery's status row, or creates it when there is none, and returns its
+    /// summary (NULL for a row from before migration 2); then logs the event: `logged` says
+    /// whether it was new. A lock writes no row version, unlike an update. Two first events of a
+    /// delivery at once both find no row: one creates it, the other waits for that to commit and
+    /// then takes the row (DO UPDATE locks it and returns the committed summary). The event's
+    /// insert reads the status row, so the lock always comes first.
     private static let lockStatusAndLog = """
-        WITH status AS (
+        WITH locked AS (
+            SELECT summary FROM delivery_status WHERE delivery_id = $1 FOR UPDATE
+        ), created AS (
             INSERT INTO delivery_status (delivery_id, stage, saga_state, last_event_type, updated_at, summary)
-            VALUES ($1, 'Created', 'inFlight', $2, $3, '{}')
+            SELECT $1, 'Created', 'inFlight', $2, $3, '{}'::json WHERE NOT EXISTS (SELECT FROM locked)
             ON CONFLICT (delivery_id) DO UPDATE SET delivery_id = delivery_status.delivery_id
             RETURNING summary
+        ), status AS (
+            SELECT summary FROM locked UNION ALL SELECT summary FROM created
         ), logged AS (
             INSERT INTO events (event_id, delivery_id, event_type, schema_version, producer, causation_id, occurred_at, body)
             SELECT $4, $1, $2, $5, $6, $7, $3, $8 FROM status
