@@ -188,7 +188,7 @@ let package = Package(
         .executableTarget(
             name: "SagaBench",
             dependencies: [
-                "AMQP", "Postgres", "Contracts", "Choreography", "EchoService", "SagaScenarios", "SagaSchedules",
+                "AMQP", "Postgres", "Contracts", "Choreography", "EchoService", "HistoryService", "SagaScenarios", "SagaSchedules",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -5,10 +5,10 @@ import Logging
 import Postgres
 
 /// The history service: logs every event of every delivery (its work queue is bound to `#`) in
-/// an append-only `events` table and keeps `delivery_status`, each delivery's status recomputed
-/// from all of its logged events by ``DeliveryStatusProjection``, so the view is the same
-/// whatever order the events arrived in. It emits nothing; ``HistoryQueries`` reads the view for
-/// the status API and `saga-inspect`.
+/// an append-only `events` table and keeps `delivery_status`, each delivery's status folded one
+/// event at a time into a stored ``DeliveryStatusSummary``, so the view is the same whatever
+/// order the events arrived in (and what projecting all of them would give) at a constant cost
+/// per event. It emits nothing; ``HistoryQueries`` reads the view for the status API and `saga-inspect`.
 public enum HistoryService {
     /// The service's definition for queue prefix `name` and schema `schema` (tests use unique
     /// ones); `settings` only shape the routes (``HistoryRoutes``) and are taken here for symmetry.

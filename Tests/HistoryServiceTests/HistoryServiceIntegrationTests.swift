@@ -37,7 +37,7 @@ struct HistoryServiceIntegrationTests {
         let happy = try #require(statuses[0])
         #expect(happy.stage == .completed)
         #expect(happy.sagaState == .completed)
-        #expect(try apiJSON(happy) == apiJSON(DeliveryStatusProjection.project(inOrder.events)))
+        #expect(try apiJSON(happy) == apiJSON(FullLogProjection.project(inOrder.events)))
         var other = try #require(statuses[1])
         other.deliveryId = happy.deliveryId
         #expect(other == happy)
@@ -49,6 +49,60 @@ struct HistoryServiceIntegrationTests {
         #expect(otherRejected == rejected)
         #expect(try await bed.harness.count("SELECT count(*) FROM events") == 26)
         #expect(try await bed.harness.count("SELECT count(*) FROM delivery_status") == 4)
+        #expect(try await bed.harness.parkedCount() == 0)
+        try await bed.harness.cleanUp()
+    }
+
+    @Test("every path's events for many deliveries, shuffled and repeated, on two instances at once: each status and stored summary is the full projection's")
+    func manyDeliveriesAtOnce() async throws {
+        let bed = try HistoryTestBed()
+        let scripts = try (0..<3).flatMap { _ in try SagaEventSets.valid().map { $0.script.copy(for: UUID()) } }
+        let events = scripts.flatMap(\.events)
+        var generator = SeededGenerator(seed: 1_618)
+        let messages = try (events + events.shuffled(using: &generator).prefix(events.count / 3)).shuffled(using: &generator).map(bed.message)
+        try await bed.harness.withRunningService(instances: 2) {
+            try await bed.harness.publishMessages(messages)
+            try await waitUntil("every event logged") { try await bed.harness.count("SELECT count(*) FROM inbox") == events.count }
+        }
+        let rows = try await bed.withDatabase { db in
+            try scripts.map { script in
+                (
+                    try HistoryQueries.status(deliveryId: script.deliveryId, on: db),
+                    try db.query("SELECT summary::text AS summary FROM delivery_status WHERE delivery_id = $1", [.uuid(script.deliveryId)])
+                        .first?.decode([UInt8].self, column: "summary")
+                )
+            }
+        }
+        for (script, (status, stored)) in zip(scripts, rows) {
+            #expect(try apiJSON(status) == apiJSON(FullLogProjection.project(script.events)))
+            let summary = try DeliveryStatusSummary(stored: JSONValue(parsing: try #require(stored)))
+            #expect(summary == DeliveryStatusSummary(folding: script.events))
+        }
+        #expect(try await bed.harness.count("SELECT count(*) FROM events") == events.count)
+        #expect(try await bed.harness.parkedCount() == 0)
+        try await bed.harness.cleanUp()
+    }
+
+    @Test("a status row from before summaries were stored is folded from its log on its next event, then kept incrementally")
+    func rowWithoutSummary() async throws {
+        let bed = try HistoryTestBed()
+        let script = try SagaScript.happySaga()
+        try await bed.harness.withRunningService {
+            try await bed.send(Array(script.events.prefix(5)))
+            // As migration 2 leaves the rows written before it.
+            _ = try await bed.harness.query("UPDATE delivery_status SET summary = NULL")
+            try await bed.send(Array(script.events.dropFirst(5)))
+        }
+        let (status, stored) = try await bed.withDatabase { db in
+            (
+                try HistoryQueries.status(deliveryId: script.deliveryId, on: db),
+                try db.query("SELECT summary::text AS summary FROM delivery_status").first?.decode([UInt8].self, column: "summary")
+            )
+        }
+        #expect(status?.stage == .completed)
+        #expect(try apiJSON(status) == apiJSON(FullLogProjection.project(script.events)))
+        let summary = try DeliveryStatusSummary(stored: JSONValue(parsing: try #require(stored)))
+        #expect(summary == DeliveryStatusSummary(folding: script.events))
         #expect(try await bed.harness.parkedCount() == 0)
         try await bed.harness.cleanUp()
     }
@@ -93,7 +147,7 @@ struct HistoryServiceIntegrationTests {
         }
         #expect(missingStatus == nil)
         #expect(missingTimeline == nil)
-        #expect(try apiJSON(status) == apiJSON(DeliveryStatusProjection.project(script.events)))
+        #expect(try apiJSON(status) == apiJSON(FullLogProjection.project(script.events)))
         let entries = try #require(timeline)
         #expect(entries.map(\.eventId) == recordedOrder.map(\.id))
         for (entry, event) in zip(entries, recordedOrder) {
@@ -131,7 +185,7 @@ struct HistoryServiceIntegrationTests {
             #expect(status.status == 200)
             #expect(status.header("Content-Type")?.hasPrefix("application/json") == true)
             let statusJSON = try JSONValue(parsing: status.body)
-            #expect(statusJSON == (try apiJSON(DeliveryStatusProjection.project(script.events))))
+            #expect(statusJSON == (try apiJSON(FullLogProjection.project(script.events))))
             #expect(statusJSON["deliveryId"] == .string(id))
             #expect(statusJSON["stage"] == "Compensated")
 

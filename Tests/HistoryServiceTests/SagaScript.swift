@@ -22,6 +22,13 @@ struct SagaScript {
         events.append(try AnyEventEnvelope(envelope))
     }
 
+    /// The same script with each event replaced by `transform`'s result.
+    func reassigned(_ transform: (AnyEventEnvelope) -> AnyEventEnvelope) -> SagaScript {
+        var copy = self
+        copy.events = events.map(transform)
+        return copy
+    }
+
     /// The same script for another delivery (same payloads and times, new ids).
     func copy(for deliveryId: UUID) -> SagaScript {
         var copy = SagaScript(deliveryId: deliveryId, start: start)
