@@ -77,6 +77,9 @@ struct LoadCommand: AsyncParsableCommand {
         try await BenchAccounts.provision(accounts, databaseURL: databaseURL)
 
         let database = try await PostgresConnection.connect(url: databaseURL, applicationName: "saga-bench load")
+        // The watcher's prepared query would otherwise keep a generic plan made while history's
+        // tables were nearly empty (sequential scans that grow with the run, billed to PostgreSQL).
+        _ = try await database.simpleQuery("SET plan_cache_mode = force_custom_plan")
         let meter = try await ResourceMeter.prepare(
             program: serviceProgram, services: Self.services, amqpURL: amqpURL, databaseURL: databaseURL, database: database)
         let watcher = SagaEndWatcher(database: database, timeout: .seconds(timeout))
