@@ -6,10 +6,10 @@
 #
 #   scripts/bench-compare.sh [N] [C]        (defaults 2000 32)
 #
-# Build first (this script builds nothing, so a lock around it holds only the measurement):
-#   swift build -c release
-# It is heavy (it starts twelve services and loads two cores): on a shared machine run it as
-#   flock /tmp/fabrikam-heavy.lock scripts/bench-compare.sh 2000 32
+# It builds release binaries first (`swift build -c release`, nothing to do when up to date). It is
+# heavy (it starts twelve services and loads two cores): on a shared machine build beforehand,
+# then hold a lock only while measuring:
+#   swift build -c release && flock /tmp/fabrikam-heavy.lock scripts/bench-compare.sh 2000 32
 #
 # Python side: bench/python-reference/bench.sh against the project's servers (database `peer`,
 # exchange `peer.events`, port 8088; it resets its own schemas), its virtualenv in
@@ -32,7 +32,8 @@ mkdir -p "$OUT"
 BIN="$ROOT/.build/release"
 say() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
-[ -x "$BIN/saga-bench" ] && [ -x "$BIN/fabrikam-service" ] || die "build first: swift build -c release"
+export PATH="/opt/swift/usr/bin:$PATH"
+swift build -c release >&2 || die "the release build failed"
 
 SERVERS=$(scripts/servers.sh start) || die "the private servers did not start"
 eval "$SERVERS"
