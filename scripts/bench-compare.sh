@@ -68,8 +68,8 @@ python_run() {
     usage=$!
     PG_DSN="$PEER_DSN" AMQP_URL="$AMQP_URL" RABBIT_NODE="fabrikam-$AMQP_PORT@localhost" \
         bench/python-reference/bench.sh "$N" "$C" > "$OUT/python-$run.out" 2>&1 || say "run $run: the reference's bench.sh failed (see $OUT/python-$run.out)"
-    # It ends when the last saga is terminal, before bench.sh stops; give it a little longer, no more.
-    for _ in $(seq 30); do kill -0 "$usage" 2>/dev/null || break; sleep 0.5; done
+    # It ends 11 s after the last saga is terminal (see --settle-ms); give it that and a little more, no more.
+    for _ in $(seq 60); do kill -0 "$usage" 2>/dev/null || break; sleep 0.5; done
     kill "$usage" 2>/dev/null || true
     wait "$usage" || say "run $run: saga-bench usage failed (see $OUT/python-$run.usage)"
     cat "$OUT/python-$run.out" "$OUT/python-$run.usage"

@@ -27,8 +27,11 @@ struct LoadCommand: AsyncParsableCommand {
             (created if missing, the largest daily limit, one in twenty suspended), so no daily
             limit bites. CPU comes from /proc (every `--service-program <service>` process, the
             process listening on the broker's port and on the database's port, each with its
-            children); SQL from pg_stat_database and pg_stat_statements. The last line, RESULT, has
-            every figure as key=value. Exits 1 if a saga did not end.
+            children); statements from pg_stat_statements, transactions from pg_stat_database read
+            --settle-ms after the run (PostgreSQL publishes an idle backend's counts up to 10 s
+            late), less the idle system's rate measured over 3 s before the run; the watcher's own
+            queries are left out of both. The last line, RESULT, has every figure as key=value.
+            Exits 1 if a saga did not end.
             """)
 
     @Option(help: "Deliveries to submit (N).")
@@ -55,8 +58,8 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Seconds a saga may take to end before it counts as not ended.")
     var timeout = 120
 
-    @Option(help: "Milliseconds to wait before reading the database counters (backends publish them up to a second late).")
-    var settleMs = 1500
+    @Option(help: "Milliseconds of quiet before the run and before the last reading of the transaction counter (PostgreSQL publishes an idle backend's counts up to 10 s late).")
+    var settleMs = 11_000
 
     @Option(help: "The program whose argument names the service, in the services' command lines.")
     var serviceProgram = "fabrikam-service"
@@ -90,6 +93,7 @@ struct LoadCommand: AsyncParsableCommand {
         print("saga-bench load: \(plan.count) sagas, \(mode), mix \(mix)")
         print("owners: \(accounts.active) active accounts (bench-active-0000…) and \(accounts.suspended) suspended (bench-suspended-0000…), daily limit \(AccountAdmin.maximumDailyLimit) each")
         try await Task.sleep(for: .milliseconds(settleMs))
+        let idleRate = try await meter.idleTransactionRate(over: .seconds(3))
         let start = try await meter.start()
         let poller = Task { try await watcher.run(interval: .milliseconds(pollIntervalMs)) }
         let run = open
@@ -98,7 +102,9 @@ struct LoadCommand: AsyncParsableCommand {
         poller.cancel()
         if case .failure(let error) = await poller.result { print("the watcher's query failed, sagas still waited for count as not ended: \(error)") }
         let polls = await watcher.polls
-        let usage = try await meter.finish(start, settle: .milliseconds(settleMs), own: DatabaseCounters(transactions: Int64(polls), statements: Int64(polls)))
+        let usage = try await meter.finish(
+            start, settle: .milliseconds(settleMs), idleTransactionsPerSecond: idleRate,
+            own: DatabaseCounters(transactions: Int64(polls), statements: Int64(polls)))
         let figures = LoadFigures(try await HistoryReadback.sagas(run.sagas, database))
         await database.close()
 

@@ -22,6 +22,10 @@ struct ResourceMeter: Sendable {
         var counters: DatabaseCounters
         /// The window's length.
         var seconds: Double
+        /// How long after the window the transaction counter was read.
+        var settleSeconds: Double
+        /// The idle system's transactions per second, left out of those seconds.
+        var idleTransactionsPerSecond: Double
     }
 
     let sampler: ProcessSampler
@@ -41,6 +45,14 @@ struct ResourceMeter: Sendable {
         return ResourceMeter(sampler: sampler, database: database, statementsAvailable: try await DatabaseCounterReader.statementsAvailable(database))
     }
 
+    /// The transactions per second of the system at rest, over `probe` (read twice, its own one left out).
+    func idleTransactionRate(over probe: Duration) async throws -> Double {
+        let before = try await DatabaseCounterReader.read(database, statements: statementsAvailable, excluding: exclusions).transactions
+        try await Task.sleep(for: probe)
+        let after = try await DatabaseCounterReader.read(database, statements: statementsAvailable, excluding: exclusions).transactions
+        return max(0, Double(after - before - 1) / probe.seconds)
+    }
+
     /// Opens the window: CPU and counters now (one statement and one transaction of the window are the reading's own).
     func start() async throws -> Start {
         let cpu = await sampler.snapshot()
@@ -48,19 +60,25 @@ struct ResourceMeter: Sendable {
         return Start(cpu: cpu, counters: counters, clock: .now)
     }
 
-    /// Closes the window: CPU now; the counters after `settle` (backends publish their
-    /// transaction counts up to a second late); `own` are the measuring side's own queries in the window.
-    func finish(_ start: Start, settle: Duration, own: DatabaseCounters) async throws -> Usage {
+    /// Closes the window: CPU and statements now (`pg_stat_statements` counts at once), the
+    /// transactions after `settle`, since PostgreSQL publishes an idle backend's transaction
+    /// counts up to 10 s late, less `idleTransactionsPerSecond` over those seconds; `own` are the
+    /// measuring side's own queries in the window.
+    func finish(_ start: Start, settle: Duration, idleTransactionsPerSecond: Double = 0, own: DatabaseCounters) async throws -> Usage {
         let cpu = await sampler.snapshot()
         let seconds = (ContinuousClock.now - start.clock).seconds
+        let statements = try await DatabaseCounterReader.read(database, statements: statementsAvailable, excluding: exclusions).statements
         try await Task.sleep(for: settle)
-        let counters = try await DatabaseCounterReader.read(database, statements: statementsAvailable, excluding: exclusions)
-        // The start reading was one statement and one transaction of the window.
-        let ownWithReading = DatabaseCounters(transactions: own.transactions + 1, statements: (own.statements ?? 0) + 1)
+        let transactions = try await DatabaseCounterReader.read(database, statements: statementsAvailable, excluding: exclusions).transactions
+        // The start reading is one statement of the window; it and the first end reading are two transactions.
+        let idle = DatabaseCounters.idleTransactions(perSecond: idleTransactionsPerSecond, over: settle.seconds)
+        let ownWithReadings = DatabaseCounters(transactions: own.transactions + 2 + idle, statements: (own.statements ?? 0) + 1)
         return Usage(
             cpu: CPUUsage.usage(from: start.cpu, to: cpu, ticksPerSecond: ProcessSampler.ticksPerSecond),
             missing: sampler.missingGroups(in: start.cpu),
-            counters: DatabaseCounters.delta(from: start.counters, to: counters, less: ownWithReading), seconds: seconds)
+            counters: DatabaseCounters.delta(
+                from: start.counters, to: DatabaseCounters(transactions: transactions, statements: statements), less: ownWithReadings),
+            seconds: seconds, settleSeconds: settle.seconds, idleTransactionsPerSecond: idleTransactionsPerSecond)
     }
 
     /// The TCP port of a URL (`amqp://…:5680/…`, `postgresql://…:5440/…`).

@@ -26,11 +26,16 @@ enum ResourceReport {
         let all = "all".padding(toLength: 10, withPad: " ", startingAt: 0)
         lines.append("  \(all) \(format(CPUUsage.millisecondsPerSaga(total, sagas: sagas), 2, width: 8)) ms  (\(format(total, 2)) s)")
         let transactions = format(DatabaseCounters.perSaga(usage.counters.transactions, sagas: sagas), 1)
+        let idle = usage.idleTransactionsPerSecond > 0
+            ? "less the idle system's \(format(usage.idleTransactionsPerSecond, 1))/s measured before the run"
+            : "the services' own in those seconds included"
+        let transactionSource = "pg_stat_database xact_commit + xact_rollback, read \(format(usage.settleSeconds, 0)) s after the run "
+            + "as idle backends publish late, \(idle)"
         if let statements = usage.counters.statements {
             lines.append("SQL per saga: \(format(DatabaseCounters.perSaga(statements, sagas: sagas), 1)) statements (pg_stat_statements calls), "
-                + "\(transactions) transactions (pg_stat_database xact_commit + xact_rollback), database \(database); \(exclusion)")
+                + "\(transactions) transactions (\(transactionSource)), database \(database); \(exclusion)")
         } else {
-            lines.append("SQL per saga: \(transactions) transactions (pg_stat_database xact_commit + xact_rollback), database \(database); \(exclusion)")
+            lines.append("SQL per saga: \(transactions) transactions (\(transactionSource)), database \(database); \(exclusion)")
             lines.append(DatabaseCounterReader.unavailable)
         }
         return lines

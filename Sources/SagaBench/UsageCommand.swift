@@ -48,8 +48,8 @@ struct UsageCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for readiness, then for the end.")
     var timeout = 900
 
-    @Option(help: "Milliseconds to wait before the last reading of the database counters.")
-    var settleMs = 1500
+    @Option(help: "Milliseconds to wait before the last reading of the transaction counter (PostgreSQL publishes an idle backend's counts up to 10 s late).")
+    var settleMs = 11_000
 
     @OptionGroup var servers: ServerOptions
 

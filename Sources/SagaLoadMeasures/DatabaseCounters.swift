@@ -18,6 +18,11 @@ public struct DatabaseCounters: Sendable, Hashable {
         return DatabaseCounters(transactions: end.transactions - start.transactions - own.transactions, statements: statements)
     }
 
+    /// The transactions a system at rest runs at `perSecond` over `seconds` (rounded).
+    public static func idleTransactions(perSecond: Double, over seconds: Double) -> Int64 {
+        Int64((max(0, perSecond) * max(0, seconds)).rounded())
+    }
+
     /// `value` per saga over `sagas` sagas (0 when none ended).
     public static func perSaga(_ value: Int64, sagas: Int) -> Double {
         sagas > 0 ? Double(value) / Double(sagas) : 0

@@ -46,3 +46,14 @@ struct ArithmeticTests {
         #expect(latency.maximumMilliseconds == 1000)
     }
 }
+
+/// The idle system's transactions over the pause before the last reading.
+@Suite("Idle transactions")
+struct IdleTransactionsTests {
+    @Test("rate times seconds, rounded; nothing for a negative rate or pause")
+    func idle() {
+        #expect(DatabaseCounters.idleTransactions(perSecond: 74.6, over: 11) == 821)
+        #expect(DatabaseCounters.idleTransactions(perSecond: -3, over: 11) == 0)
+        #expect(DatabaseCounters.idleTransactions(perSecond: 10, over: -1) == 0)
+    }
+}
