@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // C modules: system libraries only, found through pkg-config.
@@ -188,10 +189,18 @@ let package = Package(
         .executableTarget(
             name: "SagaBench",
             dependencies: [
-                "AMQP", "Postgres", "Contracts", "Choreography", "EchoService", "HistoryService", "SagaScenarios", "SagaSchedules",
+                "AMQP", "Postgres", "Contracts", "Choreography", "EchoService", "SagaScenarios", "SagaSchedules",
+                "SagaLoadMeasures", "AccountService", "HistoryService", "PlainHTTPClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+
+        // The load benchmark's pure parts: /proc parsing, CPU deltas, latency percentiles, outcome counts.
+        .target(
+            name: "SagaLoadMeasures",
+            dependencies: ["Contracts", "SagaScenarios", .product(name: "Histogram", package: "hdrhistogram-swift")],
             swiftSettings: strictSettings
         ),
 
@@ -278,6 +287,7 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "SagaLoadMeasuresTests", dependencies: ["SagaLoadMeasures", "Contracts", "SagaScenarios"], swiftSettings: strictSettings),
         .testTarget(
             name: "SagaInspectTests",
             dependencies: ["SagaInspect", "IntegrationSupport", "Postgres", "Contracts"],

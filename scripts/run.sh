@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole system locally, with no Docker:
-#   scripts/run.sh [demo] [--instances N] [--release]
+#   scripts/run.sh [demo] [--instances N] [--release] [--no-build] [--logs FILE] [-- COMMAND ...]
 #
 # Installs what is missing, starts (or reuses) the private RabbitMQ and PostgreSQL
 # (scripts/servers.sh), builds, then starts the six services as separate processes — each
@@ -9,6 +9,9 @@
 #   demo           also submit one delivery per saga path and print `saga-inspect` traces
 #   --instances N  run N instances of each consuming service (account, package, drone, delivery, history)
 #   --release      build optimised binaries (slower to build, faster to run)
+#   --no-build     run the binaries already built (swift build [-c release] beforehand)
+#   --logs FILE    append the services' prefixed logs to FILE instead of standard output
+#   -- COMMAND     once every service is ready, run COMMAND, then stop the services and exit with its status
 # Environment: DRONE_TIME_SCALE (default 0.02 here: flights take seconds, not minutes), LOG_LEVEL,
 # and every key of the services' configuration (see README).
 set -euo pipefail
@@ -18,13 +21,19 @@ cd "$ROOT"
 DEMO=0
 INSTANCES=1
 CONFIGURATION=debug
+BUILD=1
+LOGS=""
+COMMAND=()
 while [ $# -gt 0 ]; do
     case "$1" in
         demo) DEMO=1 ;;
         --instances) INSTANCES=${2:?--instances needs a number}; shift ;;
         --instances=*) INSTANCES=${1#*=} ;;
         --release) CONFIGURATION=release ;;
-        -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+        --no-build) BUILD=0 ;;
+        --logs) LOGS=${2:?--logs needs a file}; shift ;;
+        --) shift; COMMAND=("$@"); break ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "unknown argument: $1 (see --help)" >&2; exit 64 ;;
     esac
     shift
@@ -36,11 +45,14 @@ say() { printf '\033[1m[run]\033[0m %s\n' "$*" >&2; }
 eval "$(scripts/servers.sh start)"
 export PATH="/opt/swift/usr/bin:$PATH"
 
-say "building ($CONFIGURATION)"
-swift build -c "$CONFIGURATION" --product fabrikam-service >&2
-swift build -c "$CONFIGURATION" --product saga-inspect >&2
-swift build -c "$CONFIGURATION" --product saga-bench >&2
+if [ "$BUILD" -eq 1 ]; then
+    say "building ($CONFIGURATION)"
+    swift build -c "$CONFIGURATION" --product fabrikam-service >&2
+    swift build -c "$CONFIGURATION" --product saga-inspect >&2
+    swift build -c "$CONFIGURATION" --product saga-bench >&2
+fi
 BIN=$(swift build -c "$CONFIGURATION" --show-bin-path)
+[ -x "$BIN/fabrikam-service" ] || { say "$BIN/fabrikam-service is not built (run without --no-build)"; exit 1; }
 
 # Each service connects with its own role (created with the admin URL at start-up).
 PG_HOSTPORT=${DATABASE_URL#postgresql://postgres@}
@@ -67,7 +79,7 @@ start() {
     label=$name
     if [ "$INSTANCES" -gt 1 ] && [ "$name" != ingestion ]; then label="$name.$instance"; fi
     HTTP_PORT=$port DATABASE_URL="postgresql://${name}:${name}@${PG_HOSTPORT}/fabrikam" \
-        "$BIN/fabrikam-service" "$name" > >(sed -u "s/^/[$label] /") 2>&1 &
+        "$BIN/fabrikam-service" "$name" > >(sed -u "s/^/[$label] /" >> "${LOGS:-/dev/stdout}") 2>&1 &
     PIDS+=($!)
 }
 
@@ -117,6 +129,13 @@ if [ "$DEMO" -eq 1 ]; then
         SAGA_INSPECT_DATABASE_URL="$DATABASE_ADMIN_URL" "$BIN/saga-inspect" trace "$id" || true
     done < "$DEMO_IDS"
     say "demo done; the services keep running (Ctrl-C stops them)"
+fi
+
+if [ ${#COMMAND[@]} -gt 0 ]; then
+    say "running: ${COMMAND[*]}"
+    status=0
+    "${COMMAND[@]}" || status=$?
+    exit "$status"   # the EXIT trap stops the services
 fi
 
 wait

@@ -165,13 +165,18 @@ EOF
         fi
         say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
         # The parallel test suites run many service runtimes at once (6 connections each).
-        pg "$PG_BIN/pg_ctl" -D "$PG_DIR" -o "-c max_connections=1000" -l "$PG_DIR/server.log" -w -t 60 start >/dev/null ||
+        # pg_stat_statements: saga-bench load reports the SQL statements per saga from it.
+        pg "$PG_BIN/pg_ctl" -D "$PG_DIR" -o "-c max_connections=1000 -c shared_preload_libraries=pg_stat_statements" \
+            -l "$PG_DIR/server.log" -w -t 60 start >/dev/null ||
             { tail -n 30 "$PG_DIR/server.log" >&2; die "PostgreSQL did not start"; }
     fi
     if ! pg psql -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres -tAc \
         "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" | grep -q 1; then
         pg psql -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres -qc "CREATE DATABASE $DB_NAME" >/dev/null
     fi
+    # Readable only where the server preloads it (a server started before this setting was added does not).
+    pg psql -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres -d "$DB_NAME" -qc \
+        "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null 2>&1 || true
     say "PostgreSQL ready"
 }
 
@@ -223,7 +228,8 @@ start-rabbitmq-app)
     say "RabbitMQ application started"
     ;;
 restart-postgres)
-    pg "$PG_BIN/pg_ctl" -D "$PG_DIR" -m fast -w restart -o "-c max_connections=1000" -l "$PG_DIR/server.log" >/dev/null
+    pg "$PG_BIN/pg_ctl" -D "$PG_DIR" -m fast -w restart -o "-c max_connections=1000 -c shared_preload_libraries=pg_stat_statements" \
+        -l "$PG_DIR/server.log" >/dev/null
     say "PostgreSQL restarted"
     ;;
 *)

@@ -18,4 +18,23 @@ public enum SagaOutcomeRule {
             .compactMap { offset, element in rank(of: type(element)).map { (rank: $0, offset: offset, element: element) } }
             .min { ($0.rank, $0.offset) < ($1.rank, $1.offset) }?.element
     }
+
+    /// Every event that gives the saga an outcome: `delivery.completed` and the ``precedence`` list.
+    public static let endingEvents: Set<EventType> = Set(precedence + [.deliveryCompleted])
+
+    /// Each forward step that a saga ending without completing must undo, with the event that
+    /// undoes it (a package is cancelled, an allocated drone released).
+    public static let compensations: [EventType: EventType] = [.packageCreated: .packageCancelled, .droneAllocated: .droneReleased]
+
+    /// The compensations a saga whose logged event types are `logged` needs: none while it has no
+    /// outcome or once it completed; otherwise the undoing event of every step that took effect.
+    public static func compensationsNeeded(_ logged: Set<EventType>) -> Set<EventType> {
+        guard !logged.contains(.deliveryCompleted), !logged.isDisjoint(with: precedence) else { return [] }
+        return Set(compensations.compactMap { step, undo in logged.contains(step) ? undo : nil })
+    }
+
+    /// The compensations ``compensationsNeeded(_:)`` asks for that are not logged yet.
+    public static func compensationsOwed(_ logged: Set<EventType>) -> Set<EventType> {
+        compensationsNeeded(logged).subtracting(logged)
+    }
 }

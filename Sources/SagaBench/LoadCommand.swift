@@ -1,32 +1,68 @@
 import ArgumentParser
 import Foundation
+import AccountService
 import Postgres
+import SagaLoadMeasures
 import SagaScenarios
 
-/// `saga-bench load`: drives the running system through its HTTP API and reports how fast sagas
-/// complete end to end.
+/// `saga-bench load`: drives the running system through its HTTP API — closed loop by default
+/// (N sagas, C in flight), open with `--open` — and reports sagas/s, latency, outcomes, and the
+/// CPU and SQL each saga cost.
 struct LoadCommand: AsyncParsableCommand {
+    /// The six services, as `fabrikam-service <name>` runs them.
+    static let services = ["ingestion", "account", "package", "drone", "delivery", "history"]
+
     static let configuration = CommandConfiguration(
         commandName: "load",
-        abstract: "Submit N deliveries through the HTTP API, wait until every saga has ended, print sagas/s and end-to-end latency.",
+        abstract: "Run N sagas through the HTTP API (closed loop: C in flight; --open: a flood) and print sagas/s, latency, outcomes, CPU and SQL per saga.",
         discussion: """
-            Needs the six services running (scripts/run.sh). Latency is measured in the database
-            clock: from the ingestion service's acceptance (requests.accepted_at) to the moment the
-            history service recorded the event that ended the saga. Exits 1 if any saga has not
-            ended within --timeout.
+            Needs the six services running (scripts/run.sh). Closed loop: C clients, each submitting
+            its next delivery only once its saga has ended with every compensation it needs logged
+            in history (history's stage is terminal and SagaOutcomeRule's compensations are
+            logged), watched by one shared poller. --open submits everything with C requests in
+            flight (optionally paced by --rate) and then waits.
+            Latency runs from the client's wall clock just before the POST to history's recorded_at
+            of the event that completed the end (the first outcome event, or the last compensation
+            it needs); both are this host's clock. Deliveries are spread over --owners accounts
+            (created if missing, the largest daily limit, one in twenty suspended), so no daily
+            limit bites. CPU comes from /proc (every `--service-program <service>` process, the
+            process listening on the broker's port and on the database's port, each with its
+            children); statements from pg_stat_statements, transactions from pg_stat_database read
+            --settle-ms after the run (PostgreSQL publishes an idle backend's counts up to 10 s
+            late), less the idle system's rate measured over 3 s before the run; the watcher's own
+            queries are left out of both. The last line, RESULT, has every figure as key=value.
+            Exits 1 if a saga did not end.
             """)
 
-    @Option(help: "Deliveries to submit.")
+    @Option(help: "Deliveries to submit (N).")
     var count = 200
 
-    @Option(help: "Submissions per second (0: as fast as they are accepted).")
-    var rate = 0.0
-
-    @Option(help: "Requests in flight at once.")
+    @Option(help: "Closed loop: sagas in flight (C). With --open: POST requests in flight.")
     var concurrency = 16
 
-    @Option(help: "Paths and weights, e.g. completed=80,no-fly-zone=10,cancelled=10. Paths: \(SagaPath.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var mix = "completed=70,account-suspended=5,package-rejected=5,no-drone-in-range=5,no-fly-zone=5,deadline-unreachable=5,cancelled=5"
+    @Flag(help: "Open loop: submit without waiting for sagas to end (a flood that bounds requests, not sagas).")
+    var open = false
+
+    @Option(help: "With --open: submissions per second (0: as fast as they are accepted).")
+    var rate = 0.0
+
+    @Option(help: "Paths and weights. Paths: \(SagaPath.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var mix = "completed=90,account-suspended=5,no-fly-zone=5"
+
+    @Option(help: "Accounts the deliveries are spread over (one in twenty suspended).")
+    var owners = 1000
+
+    @Option(help: "Milliseconds between the watcher's queries.")
+    var pollIntervalMs = 5
+
+    @Option(help: "Seconds a saga may take to end before it counts as not ended.")
+    var timeout = 120
+
+    @Option(help: "Milliseconds of quiet before the run and before the last reading of the transaction counter (PostgreSQL publishes an idle backend's counts up to 10 s late).")
+    var settleMs = 11_000
+
+    @Option(help: "The program whose argument names the service, in the services' command lines.")
+    var serviceProgram = "fabrikam-service"
 
     @Option(help: "Ingestion service port.")
     var ingestionPort = 8080
@@ -34,128 +70,51 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "History service port.")
     var historyPort = 8086
 
-    @Option(help: "Database URL with read access to the ingestion and history schemas (default: $DATABASE_URL).")
-    var databaseURL: String?
-
-    @Option(help: "Seconds to wait for every saga to end.")
-    var timeout = 300
+    @OptionGroup var servers: ServerOptions
 
     func run() async throws {
         let plan = SagaPath.plan(count: count, mix: try SagaPath.parseMix(mix))
         guard !plan.isEmpty else { throw ValidationError("the mix has no weight") }
-        guard let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"] else {
-            throw ValidationError("DATABASE_URL is not set; pass --database-url")
-        }
-        let client = DeliveryAPIClient(ingestionPort: ingestionPort, historyPort: historyPort)
-        let database = try await PostgresConnection.connect(url: url, applicationName: "saga-bench load")
+        let (amqpURL, databaseURL) = try servers.resolved()
+        let accounts = BenchOwners(owners: owners)
+        try await BenchAccounts.provision(accounts, databaseURL: databaseURL)
 
-        print("submitting \(plan.count) deliveries (\(rate > 0 ? "\(rate)/s" : "as fast as accepted"), \(concurrency) in flight)")
-        let started = ContinuousClock.now
-        let submitted = try await submit(plan, client: client)
-        let submitSeconds = (ContinuousClock.now - started).seconds
-        print(String(format: "accepted %d in %.1f s (%.0f requests/s)", submitted.count, submitSeconds, Double(submitted.count) / submitSeconds))
+        let database = try await PostgresConnection.connect(url: databaseURL, applicationName: "saga-bench load")
+        // The watcher's prepared query would otherwise keep a generic plan made while history's
+        // tables were nearly empty (sequential scans that grow with the run, billed to PostgreSQL).
+        _ = try await database.simpleQuery("SET plan_cache_mode = force_custom_plan")
+        let meter = try await ResourceMeter.prepare(
+            program: serviceProgram, services: Self.services, amqpURL: amqpURL, databaseURL: databaseURL, database: database)
+        let watcher = SagaEndWatcher(database: database, timeout: .seconds(timeout))
+        let submitter = LoadSubmitter(
+            plan: plan, owners: accounts, client: DeliveryAPIClient(ingestionPort: ingestionPort, historyPort: historyPort))
 
-        let ids = submitted.map(\.0)
-        let deadline = ContinuousClock.now + .seconds(timeout)
-        var ended: [UUID: String] = [:]
-        while ContinuousClock.now < deadline {
-            ended = try await terminalStages(ids, database)
-            if ended.count == ids.count { break }
-            try await Task.sleep(for: .milliseconds(250))
-        }
-        let latencies = try await latencies(ids, database).sorted()
-        let span = try await span(ids, database)
+        let mode = open ? "open loop, \(concurrency) requests in flight\(rate > 0 ? ", \(rate)/s" : "")" : "closed loop, \(concurrency) sagas in flight"
+        print("saga-bench load: \(plan.count) sagas, \(mode), mix \(mix)")
+        print("owners: \(accounts.active) active accounts (bench-active-0000…) and \(accounts.suspended) suspended (bench-suspended-0000…), daily limit \(AccountAdmin.maximumDailyLimit) each")
+        try await Task.sleep(for: .milliseconds(settleMs))
+        let idleRate = try await meter.idleTransactionRate(over: .seconds(3))
+        let start = try await meter.start()
+        let poller = Task { try await watcher.run(interval: .milliseconds(pollIntervalMs)) }
+        let run = open
+            ? await submitter.openLoop(requests: concurrency, rate: rate, watcher: watcher)
+            : await submitter.closedLoop(clients: concurrency, watcher: watcher)
+        poller.cancel()
+        if case .failure(let error) = await poller.result { print("the watcher's query failed, sagas still waited for count as not ended: \(error)") }
+        let polls = await watcher.polls
+        let usage = try await meter.finish(
+            start, settle: .milliseconds(settleMs), idleTransactionsPerSecond: idleRate,
+            own: DatabaseCounters(transactions: Int64(polls), statements: Int64(polls)))
+        let figures = LoadFigures(try await HistoryReadback.sagas(run.sagas, database))
         await database.close()
 
-        print("")
-        print("sagas ended        \(ended.count) / \(ids.count)")
-        if span > 0 { print(String(format: "completed sagas/s  %.1f  (first acceptance to last saga end: %.2f s)", Double(ended.count) / span, span)) }
-        if !latencies.isEmpty {
-            print(String(format: "end-to-end latency p50 %.0f ms  p95 %.0f ms  p99 %.0f ms  max %.0f ms",
-                         percentile(latencies, 0.50) * 1000, percentile(latencies, 0.95) * 1000,
-                         percentile(latencies, 0.99) * 1000, latencies.last! * 1000))
-        }
-        print("terminal stages:")
-        for (stage, number) in Dictionary(grouping: ended.values, by: { $0 }).mapValues(\.count).sorted(by: { $0.key < $1.key }) {
-            print("  \(stage.padding(toLength: 12, withPad: " ", startingAt: 0)) \(number)")
-        }
-        var unexpected = 0
-        for (id, path) in submitted { if let stage = ended[id], !path.expectedStages.contains(stage) { unexpected += 1 } }
-        if unexpected > 0 { print("sagas that ended in a stage their path does not expect: \(unexpected)") }
-        let missing = ids.filter { ended[$0] == nil }
-        if !missing.isEmpty {
-            print("NOT ENDED within \(timeout) s: \(missing.count), e.g. \(missing.prefix(5).map { $0.uuidString.lowercased() }.joined(separator: " "))")
-            print("trace one with: saga-inspect trace <id>")
-            throw ExitCode(1)
-        }
-    }
-
-    /// Submits the plan with bounded concurrency and optional pacing; cancels the `cancelled` ones at once.
-    private func submit(_ plan: [SagaPath], client: DeliveryAPIClient) async throws -> [(UUID, SagaPath)] {
-        let start = ContinuousClock.now
-        let interval: Duration? = rate > 0 ? .nanoseconds(Int64(1e9 / rate)) : nil
-        return try await withThrowingTaskGroup(of: (UUID, SagaPath).self) { group in
-            var results: [(UUID, SagaPath)] = []
-            for (index, path) in plan.enumerated() {
-                if index >= concurrency, let done = try await group.next() { results.append(done) }
-                if let interval { try await Task.sleep(until: start + interval * index) }
-                group.addTask {
-                    let id = try await client.submit(path.requestBody(tag: "load"))
-                    if path == .cancelled { _ = try await client.cancel(id) }
-                    return (id, path)
-                }
-            }
-            for try await done in group { results.append(done) }
-            return results
-        }
-    }
-
-    private static let terminalStages = ["Completed", "Cancelled", "Compensated", "Rejected"]
-    private static let endingEvents = [
-        "delivery.completed", "delivery.cancelled", "account.rejected", "package.rejected", "drone.allocation-failed",
-        "delivery.scheduling-failed",
-    ]
-
-    private func terminalStages(_ ids: [UUID], _ db: PostgresConnection) async throws -> [UUID: String] {
-        let rows = try await db.query(
-            "SELECT delivery_id, stage FROM history.delivery_status WHERE delivery_id = ANY($1::uuid[]) AND stage = ANY($2::text[])",
-            [uuidArray(ids), textArray(Self.terminalStages)])
-        var stages: [UUID: String] = [:]
-        for row in rows { stages[try row.decode(UUID.self, column: "delivery_id")] = try row.decode(String.self, column: "stage") }
-        return stages
-    }
-
-    /// Seconds from acceptance to the first saga-ending event the history recorded, per saga.
-    private func latencies(_ ids: [UUID], _ db: PostgresConnection) async throws -> [Double] {
-        let rows = try await db.query("""
-            SELECT extract(epoch FROM min(e.recorded_at) - r.accepted_at)::float8 AS seconds
-            FROM ingestion.requests r JOIN history.events e ON e.delivery_id = r.delivery_id
-            WHERE r.delivery_id = ANY($1::uuid[]) AND e.event_type = ANY($2::text[])
-            GROUP BY r.delivery_id, r.accepted_at
-            """, [uuidArray(ids), textArray(Self.endingEvents)])
-        return try rows.map { try $0.decode(Double.self, column: "seconds") }
-    }
-
-    /// Seconds from the first acceptance to the last saga end.
-    private func span(_ ids: [UUID], _ db: PostgresConnection) async throws -> Double {
-        let rows = try await db.query("""
-            SELECT extract(epoch FROM
-                (SELECT max(ended) FROM (SELECT min(recorded_at) AS ended FROM history.events
-                    WHERE delivery_id = ANY($1::uuid[]) AND event_type = ANY($2::text[]) GROUP BY delivery_id) AS sagas)
-                - (SELECT min(accepted_at) FROM ingestion.requests WHERE delivery_id = ANY($1::uuid[])))::float8 AS seconds
-            """, [uuidArray(ids), textArray(Self.endingEvents)])
-        return try rows.first?.decode(Double?.self, column: "seconds") ?? 0
-    }
-
-    private func uuidArray(_ ids: [UUID]) -> PostgresValue {
-        .text("{" + ids.map { $0.uuidString.lowercased() }.joined(separator: ",") + "}")
-    }
-
-    private func textArray(_ values: [String]) -> PostgresValue {
-        .text("{" + values.map { "\"\($0)\"" }.joined(separator: ",") + "}")
-    }
-
-    private func percentile(_ sorted: [Double], _ p: Double) -> Double {
-        sorted[min(sorted.count - 1, max(0, Int((Double(sorted.count) * p).rounded(.up)) - 1))]
+        let databaseName = URLComponents(string: databaseURL)?.path.split(separator: "/").last.map(String.init) ?? "?"
+        print(LoadReport.lines(figures, run: run, planned: plan.count).joined(separator: "\n"))
+        print(ResourceReport.lines(
+            usage, sagas: figures.ended, groups: meter.sampler.groups, database: databaseName,
+            exclusion: "the bench's own \(polls) watcher queries excluded").joined(separator: "\n"))
+        print((["RESULT"] + LoadReport.fields(figures) + ResourceReport.fields(usage, sagas: figures.ended, groups: meter.sampler.groups)
+            + ["ok=\(figures.ended == plan.count && figures.outcomes.unexpected == 0)"]).joined(separator: " "))
+        if figures.ended < plan.count { throw ExitCode(1) }
     }
 }

@@ -7,7 +7,7 @@ struct SagaBench: AsyncParsableCommand {
         commandName: "saga-bench",
         abstract: "Benchmarks for the Fabrikam saga system (prints figures; not a test).",
         subcommands: [
-            RawLimitsCommand.self, EchoBenchmarkCommand.self, CodecBenchmarkCommand.self, LoadCommand.self, DemoCommand.self,
+            RawLimitsCommand.self, EchoBenchmarkCommand.self, CodecBenchmarkCommand.self, LoadCommand.self, UsageCommand.self, DemoCommand.self,
             SchedulesCommand.self, HistoryBenchmarkCommand.self,
         ]
     )

@@ -45,8 +45,9 @@ public enum SagaPath: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    /// The JSON body of this path's `POST /api/deliveries`, with the pickup at `now`.
-    public func requestBody(now: Date = Date(), tag: String = "load") -> [UInt8] {
+    /// The JSON body of this path's `POST /api/deliveries`, with the pickup at `now`, for
+    /// `ownerId` (default: the path's own ``ownerId``).
+    public func requestBody(now: Date = Date(), tag: String = "load", ownerId: String? = nil) -> [UInt8] {
         let pickup = (47.6205, -122.3493)
         var dropoff = (47.6097, -122.3331)
         var weightKg = 1.2
@@ -69,7 +70,7 @@ public enum SagaPath: String, CaseIterable, Sendable, Codable {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return Array("""
-            {"ownerId":"\(ownerId)","pickupLocation":{"latitude":\(pickup.0),"longitude":\(pickup.1)},\
+            {"ownerId":"\(ownerId ?? self.ownerId)","pickupLocation":{"latitude":\(pickup.0),"longitude":\(pickup.1)},\
             "dropoffLocation":{"latitude":\(dropoff.0),"longitude":\(dropoff.1)},\
             "pickupTime":"\(formatter.string(from: now))","deadline":"\(formatter.string(from: deadline))",\
             "expedited":false,"confirmationRequired":"None",\
