@@ -23,7 +23,9 @@ enum DatabaseCounterReader {
     /// `pg_stat_statements.query`): `statements` match the statements left out, each call of one
     /// matching `transactions` is one transaction left out.
     struct Exclusions: Sendable {
+        /// Patterns of the statements left out.
         var statements: [String] = []
+        /// Patterns of the statements each call of which is a transaction left out.
         var transactions: [String] = []
     }
 

@@ -18,9 +18,11 @@ struct SubmittedSaga: Sendable {
 
 /// What the drivers did: the sagas submitted, the submissions refused, and how long submitting took.
 struct LoadRun: Sendable {
+    /// The sagas submitted (ended or not).
     var sagas: [SubmittedSaga] = []
     /// Submissions that failed (not a 202, or no answer), with the first few reasons.
     var failedSubmissions = 0
+    /// The first three failures' descriptions.
     var failureSamples: [String] = []
 
     /// Adds a failure, keeping the first three reasons.
@@ -55,8 +57,11 @@ actor PlanCursor {
 
 /// How a load run submits: the request of each plan entry, and the API it goes to.
 struct LoadSubmitter: Sendable {
+    /// The path of each delivery, in order.
     let plan: [SagaPath]
+    /// Whose account each delivery uses.
     let owners: BenchOwners
+    /// The ingestion (and history) API.
     let client: DeliveryAPIClient
 
     /// Submits plan entry `index` (and cancels it at once for the cancelled path).

@@ -7,8 +7,11 @@ import SagaLoadMeasures
 struct ResourceMeter: Sendable {
     /// The readings taken when the window opened.
     struct Start: Sendable {
+        /// Every group's CPU ticks.
         var cpu: CPUSnapshot
+        /// The database's transactions and statements.
         var counters: DatabaseCounters
+        /// When the window opened.
         var clock: ContinuousClock.Instant
     }
 
@@ -28,8 +31,11 @@ struct ResourceMeter: Sendable {
         var idleTransactionsPerSecond: Double
     }
 
+    /// Reads the processes' CPU.
     let sampler: ProcessSampler
+    /// A connection to the measured database.
     let database: PostgresConnection
+    /// Whether the server preloads `pg_stat_statements`.
     let statementsAvailable: Bool
     /// A load generator's statements left out of the counters.
     var exclusions = DatabaseCounterReader.Exclusions()

@@ -17,6 +17,7 @@ actor SagaEndWatcher {
         case timedOut
     }
 
+    /// A client waiting, since when, and how to wake it.
     private struct Waiter {
         var since: ContinuousClock.Instant
         var continuation: CheckedContinuation<Ending, Never>
