@@ -24,18 +24,11 @@ struct EchoBenchmark {
     /// then `pacedEvents` requests published at `pacedRate`/s (end-to-end latency: request
     /// published → emitted event received).
     func run(events: Int, pacedEvents: Int, pacedRate: Double) async throws -> Figures {
-        let suffix = UUID().uuidString.prefix(8).lowercased()
-        let name = "bench_\(suffix)"
-        var configuration = ChoreographyConfiguration(schema: name)
-        configuration.amqpURL = amqpURL
-        configuration.databaseURL = databaseURL
-        configuration.exchange = "bench.\(suffix).events"
-        configuration.workers = workers
-        configuration.prefetch = prefetch
-        configuration.eventsPerTransaction = eventsPerTransaction
-        let definition = try EchoService.definition(name: name, schema: name)
-        let runtime = ChoreographyRuntime(
-            definition: definition, configuration: configuration, logger: Logger(label: name) { _ in SwiftLogNoOpLogHandler() })
+        let bench = try BenchmarkRuntime(
+            prefix: "bench", amqpURL: amqpURL, databaseURL: databaseURL, workers: workers, prefetch: prefetch,
+            eventsPerTransaction: eventsPerTransaction
+        ) { name in try EchoService.definition(name: name, schema: name) }
+        let (name, configuration, runtime) = (bench.name, bench.configuration, bench.runtime)
         let topology = runtime.topology
 
         // Topology and capture queue first, then the backlog.

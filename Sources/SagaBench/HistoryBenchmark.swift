@@ -32,17 +32,10 @@ struct HistoryBenchmark {
 
     /// One run over `sagas` happy-path sagas (nine events each) in a fresh schema, dropped afterwards.
     func run(sagas: Int) async throws -> Figures {
-        let suffix = UUID().uuidString.prefix(8).lowercased()
-        let name = "benchhistory_\(suffix)"
-        var configuration = ChoreographyConfiguration(schema: name)
-        configuration.amqpURL = amqpURL
-        configuration.databaseURL = databaseURL
-        configuration.exchange = "bench.\(suffix).events"
-        configuration.workers = workers
-        configuration.prefetch = prefetch
-        let definition = try HistoryService.definition(name: name, schema: name)
-        let runtime = ChoreographyRuntime(
-            definition: definition, configuration: configuration, logger: Logger(label: name) { _ in SwiftLogNoOpLogHandler() })
+        let bench = try BenchmarkRuntime(
+            prefix: "benchhistory", amqpURL: amqpURL, databaseURL: databaseURL, workers: workers, prefetch: prefetch
+        ) { name in try HistoryService.definition(name: name, schema: name) }
+        let (name, configuration, runtime) = (bench.name, bench.configuration, bench.runtime)
         let topology = runtime.topology
 
         let admin = try await AMQPConnection.connect(url: amqpURL)
