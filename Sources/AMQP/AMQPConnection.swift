@@ -93,6 +93,12 @@ public actor AMQPConnection {
         try handle.declareExchange(name, type: type, durable: durable, autoDelete: autoDelete, isInternal: isInternal, arguments: arguments)
     }
 
+    /// Checks that an exchange exists without declaring it (needs no configure permission);
+    /// `.channelClosed` with 404 if it does not exist.
+    public func inspectExchange(_ name: String) throws {
+        try handle.declareExchange(name, type: .topic, durable: true, autoDelete: false, isInternal: false, arguments: [:], passive: true)
+    }
+
     /// Deletes an exchange.
     public func deleteExchange(_ name: String) throws {
         try handle.deleteExchange(name)
@@ -132,6 +138,10 @@ public actor AMQPConnection {
     }
 
     // MARK: Publishing
+    //
+    // Every message published carries the connection's login user as its AMQP `user_id`
+    // (whatever the message says): RabbitMQ refuses any other, and consumers rely on it to know
+    // who published an event.
 
     /// Publishes messages with publisher confirms, pipelined: up to `window` are unconfirmed at
     /// once. Returns each message's outcome in order. A mandatory message that no queue takes is

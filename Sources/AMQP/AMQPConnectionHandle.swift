@@ -145,11 +145,13 @@ final class AMQPConnectionHandle: @unchecked Sendable {
 
     // MARK: Topology
 
-    func declareExchange(_ name: String, type: AMQPExchangeType, durable: Bool, autoDelete: Bool, isInternal: Bool, arguments: AMQPTable) throws {
+    func declareExchange(
+        _ name: String, type: AMQPExchangeType, durable: Bool, autoDelete: Bool, isInternal: Bool, arguments: AMQPTable, passive: Bool = false
+    ) throws {
         let state = try channelState()
         let arena = AMQPCArena()
         amqp_exchange_declare(
-            state, channel, arena.bytes(name), arena.bytes(type.name), 0, durable ? 1 : 0,
+            state, channel, arena.bytes(name), arena.bytes(type.name), passive ? 1 : 0, durable ? 1 : 0,
             autoDelete ? 1 : 0, isInternal ? 1 : 0, arena.table(arguments))
         try check(amqp_get_rpc_reply(state), "exchange.declare '\(name)'")
     }
@@ -248,7 +250,11 @@ final class AMQPConnectionHandle: @unchecked Sendable {
 
     private func basicPublish(_ state: amqp_connection_state_t, _ message: AMQPOutgoingMessage) throws {
         let arena = AMQPCArena()
-        var properties = arena.properties(message.properties)
+        // RabbitMQ refuses a user_id other than the connection's login user; stamping that user
+        // on every message lets consumers know who published it (see the broker's validated user-id).
+        var stamped = message.properties
+        stamped.userId = configuration.user
+        var properties = arena.properties(stamped)
         let status = message.body.withUnsafeBytes { body in
             amqp_basic_publish(
                 state, channel, arena.bytes(message.exchange), arena.bytes(message.routingKey),

@@ -8,6 +8,11 @@ import Foundation
 /// - `AMQP_URL` — broker (`amqp://guest:guest@127.0.0.1:5680/%2f`)
 /// - `DATABASE_URL` — the service's own role (`postgresql://<schema>:<schema>@127.0.0.1:5440/fabrikam`)
 /// - `DATABASE_ADMIN_URL` — optional; when set, the role and schema are created with it at start-up
+/// - `AMQP_ADMIN_URL` — optional; when set, the whole saga's queues and bindings are declared with
+///   it at start-up (a service's own broker user may configure only its own queues)
+/// - `BROKER_RELAYERS` — broker users, besides the service's own, whose copies of other
+///   publishers' events are believed (see `PublisherIdentity`; default `saga-admin`, whose
+///   replays of parked messages name the original publisher)
 /// - `EVENT_EXCHANGE` — topic exchange (`fabrikam.events`)
 /// - `EVENT_BINDING_EXCHANGE` — the exchange work queues are bound to (default: `EVENT_EXCHANGE`);
 ///   only the schedule harness sets it, so that it alone delivers to the services' queues
@@ -50,6 +55,10 @@ public struct ChoreographyConfiguration: Sendable {
     public var amqpURL: String
     public var databaseURL: String
     public var databaseAdminURL: String?
+    /// Broker URL with the rights to declare every service's queues (`AMQP_ADMIN_URL`); nil: only the service's own.
+    public var amqpAdminURL: String?
+    /// Broker users besides the service's own whose relayed copies are believed (`BROKER_RELAYERS`).
+    public var brokerRelayers: Set<String>
     public var exchange: String
     /// Where the work queues are bound (nil: `exchange`). See `EVENT_BINDING_EXCHANGE`.
     public var bindingExchange: String?
@@ -73,6 +82,8 @@ public struct ChoreographyConfiguration: Sendable {
         amqpURL = "amqp://guest:guest@127.0.0.1:5680/%2f"
         databaseURL = "postgresql://\(schema):\(schema)@127.0.0.1:5440/fabrikam"
         databaseAdminURL = nil
+        amqpAdminURL = nil
+        brokerRelayers = ["saga-admin"]
         exchange = "fabrikam.events"
         queueKind = .classic
         prefetch = 64
@@ -86,6 +97,12 @@ public struct ChoreographyConfiguration: Sendable {
         httpDatabaseConnections = 4
         shutdownTimeout = .seconds(20)
         faults = FaultInjection()
+    }
+
+    /// The broker users whose relayed copies this service believes: its own (it publishes its
+    /// retry and parking copies) and `brokerRelayers`.
+    public func relayers() throws -> Set<String> {
+        brokerRelayers.union([try AMQPConfiguration(url: amqpURL).user])
     }
 
     /// Reads the configuration of service `service` (schema `schema`) from `environment`.
@@ -107,6 +124,10 @@ public struct ChoreographyConfiguration: Sendable {
         if let url = value("AMQP_URL") { configuration.amqpURL = url }
         if let url = value("DATABASE_URL") { configuration.databaseURL = url }
         configuration.databaseAdminURL = value("DATABASE_ADMIN_URL")
+        configuration.amqpAdminURL = value("AMQP_ADMIN_URL")
+        if let relayers = value("BROKER_RELAYERS") {
+            configuration.brokerRelayers = Set(relayers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        }
         if let exchange = value("EVENT_EXCHANGE") { configuration.exchange = exchange }
         configuration.bindingExchange = value("EVENT_BINDING_EXCHANGE")
         if let kind = value("QUEUE_TYPE") {

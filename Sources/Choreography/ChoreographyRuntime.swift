@@ -83,10 +83,7 @@ public struct ChoreographyRuntime: Sendable {
         let publisherConnection = try await connectBroker(amqp)
         if let sagaTopology {
             // Before anything is published: every consumer's queue exists, whichever service starts first.
-            try await retrying("broker (saga topology)") {
-                if await !publisherConnection.isOpen { try await publisherConnection.reconnect(policy: AMQPReconnectPolicy()) }
-                try await sagaTopology.declare(on: publisherConnection)
-            }
+            try await declareSagaTopology(sagaTopology, publisherConnection: publisherConnection)
         }
         let outbox = OutboxPublisher(
             broker: BrokerPublisher(connection: publisherConnection, reconnectPolicy: AMQPReconnectPolicy()),
@@ -95,7 +92,8 @@ public struct ChoreographyRuntime: Sendable {
         let alarm = DeadlineAlarm()
         let processor = EventProcessor(
             definition: definition, configuration: configuration, topology: topology, sagaTopology: sagaTopology, workers: workers,
-            housekeeping: housekeeping, outbox: outbox, validator: try ContractValidator(), health: health, metrics: metrics,
+            housekeeping: housekeeping, outbox: outbox, validator: try ContractValidator(), relayers: try configuration.relayers(),
+            health: health, metrics: metrics,
             alarm: alarm, logger: logger)
         let relay = OutboxRelay(
             connection: relayConnection, outbox: outbox, interval: configuration.relayInterval,
@@ -160,6 +158,27 @@ public struct ChoreographyRuntime: Sendable {
         try await ServiceDatabaseRole.ensure(
             role: role, password: components.password?.removingPercentEncoding ?? "", schema: definition.schema, admin: admin)
         await admin.close()
+    }
+
+    /// Declares the whole saga's queues and bindings with the admin URL when there is one (a
+    /// service's own broker user may configure only its own queues); otherwise declares only
+    /// what is missing, with the service's connection.
+    private func declareSagaTopology(_ sagaTopology: SagaTopology, publisherConnection: AMQPConnection) async throws {
+        if let adminURL = configuration.amqpAdminURL {
+            var amqp = try AMQPConfiguration(url: adminURL)
+            amqp.connectionName = "\(definition.name) setup"
+            let admin = try await connectBroker(amqp)
+            try await retrying("broker (saga topology)") {
+                if await !admin.isOpen { try await admin.reconnect(policy: AMQPReconnectPolicy()) }
+                try await sagaTopology.declare(on: admin)
+            }
+            await admin.close()
+            return
+        }
+        try await retrying("broker (saga topology)") {
+            if await !publisherConnection.isOpen { try await publisherConnection.reconnect(policy: AMQPReconnectPolicy()) }
+            try await sagaTopology.declareMissing(on: publisherConnection)
+        }
     }
 
     /// A connection whose every session (including after `reset()`) uses the service's schema.

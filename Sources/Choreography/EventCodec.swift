@@ -5,12 +5,19 @@ import Foundation
 /// Where the runtime meets the contracts: validating incoming messages, encoding emitted events,
 /// and reading the runtime's own headers.
 enum EventCodec {
-    /// Validates a delivery against the contracts and returns the event for the handler.
-    /// Throws `ContractError` for input that can never succeed.
-    static func decodeIncoming(_ delivery: AMQPDelivery, validator: ContractValidator) throws(ContractError) -> ReceivedEvent {
+    /// Validates a delivery against the contracts and checks that its envelope's producer
+    /// published it (see ``PublisherIdentity``; `relayers` are the broker users whose copies are
+    /// believed), and returns the event for the handler. Throws `ContractError` for input that
+    /// can never succeed.
+    static func decodeIncoming(
+        _ delivery: AMQPDelivery, validator: ContractValidator, relayers: Set<String>
+    ) throws(ContractError) -> ReceivedEvent {
         let envelope = try validator.validate(delivery.body)
         if let mismatch = mismatch(routingKey: delivery.routingKey, properties: delivery.properties, envelope: envelope) {
             throw ContractError(.messageMismatch, mismatch)
+        }
+        if let forged = PublisherIdentity.mismatch(delivery.properties, producer: envelope.producer.rawValue, relayers: relayers) {
+            throw ContractError(.forgedProducer, forged)
         }
         return ReceivedEvent(envelope: envelope, body: delivery.body, attempt: attempt(of: delivery))
     }
@@ -61,6 +68,7 @@ enum EventCodec {
         case .schemaViolation: "schema-violation"
         case .unexpectedProducer: "unexpected-producer"
         case .messageMismatch: "message-mismatch"
+        case .forgedProducer: "forged-producer"
         default: "contract-\(error.code)"
         }
     }

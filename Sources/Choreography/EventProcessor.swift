@@ -23,6 +23,8 @@ final class EventProcessor: Service, Sendable {
     private let housekeeping: PostgresConnection
     private let outbox: OutboxPublisher
     private let validator: ContractValidator
+    /// The broker users whose relayed copies are believed (see ``PublisherIdentity``).
+    private let relayers: Set<String>
     private let health: HealthState
     private let metrics: RuntimeMetrics
     private let alarm: DeadlineAlarm
@@ -31,7 +33,8 @@ final class EventProcessor: Service, Sendable {
     init(
         definition: ServiceDefinition, configuration: ChoreographyConfiguration, topology: ServiceTopology,
         sagaTopology: SagaTopology?, workers: [PostgresConnection], housekeeping: PostgresConnection, outbox: OutboxPublisher,
-        validator: ContractValidator, health: HealthState, metrics: RuntimeMetrics, alarm: DeadlineAlarm, logger: Logger
+        validator: ContractValidator, relayers: Set<String>, health: HealthState, metrics: RuntimeMetrics, alarm: DeadlineAlarm,
+        logger: Logger
     ) {
         precondition(!workers.isEmpty, "at least one worker connection")
         self.definition = definition
@@ -42,6 +45,7 @@ final class EventProcessor: Service, Sendable {
         self.housekeeping = housekeeping
         self.outbox = outbox
         self.validator = validator
+        self.relayers = relayers
         self.health = health
         self.metrics = metrics
         self.alarm = alarm
@@ -125,7 +129,7 @@ final class EventProcessor: Service, Sendable {
     }
 
     private func prepare(_ consumer: AMQPConnection) async throws {
-        try await sagaTopology?.declare(on: consumer)
+        try await sagaTopology?.declareMissing(on: consumer)
         try await topology.declare(on: consumer)
         try await consumer.setPrefetch(UInt16(clamping: configuration.prefetch))
         // A reconnect re-registers the consumer it had: consuming again would double the prefetch.
@@ -227,7 +231,7 @@ final class EventProcessor: Service, Sendable {
     private func prepare(_ delivery: AMQPDelivery, index: Int) -> Result<Prepared, Settled> {
         let event: ReceivedEvent
         do {
-            event = try EventCodec.decodeIncoming(delivery, validator: validator)
+            event = try EventCodec.decodeIncoming(delivery, validator: validator, relayers: relayers)
         } catch {
             return .failure(Settled(outcome: .poison(reason: EventCodec.parkingReason(error), error: String(reflecting: error))))
         }
@@ -396,7 +400,7 @@ final class EventProcessor: Service, Sendable {
     }
 
     private func retryCopy(_ delivery: AMQPDelivery, attempt: Int, error: String) -> AMQPOutgoingMessage {
-        var properties = delivery.properties
+        var properties = PublisherIdentity.relaying(delivery.properties, relayers: relayers)
         properties.headers[MessageHeaders.attempt] = .int32(Int32(clamping: attempt + 1))
         properties.headers[MessageHeaders.lastError] = .string(String(error.prefix(1000)))
         if properties.headers[MessageHeaders.originalRoutingKey] == nil {
@@ -408,7 +412,7 @@ final class EventProcessor: Service, Sendable {
     }
 
     private func parkedCopy(_ delivery: AMQPDelivery, reason: String, error: String, attempt: Int) -> AMQPOutgoingMessage {
-        var properties = delivery.properties
+        var properties = PublisherIdentity.relaying(delivery.properties, relayers: relayers)
         properties.headers[MessageHeaders.attempt] = .int32(Int32(clamping: attempt))
         properties.headers[MessageHeaders.parkedReason] = .string(reason)
         properties.headers[MessageHeaders.lastError] = .string(String(error.prefix(2000)))

@@ -38,10 +38,21 @@ public struct SagaTopology: Sendable, Hashable {
         }
     }
 
-    /// Declares the exchange, every work queue and every binding; idempotent.
+    /// Declares the exchange, every work queue and every binding; idempotent. Needs a broker user
+    /// that may configure every service's queues (the setup's, `AMQP_ADMIN_URL`).
     public func declare(on connection: AMQPConnection) async throws {
         try await connection.declareEventExchanges(exchange, bindingExchange: bindingExchange)
         for (queue, bindings) in workQueues {
+            try await connection.declareWorkQueue(queue, kind: queueKind, boundTo: bindings, on: bindingExchange)
+        }
+    }
+
+    /// Declares only the work queues that do not exist yet (with their bindings): a service's own
+    /// broker user passes where the setup declared everything, and a user with full rights
+    /// (a test's) still gets every queue before it publishes.
+    public func declareMissing(on connection: AMQPConnection) async throws {
+        try await connection.declareEventExchanges(exchange, bindingExchange: bindingExchange)
+        for (queue, bindings) in workQueues where try await !connection.queueExists(queue) {
             try await connection.declareWorkQueue(queue, kind: queueKind, boundTo: bindings, on: bindingExchange)
         }
     }

@@ -59,10 +59,32 @@ public struct ServiceTopology: Sendable, Hashable {
 
 extension AMQPConnection {
     /// Declares the durable topic exchange events are published to and, when it differs, the one
-    /// work queues are bound to.
+    /// work queues are bound to — each only if it does not exist yet, so that a service's own
+    /// broker user, which may not configure the exchange, finds the one its setup declared.
     func declareEventExchanges(_ exchange: String, bindingExchange: String) throws {
-        try declareExchange(exchange, type: .topic, durable: true)
-        if bindingExchange != exchange { try declareExchange(bindingExchange, type: .topic, durable: true) }
+        for name in Set([exchange, bindingExchange]) where try !exchangeExists(name) {
+            try declareExchange(name, type: .topic, durable: true)
+        }
+    }
+
+    /// Whether an exchange exists (a passive declare, which needs no configure permission).
+    func exchangeExists(_ name: String) throws -> Bool {
+        do {
+            try inspectExchange(name)
+            return true
+        } catch let error as AMQPError where error.replyCode == 404 {
+            return false
+        }
+    }
+
+    /// Whether a queue exists (a passive declare, which needs no configure permission).
+    func queueExists(_ name: String) throws -> Bool {
+        do {
+            _ = try inspectQueue(name)
+            return true
+        } catch let error as AMQPError where error.replyCode == 404 {
+            return false
+        }
     }
 
     /// Declares a service's work queue and binds it to each routing key (or pattern) on `exchange`.

@@ -24,6 +24,8 @@ public struct ContractError: Error, Sendable, CustomStringConvertible, CustomDeb
         public static let payloadTypeMismatch = Code("payloadTypeMismatch")
         /// The message's routing key or AMQP properties contradict its envelope (type, id, delivery).
         public static let messageMismatch = Code("messageMismatch")
+        /// The envelope's producer is not who published the message (its broker-validated AMQP `user_id`).
+        public static let forgedProducer = Code("forgedProducer")
         /// A payload could not be encoded as JSON (a non-finite number, for instance).
         public static let unencodablePayload = Code("unencodablePayload")
         /// A schema-valid payload did not decode into its Swift type (the two disagree).

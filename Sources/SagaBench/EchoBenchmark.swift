@@ -116,13 +116,7 @@ struct EchoBenchmark {
         payload.ownerId = owner
         let id = UUID()
         let deliveryId = UUID()
-        let body = try EventCoding.makeEncoder().encode(EventEnvelope(id: id, deliveryId: deliveryId, causationId: nil, data: payload))
-        let lowercased = id.uuidString.lowercased()
-        return (AMQPOutgoingMessage(
-            exchange: exchange, routingKey: "delivery.requested", body: Array(body),
-            properties: AMQPProperties(
-                contentType: "application/json", persistent: true, correlationId: deliveryId.uuidString.lowercased(),
-                messageId: lowercased, type: "delivery.requested")), lowercased)
+        return (try EventMessage.make(payload, id: id, deliveryId: deliveryId, exchange: exchange), id.uuidString.lowercased())
     }
 
     private func elapsed(_ delivery: AMQPDelivery, _ sentAt: [String: ContinuousClock.Instant]) -> Duration {

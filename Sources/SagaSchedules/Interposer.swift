@@ -75,7 +75,10 @@ public actor Interposer {
     /// Delivers a tapped message to one consuming service's work queue, as the broker would
     /// have routed it (the routing key it was published with travels in the runtime's header).
     public func deliver(_ message: AMQPDelivery, to service: String) async throws {
-        var properties = message.properties
+        // Relayed as the harness's broker user, naming the publisher the broker vouched for (the
+        // services believe the harness's user as a relayer: it is theirs, or in BROKER_RELAYERS).
+        let harnessUser = try AMQPConfiguration(url: amqpURL).user
+        var properties = PublisherIdentity.relaying(message.properties, relayers: [harnessUser])
         properties.headers[MessageHeaders.originalRoutingKey] = .string(message.routingKey)
         try await publish(AMQPOutgoingMessage(
             exchange: "", routingKey: "\(queuePrefix)\(service).events", body: message.body, properties: properties, mandatory: true))

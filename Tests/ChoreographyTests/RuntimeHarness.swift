@@ -62,17 +62,11 @@ struct EchoHarness {
         try await service.captureQueue(keys)
     }
 
-    /// A `delivery.requested` envelope body.
+    /// A `delivery.requested` message, as ingestion publishes it.
     func request(owner: String, eventId: UUID = UUID(), deliveryId: UUID = UUID()) throws -> AMQPOutgoingMessage {
         var payload = DeliveryRequested.sample()
         payload.ownerId = owner
-        let envelope = EventEnvelope(id: eventId, deliveryId: deliveryId, causationId: nil, data: payload)
-        let body = try EventCoding.makeEncoder().encode(envelope)
-        return AMQPOutgoingMessage(
-            exchange: exchange, routingKey: "delivery.requested", body: Array(body),
-            properties: AMQPProperties(
-                contentType: "application/json", persistent: true, correlationId: deliveryId.uuidString.lowercased(),
-                messageId: eventId.uuidString.lowercased(), type: "delivery.requested"))
+        return try EventMessage.make(payload, id: eventId, deliveryId: deliveryId, exchange: exchange)
     }
 
     /// Publishes messages with confirms to the service's exchange.
