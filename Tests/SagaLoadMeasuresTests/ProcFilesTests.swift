@@ -43,8 +43,8 @@ struct ProcFilesTests {
 
     @Test("cmdline: NUL-separated arguments; the service follows the program")
     func commandLine() {
-        let arguments = ProcessCommandLine.arguments(Array("/work/x/.build/release/fabrikam-service\u{0}drone\u{0}".utf8))
-        #expect(arguments == ["/work/x/.build/release/fabrikam-service", "drone"])
+        let arguments = ProcessCommandLine.arguments(Array("/srv/fabrikam/.build/release/fabrikam-service\u{0}drone\u{0}".utf8))
+        #expect(arguments == ["/srv/fabrikam/.build/release/fabrikam-service", "drone"])
         let services: Set<String> = ["drone", "history"]
         #expect(ProcessCommandLine.service(in: arguments, program: "fabrikam-service", services: services) == "drone")
         #expect(ProcessCommandLine.service(in: ["/tmp/venv/bin/python", "-m", "saga", "history"], program: "saga", services: services) == "history")
