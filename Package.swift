@@ -138,7 +138,7 @@ let package = Package(
             name: "SagaSchedules",
             dependencies: [
                 "AMQP", "Postgres", "Contracts", "Choreography", "SagaScenarios", "SagaInspect", "PlainHTTPClient", "IntegrationSupport",
-                "DeliveryService",
+                "DeliveryService", "BrokerAdministration",
             ],
             swiftSettings: strictSettings
         ),
@@ -149,6 +149,9 @@ let package = Package(
             dependencies: ["Postgres", "AMQP", "Choreography", "Contracts", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+
+        // Broker users and their rights, through RabbitMQ's management API (setup, not daemons).
+        .target(name: "BrokerAdministration", dependencies: ["AMQP", "Choreography", "PlainHTTPClient"], swiftSettings: strictSettings),
 
         // Executables.
         .executableTarget(
@@ -181,7 +184,7 @@ let package = Package(
         .executableTarget(
             name: "SagaAdmin",
             dependencies: [
-                "Choreography", "AMQP", "AccountService", "Postgres",
+                "Choreography", "AMQP", "AccountService", "Postgres", "BrokerAdministration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -271,7 +274,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["IntegrationSupport", "PlainHTTPClient", "SagaScenarios", "SagaInspect", "SagaSchedules", "Contracts", "Postgres", "AMQP"],
+            dependencies: [
+                "IntegrationSupport", "PlainHTTPClient", "SagaScenarios", "SagaInspect", "SagaSchedules", "Contracts", "Postgres", "AMQP",
+                "Choreography",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

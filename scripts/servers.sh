@@ -4,9 +4,17 @@
 #   scripts/servers.sh start    install what is missing, start both (reuses running ones), print URLs
 #   scripts/servers.sh stop     stop both cleanly
 #   scripts/servers.sh status   say what runs
-#   scripts/servers.sh env      print `export` lines for AMQP_URL and DATABASE_URL
+#   scripts/servers.sh env      print `export` lines for AMQP_URL, DATABASE_URL (administrators),
+#                               SAGA_INSPECT_DATABASE_URL (read-only) and FABRIKAM_SECRETS
+#   scripts/servers.sh secret NAME   print the generated secret NAME (created on first use)
 #   scripts/servers.sh restart-rabbitmq | restart-postgres | stop-rabbitmq-app | start-rabbitmq-app
 #                               (used by the chaos tests)
+#
+# Nothing runs with a default password: the broker's `guest` user is deleted, and its
+# administrator (`fabrikam-admin`), PostgreSQL's `postgres` and every role or broker user the
+# launcher creates get a random secret generated under .data/secrets/ (mode 0600). PostgreSQL
+# listens on 127.0.0.1 only and asks for scram-sha-256 passwords over TCP (peer authentication
+# on its private Unix socket, for this script).
 #
 # Everything lives under .data/ in the checkout (git-ignored). Ports can be moved with
 # FABRIKAM_AMQP_PORT (default 5680; its Erlang distribution port is +20000) and
@@ -32,8 +40,9 @@ PG_SOCKET_DIR="$DATA/pg-socket"
 PG_BIN=/usr/lib/postgresql/15/bin
 DB_NAME=fabrikam
 
-AMQP_URL="amqp://guest:guest@127.0.0.1:${AMQP_PORT}/%2f"
-DATABASE_URL="postgresql://postgres@127.0.0.1:${PG_PORT}/${DB_NAME}"
+SECRETS="$DATA/secrets"
+RABBIT_ADMIN=fabrikam-admin
+INSPECTOR_ROLE=saga_inspect
 
 say() { printf '[servers] %s\n' "$*" >&2; }
 die() { printf '[servers] error: %s\n' "$*" >&2; exit 1; }
@@ -54,6 +63,23 @@ install_missing() {
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     rm -f /usr/sbin/policy-rc.d
 }
+
+# --- Secrets ----------------------------------------------------------------------------
+
+# Prints the secret NAME, generating it (48 hex characters from /dev/urandom) on first use.
+secret() {
+    local file="$SECRETS/$1"
+    if [ ! -s "$file" ]; then
+        mkdir -p "$SECRETS"
+        chmod 700 "$SECRETS"
+        (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$file")
+    fi
+    cat "$file"
+}
+
+amqp_url() { echo "amqp://${RABBIT_ADMIN}:$(secret rabbitmq-admin)@127.0.0.1:${AMQP_PORT}/%2f"; }
+database_url() { echo "postgresql://postgres:$(secret postgres-admin)@127.0.0.1:${PG_PORT}/${DB_NAME}"; }
+inspector_url() { echo "postgresql://${INSPECTOR_ROLE}:$(secret db-${INSPECTOR_ROLE})@127.0.0.1:${PG_PORT}/${DB_NAME}"; }
 
 # --- RabbitMQ ---------------------------------------------------------------------------
 
@@ -92,6 +118,9 @@ start_rabbit() {
     cat > "$RABBIT_DIR/rabbitmq.conf" <<EOF
 listeners.tcp.default = 127.0.0.1:${AMQP_PORT}
 loopback_users.guest = true
+default_user = ${RABBIT_ADMIN}
+default_pass = $(secret rabbitmq-admin)
+default_user_tags.administrator = true
 disk_free_limit.absolute = 50MB
 management.tcp.ip = 127.0.0.1
 management.tcp.port = $((AMQP_PORT + 10000))
@@ -99,6 +128,7 @@ vm_memory_high_watermark.relative = 0.4
 EOF
     echo '[rabbitmq_management].' > "$RABBIT_DIR/enabled_plugins"
     chown -R rabbitmq:rabbitmq "$RABBIT_DIR"
+    chmod 600 "$RABBIT_DIR/rabbitmq.conf"   # holds the administrator's password
     if [ ! -f /var/lib/rabbitmq/.erlang.cookie ]; then
         mkdir -p /var/lib/rabbitmq
         head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n' > /var/lib/rabbitmq/.erlang.cookie
@@ -124,6 +154,20 @@ EOF
         die "RabbitMQ did not start; see $RABBIT_DIR/log"
     fi
     say "RabbitMQ ready"
+}
+
+# The administrator with this checkout's secret, and no guest (a broker first started before
+# these settings existed still has guest and no administrator).
+secure_rabbit() {
+    local users
+    users=$(rabbitmqctl_private -q list_users 2>/dev/null | awk '{print $1}')
+    if ! grep -qx "$RABBIT_ADMIN" <<<"$users"; then
+        rabbitmqctl_private add_user "$RABBIT_ADMIN" "$(secret rabbitmq-admin)" >/dev/null
+    fi
+    rabbitmqctl_private change_password "$RABBIT_ADMIN" "$(secret rabbitmq-admin)" >/dev/null
+    rabbitmqctl_private set_user_tags "$RABBIT_ADMIN" administrator >/dev/null
+    rabbitmqctl_private set_permissions -p / "$RABBIT_ADMIN" '.*' '.*' '.*' >/dev/null
+    if grep -qx guest <<<"$users"; then rabbitmqctl_private delete_user guest >/dev/null; fi
 }
 
 stop_rabbit() {
@@ -154,7 +198,7 @@ start_postgres() {
             chown postgres:postgres "$PG_DIR"
             chmod 700 "$PG_DIR"
             say "initdb $PG_DIR"
-            pg "$PG_BIN/initdb" -D "$PG_DIR" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+            pg "$PG_BIN/initdb" -D "$PG_DIR" -U postgres --auth-local=peer --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
             cat >> "$PG_DIR/postgresql.conf" <<EOF
 # fabrikam private instance
 listen_addresses = '127.0.0.1'
@@ -174,10 +218,32 @@ EOF
         "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" | grep -q 1; then
         pg psql -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres -qc "CREATE DATABASE $DB_NAME" >/dev/null
     fi
+    secure_postgres
     # Readable only where the server preloads it (a server started before this setting was added does not).
     pg psql -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres -d "$DB_NAME" -qc \
         "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null 2>&1 || true
     say "PostgreSQL ready"
+}
+
+# Passwords for the administrator and the read-only inspector role, scram-sha-256 over TCP, peer
+# on the private socket (a data directory made before these settings trusted every local connection).
+secure_postgres() {
+    local psql=(pg psql -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres -d "$DB_NAME" -qAt -v ON_ERROR_STOP=1)
+    "${psql[@]}" -v pw="$(secret postgres-admin)" -v inspector_pw="$(secret db-${INSPECTOR_ROLE})" >/dev/null <<'SQL'
+SET password_encryption = 'scram-sha-256';
+ALTER ROLE postgres PASSWORD :'pw';
+SELECT format('CREATE ROLE %I NOLOGIN', 'saga_inspect') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'saga_inspect')
+\gexec
+ALTER ROLE saga_inspect LOGIN PASSWORD :'inspector_pw';
+SQL
+    local hba="$PG_DIR/pg_hba.conf"
+    if grep -Eq '^[^#].*[[:space:]]trust[[:space:]]*$' "$hba"; then
+        say "PostgreSQL: replacing trust authentication with peer (socket) and scram-sha-256 (TCP)"
+        printf '%s\n' "# fabrikam private instance: peer on the private socket, passwords over TCP" \
+            "local all all peer" "host all all 127.0.0.1/32 scram-sha-256" "host all all ::1/128 scram-sha-256" > "$hba"
+        chown postgres:postgres "$hba"
+        pg "$PG_BIN/pg_ctl" -D "$PG_DIR" reload >/dev/null
+    fi
 }
 
 stop_postgres() {
@@ -188,8 +254,10 @@ stop_postgres() {
 }
 
 print_env() {
-    echo "export AMQP_URL='$AMQP_URL'"
-    echo "export DATABASE_URL='$DATABASE_URL'"
+    echo "export AMQP_URL='$(amqp_url)'"
+    echo "export DATABASE_URL='$(database_url)'"
+    echo "export SAGA_INSPECT_DATABASE_URL='$(inspector_url)'"
+    echo "export FABRIKAM_SECRETS='$SECRETS'"
 }
 
 case "${1:-start}" in
@@ -197,6 +265,7 @@ start)
     install_missing
     start_postgres
     start_rabbit
+    secure_rabbit
     print_env
     ;;
 stop)
@@ -204,11 +273,15 @@ stop)
     stop_postgres
     ;;
 status)
-    if rabbit_running; then echo "rabbitmq: running ($AMQP_URL)"; else echo "rabbitmq: stopped"; fi
-    if pg_running; then echo "postgres: running ($DATABASE_URL)"; else echo "postgres: stopped"; fi
+    if rabbit_running; then echo "rabbitmq: running (127.0.0.1:$AMQP_PORT)"; else echo "rabbitmq: stopped"; fi
+    if pg_running; then echo "postgres: running (127.0.0.1:$PG_PORT)"; else echo "postgres: stopped"; fi
     ;;
 env)
     print_env
+    ;;
+secret)
+    secret "${2:?usage: $0 secret NAME}"
+    echo
     ;;
 restart-rabbitmq)
     # Stops and starts the broker application (durable queues and persistent messages survive).

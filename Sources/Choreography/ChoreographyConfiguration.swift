@@ -11,8 +11,8 @@ import Foundation
 /// - `AMQP_ADMIN_URL` — optional; when set, the whole saga's queues and bindings are declared with
 ///   it at start-up (a service's own broker user may configure only its own queues)
 /// - `BROKER_RELAYERS` — broker users, besides the service's own, whose copies of other
-///   publishers' events are believed (see `PublisherIdentity`; default `saga-admin`, whose
-///   replays of parked messages name the original publisher)
+///   publishers' events are believed (see `PublisherIdentity`; default `<QUEUE_PREFIX>saga-admin`,
+///   whose replays of parked messages name the original publisher)
 /// - `EVENT_EXCHANGE` — topic exchange (`fabrikam.events`)
 /// - `EVENT_BINDING_EXCHANGE` — the exchange work queues are bound to (default: `EVENT_EXCHANGE`);
 ///   only the schedule harness sets it, so that it alone delivers to the services' queues
@@ -57,8 +57,9 @@ public struct ChoreographyConfiguration: Sendable {
     public var databaseAdminURL: String?
     /// Broker URL with the rights to declare every service's queues (`AMQP_ADMIN_URL`); nil: only the service's own.
     public var amqpAdminURL: String?
-    /// Broker users besides the service's own whose relayed copies are believed (`BROKER_RELAYERS`).
-    public var brokerRelayers: Set<String>
+    /// Broker users besides the service's own whose relayed copies are believed (`BROKER_RELAYERS`;
+    /// nil: the operator's tool, `<queue prefix>saga-admin`).
+    public var brokerRelayers: Set<String>?
     public var exchange: String
     /// Where the work queues are bound (nil: `exchange`). See `EVENT_BINDING_EXCHANGE`.
     public var bindingExchange: String?
@@ -83,7 +84,7 @@ public struct ChoreographyConfiguration: Sendable {
         databaseURL = "postgresql://\(schema):\(schema)@127.0.0.1:5440/fabrikam"
         databaseAdminURL = nil
         amqpAdminURL = nil
-        brokerRelayers = ["saga-admin"]
+        brokerRelayers = nil
         exchange = "fabrikam.events"
         queueKind = .classic
         prefetch = 64
@@ -101,8 +102,8 @@ public struct ChoreographyConfiguration: Sendable {
 
     /// The broker users whose relayed copies this service believes: its own (it publishes its
     /// retry and parking copies) and `brokerRelayers`.
-    public func relayers() throws -> Set<String> {
-        brokerRelayers.union([try AMQPConfiguration(url: amqpURL).user])
+    public func relayers(queuePrefix: String) throws -> Set<String> {
+        (brokerRelayers ?? [BrokerGrants.operatorUser(queuePrefix: queuePrefix)]).union([try AMQPConfiguration(url: amqpURL).user])
     }
 
     /// Reads the configuration of service `service` (schema `schema`) from `environment`.

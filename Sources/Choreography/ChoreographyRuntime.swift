@@ -92,7 +92,7 @@ public struct ChoreographyRuntime: Sendable {
         let alarm = DeadlineAlarm()
         let processor = EventProcessor(
             definition: definition, configuration: configuration, topology: topology, sagaTopology: sagaTopology, workers: workers,
-            housekeeping: housekeeping, outbox: outbox, validator: try ContractValidator(), relayers: try configuration.relayers(),
+            housekeeping: housekeeping, outbox: outbox, validator: try ContractValidator(), relayers: try configuration.relayers(queuePrefix: definition.sagaQueuePrefix ?? ""),
             health: health, metrics: metrics,
             alarm: alarm, logger: logger)
         let relay = OutboxRelay(

@@ -6,17 +6,18 @@ import Foundation
 /// and reading the runtime's own headers.
 enum EventCodec {
     /// Validates a delivery against the contracts and checks that its envelope's producer
-    /// published it (see ``PublisherIdentity``; `relayers` are the broker users whose copies are
-    /// believed), and returns the event for the handler. Throws `ContractError` for input that
+    /// published it (see ``PublisherIdentity``: as the broker user `<queuePrefix><producer>`;
+    /// `relayers` are the broker users whose copies are believed), and returns the event for the handler. Throws `ContractError` for input that
     /// can never succeed.
     static func decodeIncoming(
-        _ delivery: AMQPDelivery, validator: ContractValidator, relayers: Set<String>
+        _ delivery: AMQPDelivery, validator: ContractValidator, relayers: Set<String>, queuePrefix: String = ""
     ) throws(ContractError) -> ReceivedEvent {
         let envelope = try validator.validate(delivery.body)
         if let mismatch = mismatch(routingKey: delivery.routingKey, properties: delivery.properties, envelope: envelope) {
             throw ContractError(.messageMismatch, mismatch)
         }
-        if let forged = PublisherIdentity.mismatch(delivery.properties, producer: envelope.producer.rawValue, relayers: relayers) {
+        let producerUser = BrokerGrants.user(of: envelope.producer, queuePrefix: queuePrefix)
+        if let forged = PublisherIdentity.mismatch(delivery.properties, producer: producerUser, relayers: relayers) {
             throw ContractError(.forgedProducer, forged)
         }
         return ReceivedEvent(envelope: envelope, body: delivery.body, attempt: attempt(of: delivery))

@@ -231,7 +231,8 @@ final class EventProcessor: Service, Sendable {
     private func prepare(_ delivery: AMQPDelivery, index: Int) -> Result<Prepared, Settled> {
         let event: ReceivedEvent
         do {
-            event = try EventCodec.decodeIncoming(delivery, validator: validator, relayers: relayers)
+            event = try EventCodec.decodeIncoming(
+                delivery, validator: validator, relayers: relayers, queuePrefix: definition.sagaQueuePrefix ?? "")
         } catch {
             return .failure(Settled(outcome: .poison(reason: EventCodec.parkingReason(error), error: String(reflecting: error))))
         }

@@ -85,8 +85,9 @@ public struct SchemaMigrator: Sendable {
 /// Creates a service's database role and schema with an administrator connection: the role can
 /// log in and owns its schema; besides superusers, only the read-only inspector role can read it.
 public enum ServiceDatabaseRole {
-    /// The read-only role `saga-inspect` and the load generator use (password = name): it may read
-    /// every service's schema and write none.
+    /// The read-only role `saga-inspect` and the load generator use: it may read every service's
+    /// schema and write none. Created here without a login; whoever provisions the servers gives
+    /// it a login and a generated password (`scripts/servers.sh`, Compose's setup).
     public static let inspector = "saga_inspect"
 
     /// Ensures the role exists with this password and owns `schema`, and that the read-only
@@ -112,7 +113,7 @@ public enum ServiceDatabaseRole {
                 DO $$
                 BEGIN
                     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(ServiceDatabaseRole.inspector)') THEN
-                        CREATE ROLE \(ServiceDatabaseRole.inspector) LOGIN PASSWORD '\(ServiceDatabaseRole.inspector)';
+                        CREATE ROLE \(ServiceDatabaseRole.inspector) NOLOGIN;
                     END IF;
                 END
                 $$;

@@ -89,6 +89,11 @@ public enum EventCatalog {
     /// The services bound to `type` besides history (none for a type the contracts do not know).
     public static func consumers(of type: EventType) -> [Producer] { consumers[type] ?? [] }
 
+    /// The event types `service` produces (the routing keys it may publish).
+    public static func producedTypes(by service: Producer) -> [EventType] {
+        payloadTypes.filter { $0.producer == service }.map { $0.eventType }.sorted()
+    }
+
     /// The event types `service` consumes by name (history takes every event by pattern instead).
     public static func consumedTypes(by service: Producer) -> [EventType] {
         EventType.all.filter { consumers(of: $0).contains(service) }

@@ -37,8 +37,10 @@ enum SagaInspectExit {
 
 /// Where the database and the broker are.
 struct ConnectionOptions: ParsableArguments {
-    static let defaultDatabaseURL = "postgresql://saga_inspect:saga_inspect@127.0.0.1:5440/fabrikam"
-    static let defaultAMQPURL = "amqp://guest:guest@127.0.0.1:5680/%2f"
+    /// The local servers' read-only role; its password comes from libpq's PGPASSWORD or ~/.pgpass.
+    static let defaultDatabaseURL = "postgresql://saga_inspect@127.0.0.1:5440/fabrikam"
+    /// The local broker; saga-inspect's own user needs its password in the URL.
+    static let defaultAMQPURL = "amqp://saga-inspect@127.0.0.1:5680/%2f"
 
     @Option(help: ArgumentHelp(
         "PostgreSQL URL of a role that may read the six schemas.",
@@ -46,7 +48,7 @@ struct ConnectionOptions: ParsableArguments {
     var databaseURL: String?
 
     @Option(name: .customLong("amqp-url"), help: ArgumentHelp(
-        "Broker URL, for the parking queues.", discussion: "Default: $AMQP_URL, else \(defaultAMQPURL)."))
+        "Broker URL, for the parking queues.", discussion: "Default: $SAGA_INSPECT_AMQP_URL, else $AMQP_URL, else \(defaultAMQPURL)."))
     var amqpURL: String?
 
     @Option(help: "Put before the services' queue names (default: $QUEUE_PREFIX, else none).")
@@ -61,7 +63,9 @@ struct ConnectionOptions: ParsableArguments {
         databaseURL ?? environment["SAGA_INSPECT_DATABASE_URL"].nonEmpty ?? environment["DATABASE_URL"].nonEmpty ?? Self.defaultDatabaseURL
     }
 
-    var resolvedAMQPURL: String { amqpURL ?? environment["AMQP_URL"].nonEmpty ?? Self.defaultAMQPURL }
+    var resolvedAMQPURL: String {
+        amqpURL ?? environment["SAGA_INSPECT_AMQP_URL"].nonEmpty ?? environment["AMQP_URL"].nonEmpty ?? Self.defaultAMQPURL
+    }
 
     var resolvedQueuePrefix: String { queuePrefix ?? environment["QUEUE_PREFIX"] ?? "" }
 

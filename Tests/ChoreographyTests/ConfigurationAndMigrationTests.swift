@@ -133,9 +133,10 @@ struct MigrationTests {
         #expect(noCreate?.sqlState == "42501")
 
         // The inspector role reads every service's tables, including ones created later, and writes none.
-        components.user = ServiceDatabaseRole.inspector
-        components.password = ServiceDatabaseRole.inspector
-        let asInspector = try await PostgresConnection.connect(url: try #require(components.string))
+        var inspectorURL = try #require(URLComponents(string: try TestServers.inspectorDatabaseURL()))
+        #expect(inspectorURL.user == ServiceDatabaseRole.inspector)
+        inspectorURL.path = components.path
+        let asInspector = try await PostgresConnection.connect(url: try #require(inspectorURL.string))
         #expect(try await asInspector.query("SELECT count(*) AS n FROM \(first).mine")[0].decode(Int.self, column: "n") == 1)
         let readOnly = await #expect(throws: PostgresError.self) { try await asInspector.simpleQuery("INSERT INTO \(first).mine VALUES (2)") }
         #expect(readOnly?.sqlState == "42501")

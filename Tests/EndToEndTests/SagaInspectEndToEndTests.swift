@@ -12,7 +12,7 @@ import Testing
 struct SagaInspectEndToEndTests {
     /// Loads and analyses one delivery as `saga-inspect trace` does.
     func report(_ id: UUID, _ system: DeliverySystem, stuckAfter: TimeInterval = 300) async throws -> SagaReport? {
-        let connection = try await PostgresConnection.connect(url: system.inspectorURL)
+        let connection = try await PostgresConnection.connect(url: try system.inspectorURL)
         let parked = await SagaParkedMessageReader(amqpURL: system.amqpURL, queuePrefix: system.queuePrefix).read()
         let snapshot = try await SagaSnapshotLoader.load(
             deliveryId: id, database: connection, schemas: SagaSchemas(), parked: parked.messages, extraWarnings: parked.warnings)
@@ -25,7 +25,7 @@ struct SagaInspectEndToEndTests {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("saga-inspect")
         let process = Process()
         process.executableURL = binary
-        process.arguments = arguments + ["--database-url", system.inspectorURL, "--amqp-url", system.amqpURL, "--queue-prefix", system.queuePrefix]
+        process.arguments = arguments + ["--database-url", try system.inspectorURL, "--amqp-url", system.amqpURL, "--queue-prefix", system.queuePrefix]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
@@ -53,7 +53,7 @@ struct SagaInspectEndToEndTests {
             }
 
             // The read-only role really is read-only.
-            let inspector = try await PostgresConnection.connect(url: system.inspectorURL)
+            let inspector = try await PostgresConnection.connect(url: try system.inspectorURL)
             let refused = await #expect(throws: PostgresError.self) {
                 try await inspector.simpleQuery("DELETE FROM history.events")
             }

@@ -1,0 +1,90 @@
+import AMQP
+import ArgumentParser
+import BrokerAdministration
+import Choreography
+import Foundation
+
+/// `saga-admin broker setup|grants`: the system's broker users, their rights and its queues.
+struct Broker: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create the system's broker users with least-privilege rights, and declare its queues.",
+        subcommands: [Setup.self, Grants.self]
+    )
+
+    struct SystemOptions: ParsableArguments {
+        @Option(help: "The topic exchange (default: $EVENT_EXCHANGE, else fabrikam.events).")
+        var exchange: String?
+
+        @Option(help: "Put before every queue and user name (default: $QUEUE_PREFIX, else none).")
+        var queuePrefix: String?
+
+        var environment: [String: String] { ProcessInfo.processInfo.environment }
+        var resolvedExchange: String { exchange ?? environment["EVENT_EXCHANGE"].flatMap { $0.isEmpty ? nil : $0 } ?? "fabrikam.events" }
+        var resolvedPrefix: String { queuePrefix ?? environment["QUEUE_PREFIX"] ?? "" }
+    }
+
+    struct Setup: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create or update every broker user (one per service, saga-inspect, saga-admin) and declare the saga's queues.",
+            discussion: """
+                Runs as a broker administrator, through the management API. Each user's password is \
+                read from <secrets-dir>/amqp-<user> (scripts/servers.sh generates them locally; \
+                Docker secrets are files too). A service may then configure and consume only its \
+                own queues and publish only the event types it produces.
+                """)
+
+        @OptionGroup var system: SystemOptions
+
+        @Option(help: "An administrator's broker URL (default: $AMQP_ADMIN_URL, else $AMQP_URL).")
+        var amqpAdminURL: String?
+
+        @Option(help: "The management API (default: $AMQP_MANAGEMENT_URL, else the broker's host on its AMQP port + 10000).")
+        var managementURL: String?
+
+        @Option(help: "Directory holding amqp-<user> password files.")
+        var secretsDir: String
+
+        @Option(help: "classic or quorum work queues (default: $QUEUE_TYPE, else classic).")
+        var queueType: String?
+
+        func run() async throws {
+            let environment = system.environment
+            guard let adminURL = amqpAdminURL ?? environment["AMQP_ADMIN_URL"] ?? environment["AMQP_URL"] else {
+                throw ValidationError("no administrator URL: give --amqp-admin-url or set AMQP_ADMIN_URL")
+            }
+            let kindName = queueType ?? environment["QUEUE_TYPE"] ?? "classic"
+            guard let kind = AMQPQueueOptions.Kind(rawValue: kindName) else { throw ValidationError("--queue-type must be classic or quorum") }
+            let topology = SagaTopology(exchange: system.resolvedExchange, queuePrefix: system.resolvedPrefix, queueKind: kind)
+            let grants = try await BrokerSetup.run(
+                amqpAdminURL: adminURL, managementURL: managementURL ?? environment["AMQP_MANAGEMENT_URL"], topology: topology
+            ) { user in try Self.secret(user, in: secretsDir) }
+            print("broker users set up: \(grants.map(\.user).joined(separator: ", ")); saga queues declared on \(topology.exchange)")
+        }
+
+        /// The password file of `user`, trimmed; an error naming the file when it is missing or empty.
+        static func secret(_ user: String, in directory: String) throws -> String {
+            let path = URL(fileURLWithPath: directory).appendingPathComponent("amqp-\(user)").path
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ValidationError("no password file \(path) for broker user \(user)")
+            }
+            let secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !secret.isEmpty else { throw ValidationError("the password file \(path) is empty") }
+            return secret
+        }
+    }
+
+    struct Grants: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print every broker user's rights as setup applies them (tab-separated).")
+
+        @OptionGroup var system: SystemOptions
+
+        func run() async throws {
+            print(["user", "configure", "write", "read", "topic-exchange", "topic-write", "topic-read"].joined(separator: "\t"))
+            for grant in BrokerGrants.all(exchange: system.resolvedExchange, queuePrefix: system.resolvedPrefix) {
+                print([grant.user, grant.configure, grant.write, grant.read, grant.topicExchange ?? "-", grant.topicWrite, grant.topicRead]
+                    .joined(separator: "\t"))
+            }
+        }
+    }
+}
