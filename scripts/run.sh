@@ -47,17 +47,36 @@ export PATH="/opt/swift/usr/bin:$PATH"
 
 if [ "$BUILD" -eq 1 ]; then
     say "building ($CONFIGURATION)"
-    swift build -c "$CONFIGURATION" --product fabrikam-service >&2
-    swift build -c "$CONFIGURATION" --product saga-inspect >&2
-    swift build -c "$CONFIGURATION" --product saga-bench >&2
+    for product in fabrikam-service saga-inspect saga-bench saga-admin; do
+        swift build -c "$CONFIGURATION" --product "$product" >&2
+    done
 fi
 BIN=$(swift build -c "$CONFIGURATION" --show-bin-path)
 [ -x "$BIN/fabrikam-service" ] || { say "$BIN/fabrikam-service is not built (run without --no-build)"; exit 1; }
 
-# Each service connects with its own role (created with the admin URL at start-up).
-PG_HOSTPORT=${DATABASE_URL#postgresql://postgres@}
+# Administrators' URLs serve the setup step only: no daemon gets them.
+ADMIN_AMQP_URL=$AMQP_URL
+ADMIN_DATABASE_URL=$DATABASE_URL
+unset AMQP_URL DATABASE_URL
+AMQP_HOSTPORT=${ADMIN_AMQP_URL#*@}
+AMQP_HOSTPORT=${AMQP_HOSTPORT%%/*}
+PG_HOSTPORT=${ADMIN_DATABASE_URL#*@}
 PG_HOSTPORT=${PG_HOSTPORT%%/*}
-export DATABASE_ADMIN_URL="$DATABASE_URL"
+secret() { scripts/servers.sh secret "$1"; }
+# amqp_url USER / database_url ROLE: a service's or tool's own credentials (generated secrets).
+amqp_url() { echo "amqp://$1:$(secret "amqp-$1")@${AMQP_HOSTPORT}/%2f"; }
+database_url() { echo "postgresql://$1:$(secret "db-$1")@${PG_HOSTPORT}/fabrikam"; }
+
+# Setup: every broker user with least-privilege rights and the saga's queues, then each
+# service's database role, schema and migrations — with the administrators' URLs.
+say "setting up broker users, queues, database roles and schemas"
+for user in $("$BIN/saga-admin" broker grants | tail -n +2 | cut -f1); do secret "amqp-$user" >/dev/null; done
+"$BIN/saga-admin" broker setup --amqp-admin-url "$ADMIN_AMQP_URL" --secrets-dir "$FABRIKAM_SECRETS" >&2
+for name in ingestion account package drone delivery history; do
+    DATABASE_ADMIN_URL="$ADMIN_DATABASE_URL" DATABASE_URL=$(database_url "$name") LOG_LEVEL=warning \
+        "$BIN/fabrikam-service" "$name" --setup >&2
+done
+export SAGA_INSPECT_AMQP_URL; SAGA_INSPECT_AMQP_URL=$(amqp_url saga-inspect)
 export DRONE_TIME_SCALE=${DRONE_TIME_SCALE:-0.02}
 export LOG_LEVEL=${LOG_LEVEL:-info}
 
@@ -78,7 +97,8 @@ start() {
     local name=$1 instance=$2 port=$3 label
     label=$name
     if [ "$INSTANCES" -gt 1 ] && [ "$name" != ingestion ]; then label="$name.$instance"; fi
-    HTTP_PORT=$port DATABASE_URL="postgresql://${name}:${name}@${PG_HOSTPORT}/fabrikam" \
+    HTTP_PORT=$port AMQP_URL=$(amqp_url "$name") DATABASE_URL=$(database_url "$name") \
+        env -u SAGA_INSPECT_DATABASE_URL -u SAGA_INSPECT_AMQP_URL \
         "$BIN/fabrikam-service" "$name" > >(sed -u "s/^/[$label] /" >> "${LOGS:-/dev/stdout}") 2>&1 &
     PIDS+=($!)
 }
@@ -115,8 +135,10 @@ $(printf '\033[1m')Fabrikam Drone Delivery is running$(printf '\033[0m') ($INSTA
   Trace a delivery:    $BIN/saga-inspect trace {id}
   Metrics:             http://127.0.0.1:{8080,8081,8082,8083,8084,8086}/metrics  (instance k: port + 100·(k-1))
   Health:              http://127.0.0.1:{port}/health/ready
-  RabbitMQ:            $AMQP_URL   management: http://127.0.0.1:$(( ${FABRIKAM_AMQP_PORT:-5680} + 10000 ))/ (guest/guest)
-  PostgreSQL:          $DATABASE_ADMIN_URL
+  RabbitMQ:            amqp://${AMQP_HOSTPORT}   management: http://127.0.0.1:$(( ${FABRIKAM_AMQP_PORT:-5680} + 10000 ))/
+                       (user fabrikam-admin, password: scripts/servers.sh secret rabbitmq-admin)
+  PostgreSQL:          postgresql://postgres@${PG_HOSTPORT}/fabrikam  (password: scripts/servers.sh secret postgres-admin)
+  Secrets:             $FABRIKAM_SECRETS (generated; each service has its own broker user and database role)
 Ctrl-C stops the services.
 MSG
 
@@ -126,7 +148,7 @@ if [ "$DEMO" -eq 1 ]; then
     "$BIN/saga-bench" demo > "$DEMO_IDS" || say "some demo sagas did not end in time (traced below)"
     while read -r path id; do
         printf '\n\033[1m== %s: saga-inspect trace %s\033[0m\n' "$path" "$id"
-        SAGA_INSPECT_DATABASE_URL="$DATABASE_ADMIN_URL" "$BIN/saga-inspect" trace "$id" || true
+        "$BIN/saga-inspect" trace "$id" || true
     done < "$DEMO_IDS"
     say "demo done; the services keep running (Ctrl-C stops them)"
 fi
@@ -134,7 +156,8 @@ fi
 if [ ${#COMMAND[@]} -gt 0 ]; then
     say "running: ${COMMAND[*]}"
     status=0
-    "${COMMAND[@]}" || status=$?
+    # The command is the operator's (a benchmark reads pg_stat_statements): it gets the administrators' URLs.
+    AMQP_URL=$ADMIN_AMQP_URL DATABASE_URL=$ADMIN_DATABASE_URL "${COMMAND[@]}" || status=$?
     exit "$status"   # the EXIT trap stops the services
 fi
 

@@ -56,9 +56,19 @@ public struct ChoreographyRuntime: Sendable {
         }
     }
 
-    /// Runs until SIGTERM/SIGINT (when `handleSignals`) or until the calling task is cancelled.
-    public func run(handleSignals: Bool = true) async throws {
-        let metrics = RuntimeMetrics(service: definition.name)
+    /// The setup step, on its own before the daemons start (so that no daemon holds an admin URL):
+    /// with `DATABASE_ADMIN_URL`, creates the service's role (password from `DATABASE_URL`) and
+    /// schema; then applies its migrations and start-up tasks as its own role; with
+    /// `AMQP_ADMIN_URL`, declares the whole saga's queues.
+    public func setUp() async throws {
+        try await prepareDatabase()
+        if let sagaTopology, configuration.amqpAdminURL != nil {
+            try await declareSagaTopology(sagaTopology, publisherConnection: nil)
+        }
+    }
+
+    /// Creates the role and schema when an admin URL is configured, then migrates as the service's role.
+    private func prepareDatabase() async throws {
         try await bootstrapDatabase()
         let migrator = try await connectDatabase(purpose: "migrations")
         try await SchemaMigrator(schema: definition.schema, migrations: definition.migrations).migrate(on: migrator, logger: logger)
@@ -67,6 +77,12 @@ public struct ChoreographyRuntime: Sendable {
             try await migrator.transaction { db in try task(db, logger) }
         }
         await migrator.close()
+    }
+
+    /// Runs until SIGTERM/SIGINT (when `handleSignals`) or until the calling task is cancelled.
+    public func run(handleSignals: Bool = true) async throws {
+        let metrics = RuntimeMetrics(service: definition.name)
+        try await prepareDatabase()
         health.setMigrated(true)
 
         var workers: [PostgresConnection] = []
@@ -163,7 +179,7 @@ public struct ChoreographyRuntime: Sendable {
     /// Declares the whole saga's queues and bindings with the admin URL when there is one (a
     /// service's own broker user may configure only its own queues); otherwise declares only
     /// what is missing, with the service's connection.
-    private func declareSagaTopology(_ sagaTopology: SagaTopology, publisherConnection: AMQPConnection) async throws {
+    private func declareSagaTopology(_ sagaTopology: SagaTopology, publisherConnection: AMQPConnection?) async throws {
         if let adminURL = configuration.amqpAdminURL {
             var amqp = try AMQPConfiguration(url: adminURL)
             amqp.connectionName = "\(definition.name) setup"
@@ -175,6 +191,7 @@ public struct ChoreographyRuntime: Sendable {
             await admin.close()
             return
         }
+        guard let publisherConnection else { return }
         try await retrying("broker (saga topology)") {
             if await !publisherConnection.isOpen { try await publisherConnection.reconnect(policy: AMQPReconnectPolicy()) }
             try await sagaTopology.declareMissing(on: publisherConnection)

@@ -45,6 +45,13 @@ struct FabrikamServiceCommand: AsyncParsableCommand {
     @Argument(help: "The service: \(ServiceName.allCases.map(\.rawValue).joined(separator: ", ")).")
     var service: ServiceName
 
+    @Flag(help: """
+        Set up and exit: create the service's database role and schema (DATABASE_ADMIN_URL), apply \
+        its migrations, declare the saga's queues (AMQP_ADMIN_URL). Run it before the daemon, so that \
+        the daemon never holds an administrator's URL.
+        """)
+    var setup = false
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let name = service.rawValue
@@ -53,7 +60,7 @@ struct FabrikamServiceCommand: AsyncParsableCommand {
         do {
             try await Self.run(
                 service, queueName: queuePrefix + name, queuePrefix: queuePrefix, environment: environment, logger: logger,
-                registry: registry)
+                registry: registry, setupOnly: setup)
         } catch {
             logger.critical("stopped with an error", metadata: ["error.message": "\(error)"])
             throw ExitCode.failure
@@ -63,7 +70,7 @@ struct FabrikamServiceCommand: AsyncParsableCommand {
     /// Builds the service's definition and routes from the environment and runs it until stopped.
     private static func run(
         _ service: ServiceName, queueName: String, queuePrefix: String, environment: [String: String], logger: Logger,
-        registry: PrometheusCollectorRegistry
+        registry: PrometheusCollectorRegistry, setupOnly: Bool
     ) async throws {
         let name = service.rawValue
         var configuration = try ChoreographyConfiguration.fromEnvironment(service: name, schema: name)
@@ -96,6 +103,11 @@ struct FabrikamServiceCommand: AsyncParsableCommand {
         definition.sagaQueuePrefix = queuePrefix
         let runtime = ChoreographyRuntime(
             definition: definition, configuration: configuration, logger: logger, registry: registry, routes: routes)
+        if setupOnly {
+            try await runtime.setUp()
+            logger.info("set up", metadata: ["service.name": "\(name)"])
+            return
+        }
         try await runtime.run()
     }
 }
