@@ -13,6 +13,9 @@ import Foundation
 /// - `BROKER_RELAYERS` — broker users, besides the service's own, whose copies of other
 ///   publishers' events are believed (see `PublisherIdentity`; default `<QUEUE_PREFIX>saga-admin`,
 ///   whose replays of parked messages name the original publisher)
+/// - `<NAME>_PASSWORD_FILE` for each URL above (`AMQP_PASSWORD_FILE`, `DATABASE_PASSWORD_FILE`,
+///   `DATABASE_ADMIN_PASSWORD_FILE`, `AMQP_ADMIN_PASSWORD_FILE`) — the URL's password read from a
+///   file (a Docker secret), so that it is not in the environment
 /// - `EVENT_EXCHANGE` — topic exchange (`fabrikam.events`)
 /// - `EVENT_BINDING_EXCHANGE` — the exchange work queues are bound to (default: `EVENT_EXCHANGE`);
 ///   only the schedule harness sets it, so that it alone delivers to the services' queues
@@ -122,10 +125,10 @@ public struct ChoreographyConfiguration: Sendable {
             return number
         }
         var configuration = ChoreographyConfiguration(schema: schema)
-        if let url = value("AMQP_URL") { configuration.amqpURL = url }
-        if let url = value("DATABASE_URL") { configuration.databaseURL = url }
-        configuration.databaseAdminURL = value("DATABASE_ADMIN_URL")
-        configuration.amqpAdminURL = value("AMQP_ADMIN_URL")
+        if let url = try PasswordFile.resolve("AMQP_URL", value: value) { configuration.amqpURL = url }
+        if let url = try PasswordFile.resolve("DATABASE_URL", value: value) { configuration.databaseURL = url }
+        configuration.databaseAdminURL = try PasswordFile.resolve("DATABASE_ADMIN_URL", value: value)
+        configuration.amqpAdminURL = try PasswordFile.resolve("AMQP_ADMIN_URL", value: value)
         if let relayers = value("BROKER_RELAYERS") {
             configuration.brokerRelayers = Set(relayers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         }
