@@ -35,7 +35,7 @@ struct Broker: AsyncParsableCommand {
 
         @OptionGroup var system: SystemOptions
 
-        @Option(help: "An administrator's broker URL (default: $AMQP_ADMIN_URL, else $AMQP_URL).")
+        @Option(help: "An administrator's broker URL (default: $AMQP_ADMIN_URL, its password from $AMQP_ADMIN_PASSWORD_FILE if set, else $AMQP_URL).")
         var amqpAdminURL: String?
 
         @Option(help: "The management API (default: $AMQP_MANAGEMENT_URL, else the broker's host on its AMQP port + 10000).")
@@ -49,7 +49,8 @@ struct Broker: AsyncParsableCommand {
 
         func run() async throws {
             let environment = system.environment
-            guard let adminURL = amqpAdminURL ?? environment["AMQP_ADMIN_URL"] ?? environment["AMQP_URL"] else {
+            let fromEnvironment = try PasswordFile.resolve("AMQP_ADMIN_URL") { environment[$0].flatMap { $0.isEmpty ? nil : $0 } }
+            guard let adminURL = amqpAdminURL ?? fromEnvironment ?? environment["AMQP_URL"] else {
                 throw ValidationError("no administrator URL: give --amqp-admin-url or set AMQP_ADMIN_URL")
             }
             let kindName = queueType ?? environment["QUEUE_TYPE"] ?? "classic"
