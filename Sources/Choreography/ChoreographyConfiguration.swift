@@ -5,8 +5,8 @@ import Foundation
 ///
 /// Every key may be given per service as `<SERVICE>_<KEY>` (e.g. `PACKAGE_DATABASE_URL`), which
 /// wins over the plain `<KEY>`. Keys and defaults (the defaults match `scripts/servers.sh`):
-/// - `AMQP_URL` — broker (`amqp://guest:guest@127.0.0.1:5680/%2f`)
-/// - `DATABASE_URL` — the service's own role (`postgresql://<schema>:<schema>@127.0.0.1:5440/fabrikam`)
+/// - `AMQP_URL` — broker, as the service's own user (`amqp://<schema>@127.0.0.1:5680/%2f`; no default password)
+/// - `DATABASE_URL` — the service's own role (`postgresql://<schema>@127.0.0.1:5440/fabrikam`; no default password)
 /// - `DATABASE_ADMIN_URL` — optional; when set, the role and schema are created with it at start-up
 /// - `AMQP_ADMIN_URL` — optional; when set, the whole saga's queues and bindings are declared with
 ///   it at start-up (a service's own broker user may configure only its own queues)
@@ -83,8 +83,10 @@ public struct ChoreographyConfiguration: Sendable {
 
     /// Defaults for a service whose schema (and role) is `schema`.
     public init(schema: String) {
-        amqpURL = "amqp://guest:guest@127.0.0.1:5680/%2f"
-        databaseURL = "postgresql://\(schema):\(schema)@127.0.0.1:5440/fabrikam"
+        // The service's own user and role on the local servers; passwords must come from the
+        // environment (the URL or a *_PASSWORD_FILE): there are no default credentials.
+        amqpURL = "amqp://\(schema)@127.0.0.1:5680/%2f"
+        databaseURL = "postgresql://\(schema)@127.0.0.1:5440/fabrikam"
         databaseAdminURL = nil
         amqpAdminURL = nil
         brokerRelayers = nil

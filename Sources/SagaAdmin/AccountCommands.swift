@@ -11,7 +11,7 @@ struct Account: AsyncParsableCommand {
     )
 
     struct Options: ParsableArguments {
-        @Option(help: "Database URL with access to the account schema (default: $ACCOUNT_DATABASE_URL, $DATABASE_URL, else the local launcher's account role).")
+        @Option(help: "Database URL with access to the account schema (default: $ACCOUNT_DATABASE_URL, $DATABASE_URL, else the local account role, its password from PGPASSWORD).")
         var databaseURL: String?
 
         @Option(help: "The account service's schema.")
@@ -30,7 +30,7 @@ struct Account: AsyncParsableCommand {
         func withAccounts<T: Sendable>(_ body: @escaping @Sendable (isolated PostgresConnection) throws -> T) async throws -> T {
             let environment = ProcessInfo.processInfo.environment
             let url = databaseURL ?? environment["ACCOUNT_DATABASE_URL"] ?? environment["DATABASE_URL"]
-                ?? "postgresql://account:account@127.0.0.1:5440/fabrikam"
+                ?? "postgresql://account@127.0.0.1:5440/fabrikam"  // the password from PGPASSWORD or ~/.pgpass
             guard schema.range(of: #"^[a-z_][a-z0-9_]*$"#, options: .regularExpression) != nil else {
                 throw ValidationError("'\(schema)' is not a schema name")
             }

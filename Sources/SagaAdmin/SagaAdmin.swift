@@ -24,13 +24,17 @@ struct Parked: AsyncParsableCommand {
         @Option(help: "The service (queue prefix), e.g. package.")
         var service: String
 
-        @Option(help: "Broker URL (default: $AMQP_URL, else the local launcher's).")
+        @Option(help: "Broker URL, as the saga-admin user (default: $AMQP_URL, its password from $AMQP_PASSWORD_FILE if set, else the local broker).")
         var amqpURL: String?
 
         var parkedMessages: ParkedMessages {
-            let url = amqpURL ?? ProcessInfo.processInfo.environment["AMQP_URL"] ?? ChoreographyConfiguration(schema: service).amqpURL
-            let topology = ServiceTopology(exchange: "", service: service, bindings: [], retryPolicy: RetryPolicy())
-            return ParkedMessages(amqpURL: url, topology: topology)
+            get throws {
+                let environment = ProcessInfo.processInfo.environment
+                let fromEnvironment = try PasswordFile.resolve("AMQP_URL") { environment[$0].flatMap { $0.isEmpty ? nil : $0 } }
+                let url = amqpURL ?? fromEnvironment ?? "amqp://saga-admin@127.0.0.1:5680/%2f"
+                let topology = ServiceTopology(exchange: "", service: service, bindings: [], retryPolicy: RetryPolicy())
+                return ParkedMessages(amqpURL: url, topology: topology)
+            }
         }
     }
 

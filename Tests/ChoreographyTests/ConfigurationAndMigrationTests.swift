@@ -8,10 +8,11 @@ import Testing
 
 @Suite("Choreography configuration and retry policy")
 struct ConfigurationTests {
-    @Test func defaultsMatchTheLocalLauncher() throws {
+    @Test("defaults: the local servers, as the service's own user and role, with no default password")
+    func defaultsMatchTheLocalLauncher() throws {
         let configuration = try ChoreographyConfiguration.fromEnvironment(service: "package", schema: "package", environment: [:])
-        #expect(configuration.amqpURL == "amqp://guest:guest@127.0.0.1:5680/%2f")
-        #expect(configuration.databaseURL == "postgresql://package:package@127.0.0.1:5440/fabrikam")
+        #expect(configuration.amqpURL == "amqp://package@127.0.0.1:5680/%2f")
+        #expect(configuration.databaseURL == "postgresql://package@127.0.0.1:5440/fabrikam")
         #expect(configuration.exchange == "fabrikam.events")
         #expect(configuration.prefetch == 64)
         #expect(configuration.workers == 4)
