@@ -32,7 +32,8 @@ public actor DeliverySystem {
     /// Each broker user's password (random, for this system only).
     private nonisolated let brokerPasswords: [String: String]
 
-    /// Creates the database (roles and schemas come from the services at start-up) and starts every service.
+    /// Creates the database, sets up the broker users and queues and each service's role and schema
+    /// (the setup step), and starts every service.
     public init(environment extra: [String: String] = [:], interposed: Bool = false) async throws {
         suffix = UUID().uuidString.prefix(8).lowercased()
         databaseName = "e2e_\(suffix)"
@@ -63,6 +64,8 @@ public actor DeliverySystem {
             try await connection.bindQueue(tapQueue, exchange: exchange, routingKey: "#")
             await connection.close()
         }
+        // The setup step with the admin URL, then the daemons with only their own role.
+        for service in Self.services { try await setUp(service) }
         for service in Self.services { try start(service) }
         try await waitUntilReady()
     }
@@ -96,7 +99,7 @@ public actor DeliverySystem {
             // The interposer delivers as the administrator: a relayer the services believe.
             environment["BROKER_RELAYERS"] = "\(queuePrefix)saga-admin,\(try AMQPConfiguration(url: amqpURL).user)"
         }
-        environment["DATABASE_ADMIN_URL"] = adminURL
+        environment["DATABASE_ADMIN_URL"] = nil
         environment["DATABASE_URL"] = try databaseURL(asService: service)
         environment["EVENT_EXCHANGE"] = exchange
         if tapQueue != nil { environment["EVENT_BINDING_EXCHANGE"] = "\(exchange).interposed" }
@@ -118,6 +121,22 @@ public actor DeliverySystem {
 
     /// Starts one service's process (its log goes to `<logDirectory>/<service>.log`).
     public func start(_ service: String) throws {
+        processes[service] = try launch(service, arguments: [service], environment: try environment(for: service))
+    }
+
+    /// Runs the service's setup step (`fabrikam-service <service> --setup`, with the admin URL) to its end.
+    private func setUp(_ service: String) async throws {
+        var environment = try environment(for: service)
+        environment["DATABASE_ADMIN_URL"] = adminURL
+        let process = try launch(service, arguments: [service, "--setup"], environment: environment)
+        try await waitUntil("\(service)'s setup to finish", timeout: .seconds(90)) { !process.isRunning }
+        guard process.terminationStatus == 0 else {
+            throw HarnessError("\(service) --setup exited \(process.terminationStatus); see \(logDirectory.path)/\(service).log")
+        }
+    }
+
+    /// Starts `fabrikam-service` with `arguments`, its output appended to the service's log.
+    private func launch(_ service: String, arguments: [String], environment: [String: String]) throws -> Process {
         let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let binary = products.appendingPathComponent("fabrikam-service")
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
@@ -129,12 +148,17 @@ public actor DeliverySystem {
         handle.seekToEndOfFile()
         let process = Process()
         process.executableURL = binary
-        process.arguments = [service]
-        process.environment = try environment(for: service)
+        process.arguments = arguments
+        process.environment = environment
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
-        processes[service] = process
+        return process
+    }
+
+    /// The process id of a running service.
+    public func processIdentifier(of service: String) -> Int32? {
+        processes[service].flatMap { $0.isRunning ? $0.processIdentifier : nil }
     }
 
     /// Sends SIGTERM to one service and waits for it to exit.

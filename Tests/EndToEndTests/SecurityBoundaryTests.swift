@@ -49,6 +49,19 @@ struct SecurityBoundaryTests {
                 "SELECT count(*) FROM delivery.inbox WHERE event_id = $1", [.uuid(forgedId)])
             #expect(forgedHandled == 0)
 
+            // No daemon holds an administrator's credentials: they served the setup step only.
+            let adminSecrets = [
+                try #require(URLComponents(string: system.adminURL)?.password),
+                try AMQPConfiguration(url: system.amqpURL).password,
+            ]
+            for service in DeliverySystem.services {
+                let pid = try #require(await system.processIdentifier(of: service))
+                let environment = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))
+                let variables = String(decoding: environment, as: UTF8.self).split(separator: "\0").map(String.init)
+                #expect(!variables.contains { $0.hasPrefix("DATABASE_ADMIN_URL=") || $0.hasPrefix("AMQP_ADMIN_URL=") }, "\(service)")
+                #expect(!adminSecrets.contains { secret in variables.contains { $0.contains(secret) } }, "\(service) holds an admin secret")
+            }
+
             // Database roles: the account role cannot read or write the drone service's tables.
             let accountRole = try await PostgresConnection.connect(url: try system.databaseURL(asService: "account"))
             let read = await #expect(throws: PostgresError.self) { try await accountRole.simpleQuery("SELECT * FROM drone.drones LIMIT 1") }
