@@ -3,15 +3,28 @@
 #   - `docker-compose config -q` (Debian 12's docker-compose 1.29, installed if missing) on
 #     compose/docker-compose.yml, with the defaults and with scaled-out settings;
 #   - the same with the `docker compose` plugin (v2) when it exists;
-#   - every service has a healthcheck, the six services are wired consistently, and
-#     compose/Dockerfile exists;
+#   - compose/make-secrets.sh, run into a throwaway folder: folder 0700, files 0444 and URL-safe,
+#     a second run changes nothing, the RabbitMQ snippet names the administrator with its password;
+#   - identities: the broker users and database roles it makes are those of the sources
+#     (Producer.all, BrokerGrants' tool users, ServiceDatabaseRole.inspector; and the users that
+#     `saga-admin broker grants` prints when a built saga-admin is in .build/), the compose file's
+#     secrets are exactly those files, each of the six services uses its own role and broker user
+#     (no password in any URL, each from its own *_PASSWORD_FILE secret, no other secret), only
+#     the one-shot `setup` holds an administrator's URL and secret, the six start after setup
+#     completes, no default broker user or PostgreSQL password anywhere under compose/;
+#   - exposure: RabbitMQ and PostgreSQL publish no port, only ingestion and history publish host
+#     ports (the dashboards on 127.0.0.1 only);
+#   - every long-running service has a healthcheck (the one-shot setup and the run-only tools of
+#     the "tools" profile are exempt), the six are wired consistently, compose/Dockerfile exists,
+#     and .env.example documents exactly the variables the compose file reads;
 #   - the dashboards: compose/prometheus/prometheus.yml parses and scrapes each of the six
 #     services (Docker DNS, type A, its port), the Grafana provisioning files exist, the dashboard
 #     JSON parses and every metric it queries is one the Swift sources define, the UIs are
 #     published on 127.0.0.1 only and GRAFANA_ADMIN_PASSWORD has no default (the config checks run
 #     with a throwaway value, and once without it, which must fail); `promtool check config` too
 #     when promtool is installed.
-# Any error or warning fails the script; success prints one line. Works from any directory.
+# `config` does not read the secret files, so none need to exist. Any error or warning fails the
+# script; success prints one line. Works from any directory.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,6 +42,9 @@ if ! command -v docker-compose >/dev/null 2>&1; then
 fi
 
 [ -f compose/Dockerfile ] || die "compose/Dockerfile is missing"
+MAKE_SECRETS=compose/make-secrets.sh
+[ -x "$MAKE_SECRETS" ] || die "$MAKE_SECRETS is missing or not executable"
+compgen -G "compose/postgres/*.sh" >/dev/null || die "no init script in compose/postgres/"
 PROMETHEUS_CONFIG=compose/prometheus/prometheus.yml
 GRAFANA_DATASOURCES=compose/grafana/provisioning/datasources/prometheus.yml
 GRAFANA_PROVIDERS=compose/grafana/provisioning/dashboards/fabrikam.yml
@@ -57,19 +73,20 @@ check_config() {
 
 # The variables the file reads are cleared, so a caller's environment (or a compose/.env) does
 # not decide the result: first with the defaults, then scaled out as README.md describes.
-VARS=(COMPOSE_PROJECT_NAME POSTGRES_PASSWORD LOG_LEVEL FABRIKAM_TAG DRONE_TIME_SCALE
+VARS=(COMPOSE_PROJECT_NAME LOG_LEVEL FABRIKAM_TAG DRONE_TIME_SCALE
     ACCOUNT_REPLICAS PACKAGE_REPLICAS DRONE_REPLICAS DELIVERY_REPLICAS HISTORY_REPLICAS
-    INGESTION_HOST_PORT HISTORY_HOST_PORT AMQP_HOST_PORT RABBITMQ_UI_HOST_PORT POSTGRES_HOST_PORT
+    INGESTION_HOST_PORT HISTORY_HOST_PORT
     GRAFANA_ADMIN_PASSWORD GRAFANA_ADMIN_USER PROMETHEUS_HOST_PORT GRAFANA_HOST_PORT PROMETHEUS_RETENTION)
 UNSET=()
 for var in "${VARS[@]}"; do UNSET+=(-u "$var"); done
 SCALED=(ACCOUNT_REPLICAS=3 PACKAGE_REPLICAS=2 DRONE_REPLICAS=2 DELIVERY_REPLICAS=2
-    HISTORY_REPLICAS=2 HISTORY_HOST_PORT=8086-8089 POSTGRES_PASSWORD=secret)
+    HISTORY_REPLICAS=2 HISTORY_HOST_PORT=8086-8089)
 # Variables without a default (${VAR:?...}) get a throwaway value, made up for this run.
 REQUIRED=(GRAFANA_ADMIN_PASSWORD="lint-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')")
-# An empty env file stands in for compose/.env.
+# An empty env file stands in for compose/.env; make-secrets.sh runs into a throwaway folder.
 EMPTY_ENV=$(mktemp)
-trap 'rm -f "$EMPTY_ENV"' EXIT
+SCRATCH=$(mktemp -d)
+trap 'rm -f "$EMPTY_ENV"; rm -rf "$SCRATCH"' EXIT
 
 # Without the required variables the file must be refused (a default would have crept in).
 if env "${UNSET[@]}" docker-compose --env-file "$EMPTY_ENV" -f "$COMPOSE" config -q >/dev/null 2>&1; then
@@ -90,19 +107,213 @@ if command -v docker >/dev/null 2>&1 && docker compose version >/dev/null 2>&1; 
         docker compose --env-file "$EMPTY_ENV" -f "$COMPOSE" config -q
 fi
 
-# Structure: PyYAML resolves the anchors and merge keys the way Compose does.
-python3 - "$COMPOSE" <<'PY'
-import sys, yaml
+# compose/make-secrets.sh, into a throwaway folder: what it makes, with which modes; a second
+# run must change nothing.
+SECRETS_DIR="$SCRATCH/secrets"
+"$MAKE_SECRETS" "$SECRETS_DIR" 2>/dev/null || die "$MAKE_SECRETS failed (run it into a scratch folder to see why)"
+[ "$(stat -c %a "$SECRETS_DIR")" = 700 ] || die "$MAKE_SECRETS: its folder is $(stat -c %a "$SECRETS_DIR"), not 0700"
+before=$(cd "$SECRETS_DIR" && sha256sum -- *)
+"$MAKE_SECRETS" "$SECRETS_DIR" 2>/dev/null || die "$MAKE_SECRETS failed on its second run"
+[ "$before" = "$(cd "$SECRETS_DIR" && sha256sum -- *)" ] || die "$MAKE_SECRETS changed existing secrets on its second run"
 
-path = sys.argv[1]
+# The broker users of a built saga-admin (the newest in .build/), if any: tests build after
+# this lint runs, so without one this check is skipped and the users are compared with the
+# sources only.
+GRANTED_USERS="$SCRATCH/granted-users"
+SAGA_ADMIN=$(ls -t .build/debug/saga-admin .build/release/saga-admin 2>/dev/null | head -n 1 || true)
+if [ -n "$SAGA_ADMIN" ]; then
+    env -u QUEUE_PREFIX -u EVENT_EXCHANGE "$SAGA_ADMIN" broker grants > "$SCRATCH/grants" ||
+        die "$SAGA_ADMIN broker grants failed"
+    tail -n +2 "$SCRATCH/grants" | cut -f1 > "$GRANTED_USERS"
+    granted="broker users as $SAGA_ADMIN grants them"
+else
+    granted="no built saga-admin: broker users checked against the sources only"
+fi
+
+# Structure: PyYAML resolves the anchors and merge keys the way Compose does.
+python3 - "$COMPOSE" "$SECRETS_DIR" "$GRANTED_USERS" <<'PY'
+import glob, os, re, stat, sys, yaml
+
+path, secrets_dir, granted_path = sys.argv[1:]
 with open(path) as f:
-    services = yaml.safe_load(f)["services"]
+    raw = f.read()
+document = yaml.safe_load(raw)
+services = document["services"]
+errors = []
+
+# ---- the identities the sources define ----
+def source(p):
+    with open(p) as f:
+        return f.read()
+producer = source("Sources/Contracts/Producer.swift")
+raw_values = dict(re.findall(r'static let (\w+) = Producer\(rawValue: "([^"]+)"\)', producer))
+listed = re.search(r"static let all: \[Producer\] = \[([^\]]*)\]", producer)
+names = re.findall(r"\.(\w+)", listed.group(1)) if listed else []
+six = [raw_values.get(n, n) for n in names]
+if not six:
+    sys.exit("[lint_compose] error: cannot read Producer.all from Sources/Contracts/Producer.swift (update this lint)")
+grants = source("Sources/Choreography/BrokerGrants.swift")
+tools = [re.search(r'func %s\(queuePrefix: String\) -> String \{ queuePrefix \+ "([^"]+)" \}' % f, grants) for f in ("inspectorUser", "operatorUser")]
+if not all(tools):
+    sys.exit("[lint_compose] error: cannot read the tools' broker users from Sources/Choreography/BrokerGrants.swift (update this lint)")
+broker_users = six + [m.group(1) for m in tools]
+inspector = re.search(r'static let inspector = "([^"]+)"', source("Sources/Choreography/SchemaMigrator.swift"))
+if not inspector:
+    sys.exit("[lint_compose] error: cannot read ServiceDatabaseRole.inspector from Sources/Choreography/SchemaMigrator.swift (update this lint)")
+inspector = inspector.group(1)
+database_roles = six + [inspector]
+
 # The six services, their HTTP ports (fabrikam-service's defaults) and whether they scale.
 expected = {"ingestion": 8080, "account": 8081, "package": 8082, "drone": 8083, "delivery": 8084, "history": 8086}
-errors = []
+if sorted(expected) != sorted(six):
+    errors.append(f"Producer.all is {six}, this lint knows {sorted(expected)}: update both")
+
+# ---- what compose/make-secrets.sh made (in a scratch folder) ----
+made = sorted(os.listdir(secrets_dir))
+admin_files = ["postgres-admin", "rabbitmq-admin"]
+conf_file = "rabbitmq-admin.conf"
+wanted = sorted(admin_files + [conf_file] + [f"db-{r}" for r in database_roles] + [f"amqp-{u}" for u in broker_users])
+if made != wanted:
+    errors.append(f"make-secrets.sh made {sorted(set(made) - set(wanted)) or 'nothing'} more and {sorted(set(wanted) - set(made)) or 'nothing'} less than the sources' identities ask for")
+made_users = sorted(f[len("amqp-"):] for f in made if f.startswith("amqp-"))
+if os.path.exists(granted_path):
+    with open(granted_path) as f:
+        granted = sorted(line.strip() for line in f if line.strip())
+    if made_users != granted:
+        errors.append(f"make-secrets.sh makes broker users {made_users}, saga-admin broker grants prints {granted}")
+for name in made:
+    file = os.path.join(secrets_dir, name)
+    mode = stat.S_IMODE(os.stat(file).st_mode)
+    if mode != 0o444:
+        errors.append(f"make-secrets.sh: {name} is {mode:o}, not 0444 (the containers' non-root users read it)")
+    if name != conf_file:
+        with open(file) as f:
+            text = f.read().strip()
+        if not re.fullmatch(r"[A-Za-z0-9._~-]{32,}", text):
+            errors.append(f"make-secrets.sh: {name} is not a URL-safe secret of 32 characters or more")
+conf = {}
+if conf_file in made:
+    with open(os.path.join(secrets_dir, conf_file)) as f:
+        for line in f:
+            if "=" in line and not line.lstrip().startswith("#"):
+                key, value = line.split("=", 1)
+                conf[key.strip()] = value.strip()
+    with open(os.path.join(secrets_dir, "rabbitmq-admin")) as f:
+        admin_password = f.read().strip()
+    if conf.get("default_pass") != admin_password or not conf.get("default_user") or conf.get("default_user_tags.administrator") != "true":
+        errors.append(f"make-secrets.sh: {conf_file} must set default_user, default_pass = the rabbitmq-admin secret and default_user_tags.administrator = true")
+rabbitmq_admin = conf.get("default_user", "?")
+
+# ---- the compose file's secrets are exactly those files ----
+declared = document.get("secrets") or {}
+for name, spec in declared.items():
+    if (spec or {}).get("file") != f"./secrets/{name}":
+        errors.append(f"secret {name}: file is {(spec or {}).get('file')!r}, not ./secrets/{name}")
+if sorted(list(declared) + [conf_file]) != wanted:
+    errors.append(f"top-level secrets (+ {conf_file}) differ from make-secrets.sh's files: {sorted(set(declared) ^ (set(wanted) - {conf_file}))}")
+
+def secret_names(service):
+    return sorted(s if isinstance(s, str) else s.get("source") for s in service.get("secrets") or [])
+
+# ---- one-shot services: setup, and the run-only tools ----
+one_shot = {"setup"} | {n for n, s in services.items() if s.get("profiles") == ["tools"]}
 for name, service in services.items():
-    if not service.get("healthcheck", {}).get("test"):
+    if name in one_shot:
+        if service.get("restart") != "no":
+            errors.append(f"{name}: a one-shot service must have restart: \"no\"")
+        if service.get("ports"):
+            errors.append(f"{name}: a one-shot service publishes no ports")
+    elif not service.get("healthcheck", {}).get("test"):
         errors.append(f"{name}: no healthcheck")
+
+# ---- no administrator's URL or secret but setup's (and PostgreSQL's own password) ----
+admin_keys = ("DATABASE_ADMIN_URL", "AMQP_ADMIN_URL", "DATABASE_ADMIN_PASSWORD_FILE", "AMQP_ADMIN_PASSWORD_FILE", "AMQP_MANAGEMENT_URL")
+for name, service in services.items():
+    env = service.get("environment") or {}
+    if name != "setup":
+        for key in admin_keys:
+            if key in env:
+                errors.append(f"{name}: has {key}; only the one-shot setup may")
+        for secret in admin_files:
+            if secret in secret_names(service) and not (name == "postgres" and secret == "postgres-admin"):
+                errors.append(f"{name}: holds the {secret} secret; only setup may")
+    for key in ("POSTGRES_PASSWORD", "RABBITMQ_DEFAULT_USER", "RABBITMQ_DEFAULT_PASS"):
+        if key in env:
+            errors.append(f"{name}: sets {key} (passwords come from files)")
+
+# ---- no password in any URL: only a shell variable of a tool's wrapper ($$name, read from its secret) ----
+for match in re.finditer(r"[a-z]+://[^\s/@:\"']+:([^\s@\"']+)@", raw):
+    if not re.fullmatch(r"\$\$[A-Za-z_]\w*", match.group(1)):
+        errors.append(f"a URL holds a password: {match.group(0)!r}")
+
+# ---- nothing under compose/ names the broker's built-in user or a default password ----
+for file in sorted(glob.glob("compose/**/*", recursive=True) + glob.glob("compose/.env*")):
+    if not os.path.isfile(file) or file.startswith("compose/secrets/"):
+        continue
+    try:
+        with open(file) as f:
+            text = f.read()
+    except UnicodeDecodeError:
+        continue
+    for pattern, what in ((r"(?i)guest", "the broker's built-in user"), (r"POSTGRES_PASSWORD(?!_FILE)\b", "POSTGRES_PASSWORD (use POSTGRES_PASSWORD_FILE)"),
+                          (r"saga_inspect:saga_inspect", "a password equal to the role name")):
+        if re.search(pattern, text):
+            errors.append(f"{file}: mentions {what}")
+
+# ---- exposure: only the two APIs publish host ports (the dashboards on 127.0.0.1, checked below) ----
+for name, service in services.items():
+    if service.get("ports") and name not in ("ingestion", "history", "prometheus", "grafana"):
+        errors.append(f"{name}: publishes host ports {service.get('ports')!r}; only ingestion, history and the dashboards may")
+
+# ---- the servers ----
+rabbitmq = services.get("rabbitmq") or {}
+if not any(re.fullmatch(rf"\./secrets/{re.escape(conf_file)}:/etc/rabbitmq/conf\.d/[\w.-]+\.conf:ro", str(v)) for v in rabbitmq.get("volumes") or []):
+    errors.append(f"rabbitmq: ./secrets/{conf_file} is not mounted read-only into /etc/rabbitmq/conf.d/")
+postgres = services.get("postgres") or {}
+penv = postgres.get("environment") or {}
+if penv.get("POSTGRES_PASSWORD_FILE") != "/run/secrets/postgres-admin" or "postgres-admin" not in secret_names(postgres):
+    errors.append("postgres: POSTGRES_PASSWORD_FILE must be /run/secrets/postgres-admin, with that secret")
+if "--auth-host=scram-sha-256" not in str(penv.get("POSTGRES_INITDB_ARGS", "")):
+    errors.append("postgres: POSTGRES_INITDB_ARGS must hold --auth-host=scram-sha-256")
+if penv.get("SAGA_INSPECT_PASSWORD_FILE") != f"/run/secrets/db-{inspector}" or f"db-{inspector}" not in secret_names(postgres):
+    errors.append(f"postgres: SAGA_INSPECT_PASSWORD_FILE must be /run/secrets/db-{inspector}, with that secret")
+if "./postgres:/docker-entrypoint-initdb.d:ro" not in [str(v) for v in postgres.get("volumes") or []]:
+    errors.append("postgres: ./postgres is not mounted read-only on /docker-entrypoint-initdb.d")
+init = "".join(source(p) for p in glob.glob("compose/postgres/*.sh"))
+if "SAGA_INSPECT_PASSWORD_FILE" not in init or not re.search(rf"CREATE ROLE {inspector} LOGIN PASSWORD", init):
+    errors.append(f"compose/postgres: no init script creating {inspector} with LOGIN and the password from SAGA_INSPECT_PASSWORD_FILE")
+
+# ---- setup: the administrators' URLs (users only), each service's --setup, then the broker users ----
+setup = services.get("setup")
+if setup is None:
+    errors.append("setup: missing")
+else:
+    senv = setup.get("environment") or {}
+    want = {"DATABASE_ADMIN_URL": "postgresql://postgres@postgres:5432/fabrikam", "DATABASE_ADMIN_PASSWORD_FILE": "/run/secrets/postgres-admin",
+            "AMQP_ADMIN_URL": f"amqp://{rabbitmq_admin}@rabbitmq:5672/%2f", "AMQP_ADMIN_PASSWORD_FILE": "/run/secrets/rabbitmq-admin", "QUEUE_TYPE": "quorum"}
+    for key, value in want.items():
+        if senv.get(key) != value:
+            errors.append(f"setup: {key} is {senv.get(key)!r}, not {value!r}")
+    if setup.get("entrypoint") != ["/bin/sh", "-c"]:
+        errors.append("setup: entrypoint must be [/bin/sh, -c]")
+    script = "\n".join(setup.get("command") or [])
+    loop = re.search(r"for name in ([\w ]+); do", script)
+    if not loop or loop.group(1).split() != six:
+        errors.append(f"setup: its loop must run over the six services {six}")
+    for needle in ('DATABASE_URL="postgresql://$$name@postgres:5432/fabrikam"', 'DATABASE_PASSWORD_FILE="/run/secrets/db-$$name"',
+                   'fabrikam-service "$$name" --setup', "saga-admin broker setup --secrets-dir /run/secrets --queue-type quorum"):
+        if needle not in script:
+            errors.append(f"setup: its command lacks {needle!r}")
+    if not script.lstrip().startswith("set -e"):
+        errors.append("setup: its command must start with set -e (a failed step fails the setup)")
+    conditions = {dep: spec.get("condition") for dep, spec in (setup.get("depends_on") or {}).items()}
+    if conditions != {"rabbitmq": "service_healthy", "postgres": "service_healthy"}:
+        errors.append(f"setup: depends_on is {conditions!r}")
+    want_secrets = sorted(admin_files + [f"db-{s}" for s in six] + [f"amqp-{u}" for u in broker_users])
+    if secret_names(setup) != want_secrets:
+        errors.append(f"setup: secrets are {secret_names(setup)}, not {want_secrets}")
+
+# ---- the six services: own identities, own secrets, after setup ----
 for name, port in expected.items():
     service = services.get(name)
     if service is None:
@@ -113,18 +324,41 @@ for name, port in expected.items():
         errors.append(f"{name}: command is {service.get('command')!r}, not [{name!r}]")
     if str(env.get("HTTP_PORT")) != str(port):
         errors.append(f"{name}: HTTP_PORT is {env.get('HTTP_PORT')!r}, not {port}")
-    if not str(env.get("DATABASE_URL", "")).startswith(f"postgresql://{name}:{name}@postgres:5432/"):
-        errors.append(f"{name}: DATABASE_URL does not use its own role {name!r}")
-    for key in ("AMQP_URL", "DATABASE_ADMIN_URL", "QUEUE_TYPE", "HTTP_HOST"):
+    own = {"AMQP_URL": f"amqp://{name}@rabbitmq:5672/%2f", "AMQP_PASSWORD_FILE": f"/run/secrets/amqp-{name}",
+           "DATABASE_URL": f"postgresql://{name}@postgres:5432/fabrikam", "DATABASE_PASSWORD_FILE": f"/run/secrets/db-{name}"}
+    for key, value in own.items():
+        if env.get(key) != value:
+            errors.append(f"{name}: {key} is {env.get(key)!r}, not {value!r} (its own identity, no password in the URL)")
+    if secret_names(service) != sorted([f"amqp-{name}", f"db-{name}"]):
+        errors.append(f"{name}: secrets are {secret_names(service)}, not only its own amqp-{name} and db-{name}")
+    for key in ("QUEUE_TYPE", "HTTP_HOST"):
         if key not in env:
             errors.append(f"{name}: {key} is not set")
     conditions = {dep: spec.get("condition") for dep, spec in (service.get("depends_on") or {}).items()}
-    if conditions != {"rabbitmq": "service_healthy", "postgres": "service_healthy"}:
-        errors.append(f"{name}: depends_on is {conditions!r}")
+    if conditions != {"rabbitmq": "service_healthy", "postgres": "service_healthy", "setup": "service_completed_successfully"}:
+        errors.append(f"{name}: depends_on is {conditions!r}, not rabbitmq and postgres healthy and setup completed successfully")
     if name not in ("ingestion",) and "replicas" not in (service.get("deploy") or {}):
         errors.append(f"{name}: no deploy.replicas")
-    if name not in ("ingestion", "history") and service.get("ports"):
-        errors.append(f"{name}: a scaled consumer must not publish host ports")
+    if name in ("ingestion", "history") and not service.get("ports"):
+        errors.append(f"{name}: its API is not published")
+
+# ---- the tools: their own identities only ----
+tool_secrets = {"saga-inspect": sorted([f"amqp-{broker_users[-2]}", f"db-{inspector}"]), "saga-admin": [f"amqp-{broker_users[-1]}"]}
+for name, want_secrets in tool_secrets.items():
+    service = services.get(name)
+    if service is None or name not in one_shot:
+        errors.append(f"{name}: missing, or not a run-only tool (profiles: [tools])")
+    elif secret_names(service) != want_secrets:
+        errors.append(f"{name}: secrets are {secret_names(service)}, not {want_secrets}")
+
+# ---- .env.example documents exactly the variables the compose file reads ----
+uncommented = "\n".join(line for line in raw.splitlines() if not line.lstrip().startswith("#"))
+read = set(re.findall(r"(?<!\$)\$\{([A-Z_][A-Z0-9_]*)", uncommented))
+with open("compose/.env.example") as f:
+    documented = set(re.findall(r"^#?([A-Z_][A-Z0-9_]*)=", f.read(), re.M)) - {"COMPOSE_PROJECT_NAME"}
+if read != documented:
+    errors.append(f"compose/.env.example: documents {sorted(documented - read) or 'nothing'} that the compose file does not read, lacks {sorted(read - documented) or 'nothing'}")
+
 if errors:
     sys.exit("[lint_compose] error: " + "; ".join(errors))
 PY
@@ -263,4 +497,4 @@ if command -v promtool >/dev/null 2>&1; then
     promtool check config --syntax-only "$PROMETHEUS_CONFIG" >/dev/null || die "promtool check config $PROMETHEUS_CONFIG failed"
 fi
 
-echo "[lint_compose] OK: $COMPOSE valid ($checked; defaults and scaled), every service has a healthcheck, compose/Dockerfile present, Prometheus scrapes the six services, Grafana provisioned"
+echo "[lint_compose] OK: $COMPOSE valid ($checked; defaults and scaled), make-secrets.sh and the compose secrets match the sources' identities ($granted), each service only its own role and broker user, administrators only in setup, no server port published, every long-running service has a healthcheck, compose/Dockerfile present, Prometheus scrapes the six services, Grafana provisioned"
