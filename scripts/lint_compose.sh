@@ -350,6 +350,11 @@ for name, want_secrets in tool_secrets.items():
         errors.append(f"{name}: missing, or not a run-only tool (profiles: [tools])")
     elif secret_names(service) != want_secrets:
         errors.append(f"{name}: secrets are {secret_names(service)}, not {want_secrets}")
+    else:
+        wrapper = "\n".join(service.get("entrypoint") or [])
+        for secret in want_secrets:
+            if f"/run/secrets/{secret}" not in wrapper:
+                errors.append(f"{name}: its entrypoint does not read /run/secrets/{secret}")
 
 # ---- .env.example documents exactly the variables the compose file reads ----
 uncommented = "\n".join(line for line in raw.splitlines() if not line.lstrip().startswith("#"))
