@@ -120,6 +120,7 @@ before=$(cd "$SECRETS_DIR" && sha256sum -- *)
 # this lint runs, so without one this check is skipped and the users are compared with the
 # sources only.
 GRANTED_USERS="$SCRATCH/granted-users"
+# shellcheck disable=SC2012  # two fixed paths, newest first
 SAGA_ADMIN=$(ls -t .build/debug/saga-admin .build/release/saga-admin 2>/dev/null | head -n 1 || true)
 if [ -n "$SAGA_ADMIN" ]; then
     env -u QUEUE_PREFIX -u EVENT_EXCHANGE "$SAGA_ADMIN" broker grants > "$SCRATCH/grants" ||
