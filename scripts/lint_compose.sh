@@ -352,10 +352,11 @@ for name, want_secrets in tool_secrets.items():
     elif secret_names(service) != want_secrets:
         errors.append(f"{name}: secrets are {secret_names(service)}, not {want_secrets}")
     else:
-        wrapper = "\n".join(service.get("entrypoint") or [])
+        # Each secret is read: by its entrypoint's wrapper, or through a *_PASSWORD_FILE key.
+        reads = "\n".join(list(service.get("entrypoint") or []) + [str(v) for v in (service.get("environment") or {}).values()])
         for secret in want_secrets:
-            if f"/run/secrets/{secret}" not in wrapper:
-                errors.append(f"{name}: its entrypoint does not read /run/secrets/{secret}")
+            if f"/run/secrets/{secret}" not in reads:
+                errors.append(f"{name}: neither its entrypoint nor its environment reads /run/secrets/{secret}")
 
 # ---- .env.example documents exactly the variables the compose file reads ----
 uncommented = "\n".join(line for line in raw.splitlines() if not line.lstrip().startswith("#"))
