@@ -1,4 +1,5 @@
 import AMQP
+import APIAccess
 import Foundation
 import IntegrationSupport
 import PlainHTTPClient
@@ -24,6 +25,8 @@ public actor DeliverySystem {
     public nonisolated let extraEnvironment: [String: String]
     /// The interposer's tap queue, bound to every event on `exchange` (nil unless interposed).
     public nonisolated let tapQueue: String?
+    /// An operator's API key, issued in the system's database before the services start (``api`` uses it).
+    public nonisolated let operatorKey: String
     private var processes: [String: Process] = [:]
 
     /// Creates the database (roles and schemas come from the services at start-up) and starts every service.
@@ -43,6 +46,7 @@ public actor DeliverySystem {
         let server = try await PostgresConnection.connect(url: serverURL)
         _ = try await server.simpleQuery("CREATE DATABASE \(databaseName)")
         await server.close()
+        operatorKey = try await APIKeyStore.issueKey(.operator, label: "e2e operator", url: adminURL).key
         if let tapQueue {
             let connection = try await AMQPConnection.connect(url: amqpURL)
             try await connection.declareExchange(exchange, type: .topic)
@@ -59,7 +63,18 @@ public actor DeliverySystem {
         Self.replacingDatabase(in: "postgresql://saga_inspect:saga_inspect@\(Self.hostAndPort(of: adminURL))/x", with: databaseName)
     }
 
-    public nonisolated var api: DeliveryAPIClient { DeliveryAPIClient(ingestionPort: ports["ingestion"]!, historyPort: ports["history"]!) }
+    /// The public API as the operator sees it.
+    public nonisolated var api: DeliveryAPIClient { api(key: operatorKey) }
+
+    /// The public API, authenticated with `key`.
+    public nonisolated func api(key: String) -> DeliveryAPIClient {
+        DeliveryAPIClient(apiKey: key, ingestionPort: ports["ingestion"]!, historyPort: ports["history"]!)
+    }
+
+    /// Issues an API key for `role` in the system's database (e.g. a customer's, to test what it may see).
+    public nonisolated func issueKey(_ role: APIPrincipal.Role, label: String = "e2e") async throws -> String {
+        try await APIKeyStore.issueKey(role, label: label, url: adminURL).key
+    }
 
     /// The environment of one service's process.
     public func environment(for service: String) -> [String: String] {
