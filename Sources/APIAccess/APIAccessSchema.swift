@@ -30,11 +30,17 @@ public enum APIAccessSchema {
     /// not race) and, when `reader` is given, lets that role read the keys: USAGE on the schema,
     /// SELECT on the table.
     public static func prepare(on db: isolated PostgresConnection, reader: SQLIdentifier? = nil) throws {
-        _ = try db.query("SELECT pg_advisory_xact_lock(hashtext('fabrikam.access'))", [])
+        try lock(on: db)
         try db.simpleQuery(creation)
         if let reader {
             try db.simpleQuery("GRANT USAGE ON SCHEMA \(schema) TO \(reader); GRANT SELECT ON \(keysTable) TO \(reader);")
         }
+    }
+
+    /// Takes the transaction-scoped lock every change to the schema's privileges holds (two
+    /// concurrent GRANTs on one object fail with "tuple concurrently updated").
+    public static func lock(on db: isolated PostgresConnection) throws {
+        _ = try db.query("SELECT pg_advisory_xact_lock(hashtext('fabrikam.access'))", [])
     }
 
     /// The admin set-up a service that authenticates requests registers on its definition: the
