@@ -18,7 +18,8 @@ struct APIKeys: AsyncParsableCommand {
         /// Runs `body` on the key store in one transaction (creating the schema if need be).
         func withStore<T: Sendable>(_ body: @escaping @Sendable (isolated PostgresConnection) throws -> T) async throws -> T {
             let environment = ProcessInfo.processInfo.environment
-            guard let url = databaseURL ?? environment["DATABASE_ADMIN_URL"] ?? environment["DATABASE_URL"] else {
+            let candidates = [databaseURL, environment["DATABASE_ADMIN_URL"], environment["DATABASE_URL"]]
+            guard let url = candidates.compactMap({ $0 }).first(where: { !$0.isEmpty }) else {
                 throw ValidationError("give --database-url, or set DATABASE_ADMIN_URL or DATABASE_URL")
             }
             do {
