@@ -113,8 +113,7 @@ key_accepted() {  # history answers an unknown delivery 404 to a valid key, 401 
 }
 if ! key_accepted; then
     if [ "$BUILD" -eq 1 ] || [ ! -x "$BIN/saga-admin" ]; then swift build -c "$CONFIGURATION" --product saga-admin >&2; fi
-    mkdir -p "$(dirname "$KEY_FILE")"
-    (umask 077; "$BIN/saga-admin" api-keys issue --operator --label "scripts/run.sh" > "$KEY_FILE")
+    (umask 077; mkdir -p "$(dirname "$KEY_FILE")"; "$BIN/saga-admin" api-keys issue --operator --label "scripts/run.sh" > "$KEY_FILE")
 fi
 export FABRIKAM_API_KEY; FABRIKAM_API_KEY=$(cat "$KEY_FILE")
 say "API key (operator) in $KEY_FILE: export FABRIKAM_API_KEY=\$(cat $KEY_FILE); more keys: $BIN/saga-admin api-keys issue --owner <ownerId>"
