@@ -33,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         // C modules: system libraries only, found through pkg-config.
@@ -88,6 +90,21 @@ let package = Package(
         // The smallest service on the runtime (tests and benchmark).
         .target(name: "EchoService", dependencies: ["Choreography", "Contracts", "Postgres"], swiftSettings: strictSettings),
 
+        // API keys and who may do what over HTTP: the `access` schema, key hashing, the key store,
+        // the bearer authenticator middleware and the authorization rules.
+        .target(
+            name: "APIAccess",
+            dependencies: [
+                "Choreography", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // The six services of the delivery saga: handlers, SQL and domain rules, one library each.
         // They share only the contracts and the runtime, never each other.
         .target(
@@ -116,14 +133,14 @@ let package = Package(
         ),
         .target(
             name: "HistoryService",
-            dependencies: ["Choreography", "Contracts", "Postgres", .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["Choreography", "APIAccess", "Contracts", "Postgres", .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types")],
             resources: [.copy("Migrations")],
             swiftSettings: strictSettings
         ),
         .target(
             name: "IngestionService",
-            dependencies: ["Choreography", "Contracts", "Postgres", .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["Choreography", "APIAccess", "Contracts", "Postgres", .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types")],
             resources: [.copy("Migrations")],
             swiftSettings: strictSettings
@@ -138,7 +155,7 @@ let package = Package(
             name: "SagaSchedules",
             dependencies: [
                 "AMQP", "Postgres", "Contracts", "Choreography", "SagaScenarios", "SagaInspect", "PlainHTTPClient", "IntegrationSupport",
-                "DeliveryService", "BrokerAdministration",
+                "DeliveryService", "BrokerAdministration", "APIAccess",
             ],
             swiftSettings: strictSettings
         ),
@@ -184,7 +201,7 @@ let package = Package(
         .executableTarget(
             name: "SagaAdmin",
             dependencies: [
-                "Choreography", "AMQP", "AccountService", "Postgres", "BrokerAdministration",
+                "Choreography", "AMQP", "AccountService", "APIAccess", "Postgres", "BrokerAdministration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -221,7 +238,7 @@ let package = Package(
         .target(
             name: "ServiceTestSupport",
             dependencies: [
-                "Choreography", "AMQP", "Postgres", "Contracts", "IntegrationSupport",
+                "Choreography", "APIAccess", "AMQP", "Postgres", "Contracts", "IntegrationSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/ServiceTestSupport",
@@ -264,19 +281,19 @@ let package = Package(
         ),
         .testTarget(
             name: "HistoryServiceTests",
-            dependencies: ["HistoryService", "ServiceTestSupport", "IntegrationSupport", "Choreography", "Contracts", "Postgres", "AMQP", "PlainHTTPClient"],
+            dependencies: ["HistoryService", "APIAccess", "ServiceTestSupport", "IntegrationSupport", "Choreography", "Contracts", "Postgres", "AMQP", "PlainHTTPClient"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "IngestionServiceTests",
-            dependencies: ["IngestionService", "ServiceTestSupport", "IntegrationSupport", "Choreography", "Contracts", "Postgres", "AMQP", "PlainHTTPClient"],
+            dependencies: ["IngestionService", "APIAccess", "ServiceTestSupport", "IntegrationSupport", "Choreography", "Contracts", "Postgres", "AMQP", "PlainHTTPClient"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "IntegrationSupport", "PlainHTTPClient", "SagaScenarios", "SagaInspect", "SagaSchedules", "Contracts", "Postgres", "AMQP",
-                "Choreography",
+                "IntegrationSupport", "APIAccess", "PlainHTTPClient", "SagaScenarios", "SagaInspect", "SagaSchedules", "Contracts", "Postgres",
+                "AMQP", "Choreography",
             ],
             swiftSettings: strictSettings
         ),
@@ -291,6 +308,11 @@ let package = Package(
                 "AccountService", "PackageService", "DroneService", "DeliveryService", "HistoryService", "IngestionService",
                 "Choreography", "Contracts",
             ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "APIAccessTests",
+            dependencies: ["APIAccess", "Choreography", "IntegrationSupport", "Postgres", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "SagaLoadMeasuresTests", dependencies: ["SagaLoadMeasures", "Contracts", "SagaScenarios"], swiftSettings: strictSettings),

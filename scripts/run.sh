@@ -124,10 +124,24 @@ for port in "${READY_PORTS[@]}"; do
     curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 || { say "a service on port $port did not become ready"; exit 1; }
 done
 
+# The HTTP API wants an API key: an operator's, issued once (only its hash is stored), kept in
+# .data/secrets and reused while the services still accept it; exported for the demo and COMMAND.
+KEY_FILE="$ROOT/.data/secrets/api-operator-key"
+key_accepted() {  # history answers an unknown delivery 404 to a valid key, 401 to any other
+    [ -s "$KEY_FILE" ] && [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat "$KEY_FILE")" \
+        "http://127.0.0.1:${PORT[history]}/api/deliveries/00000000-0000-0000-0000-000000000000")" = 404 ]
+}
+if ! key_accepted; then
+    (umask 077; mkdir -p "$(dirname "$KEY_FILE")"
+     "$BIN/saga-admin" api-keys issue --operator --label "scripts/run.sh" --database-url "$ADMIN_DATABASE_URL" > "$KEY_FILE")
+fi
+export FABRIKAM_API_KEY; FABRIKAM_API_KEY=$(cat "$KEY_FILE")
+say "API key (operator) in $KEY_FILE: export FABRIKAM_API_KEY=\$(cat $KEY_FILE); more keys: $BIN/saga-admin api-keys issue --owner <ownerId>"
+
 cat >&2 <<MSG
 
 $(printf '\033[1m')Fabrikam Drone Delivery is running$(printf '\033[0m') ($INSTANCES instance(s) per consuming service)
-  Request a delivery:  curl -si http://127.0.0.1:8080/api/deliveries -H 'Content-Type: application/json' -d '{"ownerId":"acct-active-001",
+  Request a delivery:  curl -si http://127.0.0.1:8080/api/deliveries -H "Authorization: Bearer \$FABRIKAM_API_KEY" -H 'Content-Type: application/json' -d '{"ownerId":"acct-active-001",
                          "pickupLocation":{"latitude":47.6205,"longitude":-122.3493},"dropoffLocation":{"latitude":47.6097,"longitude":-122.3331},
                          "pickupTime":"2030-05-01T09:30:00Z","deadline":"2030-05-01T11:00:00Z","expedited":false,
                          "confirmationRequired":"None","packageInfo":{"size":"small","weightKg":1.2,"tag":"order-1001"}}'

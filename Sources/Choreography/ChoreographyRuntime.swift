@@ -173,6 +173,7 @@ public struct ChoreographyRuntime: Sendable {
         let admin = try await retrying("admin database") { try await PostgresConnection.connect(url: adminURL, logger: logger) }
         try await ServiceDatabaseRole.ensure(
             role: role, password: components.password?.removingPercentEncoding ?? "", schema: definition.schema, admin: admin)
+        for task in definition.adminSetupTasks { try await admin.transaction { [logger] db in try task(db, role, logger) } }
         await admin.close()
     }
 

@@ -13,6 +13,11 @@ public typealias DeadlineHandler = @Sendable (FiredDeadline, inout HandlerContex
 /// reference data from its configuration); runs in one transaction and must be idempotent.
 public typealias StartupTask = @Sendable (isolated PostgresConnection, Logger) throws -> Void
 
+/// Set-up a service needs done with the administrator connection (only when the runtime has
+/// `DATABASE_ADMIN_URL`), after its role and schema exist: e.g. a shared schema it reads, and
+/// grants to `serviceRole`. Runs in one transaction at every start and must be idempotent.
+public typealias AdminSetupTask = @Sendable (isolated PostgresConnection, _ serviceRole: SQLIdentifier, Logger) throws -> Void
+
 /// Everything the runtime needs to know about a service: its name, schema, migrations, the
 /// event types it handles and the deadlines it reacts to. Handlers never touch AMQP.
 public struct ServiceDefinition: Sendable {
@@ -38,6 +43,7 @@ public struct ServiceDefinition: Sendable {
     private(set) var fallbackHandler: EventHandler?
     private(set) var deadlineHandlers: [String: DeadlineHandler] = [:]
     private(set) var startupTasks: [StartupTask] = []
+    private(set) var adminSetupTasks: [AdminSetupTask] = []
 
     /// Defines a service; add handlers with `on(_:)`, `onDeadline(_:)`.
     public init(name: String, schema: SQLIdentifier, migrations: [Migration]) {
@@ -76,6 +82,11 @@ public struct ServiceDefinition: Sendable {
     /// Runs `task` at every start of an instance, after migrations, before consuming.
     public mutating func onStartup(_ task: @escaping StartupTask) {
         startupTasks.append(task)
+    }
+
+    /// Runs `task` with the administrator connection at every start (see ``AdminSetupTask``).
+    public mutating func onAdminSetup(_ task: @escaping AdminSetupTask) {
+        adminSetupTasks.append(task)
     }
 
     /// The handler for an event type, if the service takes it.

@@ -9,7 +9,9 @@ public enum UnroutedRequests {
     public static let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete]
 
     /// Answers 405 on `path` for every method of ``methods`` that is not `allowed`.
-    public static func refuseOtherMethods(on router: Router<BasicRequestContext>, at path: String, allowing allowed: [HTTPRequest.Method]) {
+    public static func refuseOtherMethods<Context: RequestContext>(
+        on router: some RouterMethods<Context>, at path: String, allowing allowed: [HTTPRequest.Method]
+    ) {
         let refusal = methodNotAllowed(allowing: allowed)
         for method in methods where !allowed.contains(method) {
             router.on(RouterPath(path), method: method) { _, _ -> Response in refusal }

@@ -36,6 +36,13 @@ public enum HistoryQueries {
             updatedAt: try row.decode(Date.self, column: "updated_at"))
     }
 
+    /// The delivery's owner as the projection knows it (nil for an unknown delivery, or while the
+    /// owner's event has not been folded yet).
+    public static func owner(deliveryId: UUID, on db: isolated PostgresConnection) throws -> String? {
+        try db.query("SELECT owner_id FROM delivery_status WHERE delivery_id = $1", [.uuid(deliveryId)]).first?
+            .decode(String?.self, column: "owner_id")
+    }
+
     /// The delivery's events in the order the history service recorded them (at most `limit`,
     /// itself at most ``timelineLimit``), or `nil` if none was logged.
     public static func timeline(

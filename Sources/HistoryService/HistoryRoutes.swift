@@ -1,3 +1,4 @@
+import APIAccess
 import Choreography
 import Contracts
 import Foundation
@@ -9,7 +10,9 @@ import Postgres
 /// The HTTP side of `schemas/openapi.yaml` that the history service serves:
 /// `GET /api/deliveries/{deliveryId}` (the status) and `GET /api/deliveries/{deliveryId}/events`
 /// (the timeline). An id that is not a UUID is a 400, an unknown delivery a 404, an unavailable
-/// database a 503; every error is problem+json.
+/// database a 503; every error is problem+json. Every request is authenticated by API key
+/// (``APIAccess``); a customer sees only its own deliveries: another owner's, or one whose owner the
+/// projection does not know yet, is the same 404 as an unknown id.
 public enum HistoryRoutes {
     /// One delivery's status.
     static let deliveryPath = "/api/deliveries/:deliveryId"
@@ -20,27 +23,39 @@ public enum HistoryRoutes {
     public static func register(
         on router: Router<BasicRequestContext>, database: ServiceDatabase, settings: HistorySettings = HistorySettings()
     ) {
-        router.get(RouterPath(deliveryPath)) { _, context -> Response in
-            await answer(context.logger, context.parameters.get("deliveryId")) { deliveryId in
-                try await database.read { db in try HistoryQueries.status(deliveryId: deliveryId, on: db) }
+        let api = APIAccess.authenticated(router, database: database)
+        api.get(RouterPath(deliveryPath)) { _, context -> Response in
+            await answer(context) { deliveryId, principal in
+                try await database.read { db -> DeliveryStatus? in
+                    try HistoryQueries.status(deliveryId: deliveryId, on: db).flatMap {
+                        APIAccessRules.maySee(deliveryOwnedBy: $0.ownerId, as: principal) ? $0 : nil
+                    }
+                }
             }
         }
         let limit = settings.timelineLimit
-        router.get(RouterPath(timelinePath)) { _, context -> Response in
-            await answer(context.logger, context.parameters.get("deliveryId")) { deliveryId in
-                try await database.read { db in try HistoryQueries.timelineDocument(deliveryId: deliveryId, limit: limit, on: db) }
+        api.get(RouterPath(timelinePath)) { _, context -> Response in
+            await answer(context) { deliveryId, principal in
+                try await database.read { db -> DeliveryTimeline? in
+                    if principal.ownerScope != nil {
+                        guard APIAccessRules.maySee(deliveryOwnedBy: try HistoryQueries.owner(deliveryId: deliveryId, on: db), as: principal)
+                        else { return nil }
+                    }
+                    return try HistoryQueries.timelineDocument(deliveryId: deliveryId, limit: limit, on: db)
+                }
             }
         }
-        for path in [deliveryPath, timelinePath] { UnroutedRequests.refuseOtherMethods(on: router, at: path, allowing: [.get]) }
+        for path in [deliveryPath, timelinePath] { UnroutedRequests.refuseOtherMethods(on: api, at: path, allowing: [.get]) }
     }
 
-    /// Parses the id, runs the query and answers: the document as JSON, or the fitting problem.
+    /// Parses the id, runs the query for the request's principal and answers: the document as
+    /// JSON, or the fitting problem (nil from the query is the 404).
     private static func answer<Document: Encodable>(
-        _ logger: Logger, _ idText: String?, _ query: (UUID) async throws -> Document?
+        _ context: APIRequestContext, _ query: (UUID, APIPrincipal) async throws -> Document?
     ) async -> Response {
-        await ProblemDetails.answering(logger, unavailableDetail: "The database is unavailable; retry later.") {
-            let deliveryId = try ProblemDetails.deliveryId(idText)
-            guard let document = try await query(deliveryId) else { throw ProblemDetails.deliveryNotFound(deliveryId) }
+        await ProblemDetails.answering(context.logger, unavailableDetail: "The database is unavailable; retry later.") {
+            let deliveryId = try ProblemDetails.deliveryId(context.parameters.get("deliveryId"))
+            guard let document = try await query(deliveryId, try context.principal) else { throw ProblemDetails.deliveryNotFound(deliveryId) }
             return .json(.ok, try EventCoding.makeEncoder().encode(document))
         }
     }

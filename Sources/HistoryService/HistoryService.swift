@@ -1,3 +1,4 @@
+import APIAccess
 import Choreography
 import Contracts
 import Foundation
@@ -19,6 +20,7 @@ public enum HistoryService {
         // Its handlers lock only their own delivery's rows (taken in delivery order): several events can share a transaction.
         definition.eventsPerTransaction = 16
         definition.extraBindings = ["#"]
+        definition.onAdminSetup(APIAccessSchema.adminSetup)
         definition.onAnyEvent { received, context, db in
             if let status = try EventLog.record(received, db) {
                 context.logger.debug("event logged", metadata: [

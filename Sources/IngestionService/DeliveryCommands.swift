@@ -68,13 +68,14 @@ public struct DeliveryCommands: Sendable {
         }
     }
 
-    /// Records a customer's cancellation request and emits `delivery.cancellation-requested` once.
-    public func cancel(_ deliveryId: UUID) async throws -> CancelOutcome {
+    /// Records a customer's cancellation request and emits `delivery.cancellation-requested` once;
+    /// a delivery whose owner `visibleTo` refuses is `.unknown`, exactly like one never accepted.
+    public func cancel(_ deliveryId: UUID, visibleTo: @escaping @Sendable (_ ownerId: String) -> Bool) async throws -> CancelOutcome {
         try await database.transaction(deliveryId: deliveryId) { context, db in
             let rows = try db.query(
-                "SELECT cancellation_requested_at IS NOT NULL AS requested FROM requests WHERE delivery_id = $1 FOR UPDATE",
+                "SELECT owner_id, cancellation_requested_at IS NOT NULL AS requested FROM requests WHERE delivery_id = $1 FOR UPDATE",
                 [.uuid(deliveryId)])
-            guard let row = rows.first else { return .unknown }
+            guard let row = rows.first, visibleTo(try row.decode(String.self, column: "owner_id")) else { return .unknown }
             if try row.decode(Bool.self, column: "requested") { return .alreadyRequested }
             _ = try db.execute(
                 "UPDATE requests SET cancellation_requested_at = clock_timestamp() WHERE delivery_id = $1", [.uuid(deliveryId)])

@@ -1,3 +1,4 @@
+import APIAccess
 import Choreography
 import Contracts
 import Foundation
@@ -8,6 +9,8 @@ import Postgres
 
 /// The HTTP side of `schemas/openapi.yaml` that the ingestion service serves:
 /// `POST /api/deliveries` and `DELETE /api/deliveries/{deliveryId}`; every error is problem+json.
+/// Every request is authenticated by API key (``APIAccess``): a customer requests deliveries only
+/// for its own owner id (else 403) and cancels only its own (another owner's is the 404 of an unknown id).
 public enum IngestionRoutes {
     /// The 503 detail: a retry with the same key is safe.
     static let unavailable = "The database is unavailable; retry with the same Idempotency-Key."
@@ -27,15 +30,17 @@ public enum IngestionRoutes {
     ) throws {
         let validation = try DeliveryRequestValidation(bookingHorizon: bookingHorizon)
         let commands = DeliveryCommands(database: database)
-        router.post(RouterPath(deliveriesPath)) { request, context -> Response in
+        let api = APIAccess.authenticated(router, database: database)
+        api.post(RouterPath(deliveriesPath)) { request, context -> Response in
             await ProblemDetails.answering(context.logger, unavailableDetail: unavailable) {
-                try await requestDelivery(request, validation: validation, commands: commands)
+                try await requestDelivery(request, by: try context.principal, validation: validation, commands: commands)
             }
         }
-        router.delete(RouterPath(deliveryPath)) { _, context -> Response in
+        api.delete(RouterPath(deliveryPath)) { _, context -> Response in
             await ProblemDetails.answering(context.logger, unavailableDetail: unavailable) {
                 let deliveryId = try ProblemDetails.deliveryId(context.parameters.get("deliveryId"))
-                switch try await commands.cancel(deliveryId) {
+                let principal = try context.principal
+                switch try await commands.cancel(deliveryId, visibleTo: { APIAccessRules.maySee(deliveryOwnedBy: $0, as: principal) }) {
                 case .unknown:
                     throw ProblemDetails.deliveryNotFound(deliveryId)
                 case .requested, .alreadyRequested:
@@ -43,12 +48,12 @@ public enum IngestionRoutes {
                 }
             }
         }
-        UnroutedRequests.refuseOtherMethods(on: router, at: deliveriesPath, allowing: [.post])
-        UnroutedRequests.refuseOtherMethods(on: router, at: deliveryPath, allowing: [.delete])
+        UnroutedRequests.refuseOtherMethods(on: api, at: deliveriesPath, allowing: [.post])
+        UnroutedRequests.refuseOtherMethods(on: api, at: deliveryPath, allowing: [.delete])
     }
 
     private static func requestDelivery(
-        _ request: Request, validation: DeliveryRequestValidation, commands: DeliveryCommands
+        _ request: Request, by principal: APIPrincipal, validation: DeliveryRequestValidation, commands: DeliveryCommands
     ) async throws -> Response {
         guard let contentType = request.headers[.contentType], JSONMediaType.matches(contentType) else {
             throw ProblemDetails(
@@ -66,6 +71,9 @@ public enum IngestionRoutes {
                 detail: "The limit is \(maximumBodyBytes) bytes.")
         }
         let valid = try validation.validate(body).get()
+        if case .forbidden(let why) = APIAccessRules.mayCreateDelivery(for: valid.request.ownerId, as: principal) {
+            throw APIAccessRules.forbidden(why)
+        }
         switch try await commands.accept(valid.request, json: valid.json, idempotencyKey: key) {
         case .accepted(let deliveryId):
             return try accepted(deliveryId, status: "accepted")

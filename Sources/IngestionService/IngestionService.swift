@@ -1,3 +1,4 @@
+import APIAccess
 import Choreography
 import Contracts
 import Foundation
@@ -12,6 +13,7 @@ public enum IngestionService {
     /// The service's definition for queue prefix `name` and schema `schema`.
     public static func definition(name: String = "ingestion", schema: String = "ingestion") throws -> ServiceDefinition {
         var definition = ServiceDefinition(name: name, schema: try SQLIdentifier(schema), migrations: try migrations())
+        definition.onAdminSetup(APIAccessSchema.adminSetup)
         definition.onStartup { db, logger in
             let expired = try db.execute("DELETE FROM idempotency_keys WHERE created_at < clock_timestamp() - interval '24 hours'", [])
             if expired > 0 { logger.info("expired idempotency keys removed", metadata: ["idempotency.expired_keys": "\(expired)"]) }

@@ -36,12 +36,15 @@ public struct PlainHTTPClient: Sendable {
     public var port: Int
     /// The longest a request may take, connect included.
     public var timeout: Duration
+    /// Headers sent with every request (e.g. `Authorization`), before each request's own.
+    public var headers: [(String, String)]
 
     /// A client for `http://host:port`.
-    public init(host: String = "127.0.0.1", port: Int, timeout: Duration = .seconds(10)) {
+    public init(host: String = "127.0.0.1", port: Int, timeout: Duration = .seconds(10), headers: [(String, String)] = []) {
         self.host = host
         self.port = port
         self.timeout = timeout
+        self.headers = headers
     }
 
     /// GET `path`.
@@ -83,7 +86,7 @@ public struct PlainHTTPClient: Sendable {
         var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: path)
         head.headers.add(name: "Host", value: "\(host):\(port)")
         head.headers.add(name: "Connection", value: "close")
-        for (name, value) in headers { head.headers.add(name: name, value: value) }
+        for (name, value) in self.headers + headers { head.headers.add(name: name, value: value) }
         head.headers.add(name: "Content-Length", value: "\(body?.count ?? 0)")
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
         if let body, !body.isEmpty { channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil) }

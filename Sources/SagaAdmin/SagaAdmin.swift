@@ -9,7 +9,7 @@ struct SagaAdmin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "saga-admin",
         abstract: "Operator commands for the Fabrikam saga system.",
-        subcommands: [Parked.self, Account.self, Broker.self]
+        subcommands: [Parked.self, Account.self, APIKeys.self, Broker.self]
     )
 }
 

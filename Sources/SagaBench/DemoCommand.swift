@@ -22,8 +22,10 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Seconds to wait for every saga to end.")
     var timeout = 180
 
+    @OptionGroup var key: APIKeyOption
+
     func run() async throws {
-        let client = DeliveryAPIClient(ingestionPort: ingestionPort, historyPort: historyPort)
+        let client = try key.client(ingestionPort: ingestionPort, historyPort: historyPort)
         var submitted: [(SagaPath, UUID)] = []
         for path in SagaPath.allCases {
             let id = try await client.submit(path.requestBody(tag: "demo"))

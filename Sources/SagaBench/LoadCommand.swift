@@ -72,9 +72,12 @@ struct LoadCommand: AsyncParsableCommand {
 
     @OptionGroup var servers: ServerOptions
 
+    @OptionGroup var key: APIKeyOption
+
     func run() async throws {
         let plan = SagaPath.plan(count: count, mix: try SagaPath.parseMix(mix))
         guard !plan.isEmpty else { throw ValidationError("the mix has no weight") }
+        let client = try key.client(ingestionPort: ingestionPort, historyPort: historyPort)
         let (amqpURL, databaseURL) = try servers.resolved()
         let accounts = BenchOwners(owners: owners)
         try await BenchAccounts.provision(accounts, databaseURL: databaseURL)
@@ -87,7 +90,7 @@ struct LoadCommand: AsyncParsableCommand {
             program: serviceProgram, services: Self.services, amqpURL: amqpURL, databaseURL: databaseURL, database: database)
         let watcher = SagaEndWatcher(database: database, timeout: .seconds(timeout))
         let submitter = LoadSubmitter(
-            plan: plan, owners: accounts, client: DeliveryAPIClient(ingestionPort: ingestionPort, historyPort: historyPort))
+            plan: plan, owners: accounts, client: client)
 
         let mode = open ? "open loop, \(concurrency) requests in flight\(rate > 0 ? ", \(rate)/s" : "")" : "closed loop, \(concurrency) sagas in flight"
         print("saga-bench load: \(plan.count) sagas, \(mode), mix \(mix)")

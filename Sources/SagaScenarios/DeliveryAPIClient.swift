@@ -1,7 +1,8 @@
 import Foundation
 import PlainHTTPClient
 
-/// The public HTTP API as a client sees it: the ingestion commands and the history status.
+/// The public HTTP API as a client sees it: the ingestion commands and the history status, every
+/// request sent with an API key (`Authorization: Bearer <key>`).
 public struct DeliveryAPIClient: Sendable {
     /// The status a `GET /api/deliveries/{id}` answered.
     public struct Status: Sendable, Decodable {
@@ -24,12 +25,22 @@ public struct DeliveryAPIClient: Sendable {
 
     public let ingestion: PlainHTTPClient
     public let history: PlainHTTPClient
+    /// The API key every request carries.
+    public let apiKey: String
 
-    /// A client for the ingestion and history services on localhost.
-    public init(ingestionPort: Int = 8080, historyPort: Int = 8086, host: String = "127.0.0.1") {
-        ingestion = PlainHTTPClient(host: host, port: ingestionPort)
-        history = PlainHTTPClient(host: host, port: historyPort)
+    /// The environment variable the command-line tools read the API key from.
+    public static let apiKeyVariable = "FABRIKAM_API_KEY"
+
+    /// A client for the ingestion and history services on localhost, authenticated with `apiKey`.
+    public init(apiKey: String, ingestionPort: Int = 8080, historyPort: Int = 8086, host: String = "127.0.0.1") {
+        self.apiKey = apiKey
+        let authorization = [Self.authorization(apiKey)]
+        ingestion = PlainHTTPClient(host: host, port: ingestionPort, headers: authorization)
+        history = PlainHTTPClient(host: host, port: historyPort, headers: authorization)
     }
+
+    /// The `Authorization` header that carries `apiKey`.
+    public static func authorization(_ apiKey: String) -> (String, String) { ("Authorization", "Bearer \(apiKey)") }
 
     /// Submits a request body; returns the delivery id from the 202, or throws with the answer.
     public func submit(_ body: [UInt8], idempotencyKey: String? = nil) async throws -> UUID {

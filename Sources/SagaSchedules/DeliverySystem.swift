@@ -1,4 +1,5 @@
 import AMQP
+import APIAccess
 import BrokerAdministration
 import Choreography
 import Foundation
@@ -28,6 +29,8 @@ public actor DeliverySystem {
     public nonisolated let extraEnvironment: [String: String]
     /// The interposer's tap queue, bound to every event on `exchange` (nil unless interposed).
     public nonisolated let tapQueue: String?
+    /// An operator's API key, issued in the system's database before the services start (``api`` uses it).
+    public nonisolated let operatorKey: String
     private var processes: [String: Process] = [:]
     /// Each broker user's password (random, for this system only).
     private nonisolated let brokerPasswords: [String: String]
@@ -57,6 +60,7 @@ public actor DeliverySystem {
         })
         let passwords = brokerPasswords
         _ = try await BrokerSetup.run(amqpAdminURL: amqpURL, managementURL: nil, topology: topology) { passwords[$0] ?? "" }
+        operatorKey = try await APIKeyStore.issueKey(.operator, label: "e2e operator", url: adminURL).key
         if let tapQueue {
             let connection = try await AMQPConnection.connect(url: amqpURL)
             try await connection.declareExchange(exchange, type: .topic)
@@ -88,7 +92,18 @@ public actor DeliverySystem {
             in: "postgresql://\(service):\(try TestServers.secret("db-\(service)"))@\(Self.hostAndPort(of: adminURL))/x", with: databaseName)
     }
 
-    public nonisolated var api: DeliveryAPIClient { DeliveryAPIClient(ingestionPort: ports["ingestion"]!, historyPort: ports["history"]!) }
+    /// The public API as the operator sees it.
+    public nonisolated var api: DeliveryAPIClient { api(key: operatorKey) }
+
+    /// The public API, authenticated with `key`.
+    public nonisolated func api(key: String) -> DeliveryAPIClient {
+        DeliveryAPIClient(apiKey: key, ingestionPort: ports["ingestion"]!, historyPort: ports["history"]!)
+    }
+
+    /// Issues an API key for `role` in the system's database (e.g. a customer's, to test what it may see).
+    public nonisolated func issueKey(_ role: APIPrincipal.Role, label: String = "e2e") async throws -> String {
+        try await APIKeyStore.issueKey(role, label: label, url: adminURL).key
+    }
 
     /// The environment of one service's process.
     public func environment(for service: String) throws -> [String: String] {

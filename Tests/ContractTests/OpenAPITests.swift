@@ -98,6 +98,28 @@ struct OpenAPITests {
         }
     }
 
+    @Test("Every /api operation needs the bearer API key and declares 401 (POST also 403); health and metrics need none")
+    func security() throws {
+        let scheme = try #require(document["components"]?["securitySchemes"]?["apiKey"])
+        #expect(scheme["type"] == "http" && scheme["scheme"] == "bearer")
+        #expect(document["security"] == [["apiKey": []]])
+        var checked = 0
+        for (path, item) in document["paths"]?.objectValue ?? [:] {
+            for (method, operation) in item.objectValue ?? [:] where method != "parameters" {
+                if path.hasPrefix("/api/") {
+                    #expect(operation["security"] == nil, "\(method) \(path) overrides the API key requirement")
+                    let unauthorized = try #require(resolve(operation["responses"]?["401"]), "\(method) \(path) has no 401")
+                    #expect(unauthorized["headers"]?["WWW-Authenticate"] != nil)
+                    checked += 1
+                } else {
+                    #expect(operation["security"] == [], "\(method) \(path) should need no key")
+                }
+            }
+        }
+        #expect(checked == 4)
+        #expect(resolve(try operation("post", "/api/deliveries")["responses"]?["403"])?["content"] != nil)
+    }
+
     @Test("Health and metrics endpoints exist")
     func operations() throws {
         for path in ["/health/live", "/health/ready", "/metrics"] { _ = try operation("get", path) }

@@ -1,4 +1,5 @@
 import AMQP
+import APIAccess
 import Choreography
 import Contracts
 import Foundation
@@ -175,7 +176,7 @@ struct HistoryServiceIntegrationTests {
         var bed = try HistoryTestBed(httpPort: port)
         bed.harness.routes = { router, database in HistoryRoutes.register(on: router, database: database) }
         let script = try SagaScript.rejectedSaga()
-        let client = PlainHTTPClient(port: port)
+        let client = PlainHTTPClient(port: port, headers: [bearer(try await bed.harness.issueAPIKey(.operator).key)])
         try await bed.harness.withRunningService { [bed] in
             try await bed.send(script.events)
             try await waitUntil("the HTTP server") { (try? await client.get("/health/ready"))?.status == 200 }
@@ -211,6 +212,43 @@ struct HistoryServiceIntegrationTests {
             }
         }
         #expect(try await bed.harness.parkedCount() == 0)
+        try await bed.harness.cleanUp()
+    }
+
+    @Test("access: 401 without a valid key; a customer sees only its own deliveries (another owner's is the 404 of an unknown id); an operator sees all")
+    func access() async throws {
+        let port = freePort()
+        var bed = try HistoryTestBed(httpPort: port)
+        bed.harness.routes = { router, database in HistoryRoutes.register(on: router, database: database) }
+        let script = try SagaScript.happySaga()
+        let owner = try #require(FullLogProjection.project(script.events)?.ownerId)
+        let keys = (
+            operatorKey: try await bed.harness.issueAPIKey(.operator).key, owner: try await bed.harness.issueAPIKey(.customer(ownerId: owner)).key,
+            other: try await bed.harness.issueAPIKey(.customer(ownerId: "acct-other-999")), revoked: try await bed.harness.issueAPIKey(.operator))
+        try await bed.harness.revokeAPIKey(keys.revoked.id)
+        try await bed.harness.withRunningService { [bed] in
+            try await bed.send(script.events)
+            let anonymous = PlainHTTPClient(port: port)
+            try await waitUntil("the HTTP server") { (try? await anonymous.get("/health/ready"))?.status == 200 }
+            let id = script.deliveryId.uuidString.lowercased()
+            let unknownId = UUID().uuidString.lowercased()
+            for path in ["/api/deliveries/\(id)", "/api/deliveries/\(id)/events"] {
+                for headers in [[], [bearer("fdk_short")], [bearer(APIKeySecret.generate())], [bearer(keys.revoked.key)]] {
+                    let refused = try await anonymous.get(path, headers: headers)
+                    #expect(refused.status == 401, "\(path) \(headers.map(\.1))")
+                    #expect(refused.header("WWW-Authenticate") == "Bearer")
+                    #expect(refused.header("Content-Type") == "application/problem+json")
+                }
+                for key in [keys.operatorKey, keys.owner] {
+                    #expect(try await anonymous.get(path, headers: [bearer(key)]).status == 200, "\(path)")
+                }
+                let hidden = try await anonymous.get(path, headers: [bearer(keys.other.key)])
+                let unknown = try await anonymous.get(path.replacingOccurrences(of: id, with: unknownId), headers: [bearer(keys.other.key)])
+                #expect(hidden.status == 404 && unknown.status == 404)
+                #expect(hidden.text.replacingOccurrences(of: id, with: unknownId) == unknown.text)
+            }
+            #expect(try await anonymous.get("/health/live").status == 200)
+        }
         try await bed.harness.cleanUp()
     }
 }

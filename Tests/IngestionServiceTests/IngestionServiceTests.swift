@@ -1,3 +1,4 @@
+import APIAccess
 import Choreography
 import Contracts
 import Foundation
@@ -110,7 +111,7 @@ struct DeliveryRequestValidationTests {
 
 @Suite("Ingestion: the command API against RabbitMQ and PostgreSQL", .serialized)
 struct IngestionAPITests {
-    /// Runs the ingestion service with its routes on a free port.
+    /// Runs the ingestion service with its routes on a free port; `body` gets a client with an operator's key.
     func withIngestion(_ body: @escaping @Sendable (ServiceHarness, PlainHTTPClient, String) async throws -> Void) async throws {
         let port = freePort()
         var harness = try ServiceHarness({ name, schema in try IngestionService.definition(name: name, schema: schema) }) {
@@ -118,7 +119,7 @@ struct IngestionAPITests {
         }
         harness.routes = { router, database in try IngestionRoutes.register(on: router, database: database) }
         let capture = try await harness.captureQueue(["delivery.#"])
-        let client = PlainHTTPClient(port: port)
+        let client = PlainHTTPClient(port: port, headers: [bearer(try await harness.issueAPIKey(.operator).key)])
         try await harness.withRunningService { [harness] in
             try await waitUntil("the HTTP server") { (try? await client.get("/health/ready"))?.status == 200 }
             try await body(harness, client, capture)
@@ -260,6 +261,86 @@ struct IngestionAPITests {
     }
 }
 
+extension IngestionAPITests {
+    @Test("no key, a malformed, unknown or revoked key: 401 problem+json with WWW-Authenticate: Bearer; nothing stored")
+    func unauthenticated() async throws {
+        try await withIngestion { harness, client, _ in
+            let revoked = try await harness.issueAPIKey(.customer(ownerId: "acct-active-001"))
+            let usable = client.with(key: revoked.key)
+            #expect(try await usable.post("/api/deliveries", json: requestBody()).status == 202)
+            try await harness.revokeAPIKey(revoked.id)
+            let anonymous = PlainHTTPClient(port: client.port)
+            let refused: [(String, PlainHTTPClient)] = [
+                ("no key", anonymous), ("basic", anonymous.with(header: ("Authorization", "Basic dXNlcjpwYXNz"))),
+                ("malformed", anonymous.with(key: "not-a-key")), ("unknown", anonymous.with(key: APIKeySecret.generate())),
+            ]
+            for (label, other) in refused {
+                for answer in [
+                    try await other.post("/api/deliveries", json: requestBody()),
+                    try await other.delete("/api/deliveries/\(UUID().uuidString)"),
+                    try await other.request("PUT", "/api/deliveries"),
+                ] {
+                    #expect(answer.status == 401, "\(label)")
+                    #expect(answer.header("WWW-Authenticate") == "Bearer", "\(label)")
+                    #expect(answer.header("Content-Type") == "application/problem+json", "\(label)")
+                    #expect(answer.text.contains("/problems/unauthorized"), "\(label)")
+                }
+            }
+            // Revocation takes effect within the verifier's maximum age (a few seconds), not a restart.
+            try await waitUntil("the revoked key refused", timeout: .seconds(60)) {
+                try await usable.delete("/api/deliveries/\(UUID().uuidString)").status == 401
+            }
+            let afterRevocation = try await usable.post("/api/deliveries", json: requestBody())
+            #expect(afterRevocation.status == 401 && afterRevocation.header("WWW-Authenticate") == "Bearer")
+            #expect(try await harness.count("SELECT count(*) FROM requests") == 1)
+            #expect(try await PlainHTTPClient(port: client.port).get("/health/ready").status == 200)
+        }
+    }
+
+    @Test("a customer's key: its own deliveries only — 403 for another owner's request, another owner's delivery 404 like an unknown id")
+    func customerScope() async throws {
+        try await withIngestion { harness, client, capture in
+            let acme = client.with(key: try await harness.issueAPIKey(.customer(ownerId: "acct-active-001")).key)
+            let globex = client.with(key: try await harness.issueAPIKey(.customer(ownerId: "acct-near-limit-003")).key)
+            let own = try await acme.post("/api/deliveries", json: requestBody())
+            #expect(own.status == 202)
+            let ownId = try #require(try JSONDecoder().decode([String: String].self, from: Data(own.body))["deliveryId"])
+
+            let forOther = try await acme.post("/api/deliveries", json: requestBody(owner: "acct-near-limit-003"))
+            #expect(forOther.status == 403)
+            #expect(forOther.header("Content-Type") == "application/problem+json")
+            let problem = try JSONValue(parsing: forOther.body)
+            #expect(problem["type"] == "https://fabrikam.example/problems/forbidden")
+            #expect(problem["detail"]?.stringValue?.contains("acct-near-limit-003") == true)
+
+            let unknownId = UUID().uuidString.lowercased()
+            let other = try await globex.delete("/api/deliveries/\(ownId)")
+            let unknown = try await globex.delete("/api/deliveries/\(unknownId)")
+            #expect(other.status == 404 && unknown.status == 404)
+            #expect(other.text.replacingOccurrences(of: ownId, with: unknownId) == unknown.text, "the 404s differ: \(other.text) / \(unknown.text)")
+
+            #expect(try await acme.delete("/api/deliveries/\(ownId)").status == 202)
+            let byOperator = try await client.post("/api/deliveries", json: requestBody(owner: "acct-near-limit-003"))
+            #expect(byOperator.status == 202)
+            let operatorsId = try #require(try JSONDecoder().decode([String: String].self, from: Data(byOperator.body))["deliveryId"])
+            #expect(try await client.delete("/api/deliveries/\(operatorsId)").status == 202)
+            #expect(try await harness.count("SELECT count(*) FROM requests") == 2)
+            let events = try await harness.drain(capture, expecting: 4)
+            #expect(events.filter { $0.type == .deliveryCancellationRequested }.count == 2)
+        }
+    }
+}
+
+extension PlainHTTPClient {
+    /// This client sending `key` as its bearer token instead of its own headers.
+    func with(key: String) -> PlainHTTPClient { with(header: bearer(key)) }
+
+    /// This client sending only `header` with every request.
+    func with(header: (String, String)) -> PlainHTTPClient {
+        PlainHTTPClient(host: host, port: port, timeout: timeout, headers: [header])
+    }
+}
+
 /// The broker down while requests arrive. It disturbs every other test, so the test command runs
 /// it alone, in its second phase (`FABRIKAM_CHAOS=1`).
 @Suite("IngestionChaosTests: requests accepted while the broker is down", .serialized,
@@ -273,7 +354,7 @@ struct IngestionChaosTests {
         }
         harness.routes = { router, database in try IngestionRoutes.register(on: router, database: database) }
         let capture = try await harness.captureQueue(["delivery.#"])
-        let client = PlainHTTPClient(port: port, timeout: .seconds(30))
+        let client = PlainHTTPClient(port: port, timeout: .seconds(30), headers: [bearer(try await harness.issueAPIKey(.operator).key)])
         try await harness.withRunningService { [harness] in
             try await waitUntil("the HTTP server") { (try? await client.get("/health/ready"))?.status == 200 }
             try TestServers.run("stop-rabbitmq-app")
