@@ -29,8 +29,7 @@ struct Parked: AsyncParsableCommand {
 
         var parkedMessages: ParkedMessages {
             let url = amqpURL ?? ProcessInfo.processInfo.environment["AMQP_URL"] ?? ChoreographyConfiguration(schema: service).amqpURL
-            let topology = ServiceTopology(exchange: "", service: service, bindings: [], retryPolicy: RetryPolicy())
-            return ParkedMessages(amqpURL: url, topology: topology)
+            return ParkedMessages(amqpURL: url, service: service)
         }
     }
 

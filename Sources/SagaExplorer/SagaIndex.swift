@@ -1,0 +1,155 @@
+import Foundation
+import Postgres
+import SagaInspect
+
+/// One row of the saga list.
+public struct SagaListRow: Sendable, Hashable {
+    /// The delivery.
+    public var deliveryId: UUID
+    /// history's stage.
+    public var stage: String
+    /// history's saga state.
+    public var sagaState: String
+    /// The owner, if known.
+    public var ownerId: String?
+    /// The failure reason code, if any.
+    public var reasonCode: String?
+    /// The latest event's type.
+    public var lastEventType: String
+    /// When the latest event occurred.
+    public var updatedAt: Date
+    /// The verdict: history's record for the fast list, ``SagaAnalysis``'s for `stuck` and `inconsistent`.
+    public var verdict: SagaStatusFilter
+    /// Whether ``verdict`` comes from the analysis (true) or from history's stored record (false).
+    public var analysed: Bool
+    /// The analysis's explanation, when analysed.
+    public var detail: String?
+    /// Where the next page starts if this row is the last.
+    public var cursor: SagaListCursor
+
+    /// A row from its fields.
+    public init(
+        deliveryId: UUID, stage: String, sagaState: String, ownerId: String? = nil, reasonCode: String? = nil, lastEventType: String,
+        updatedAt: Date, verdict: SagaStatusFilter, analysed: Bool = false, detail: String? = nil, cursor: SagaListCursor
+    ) {
+        self.deliveryId = deliveryId
+        self.stage = stage
+        self.sagaState = sagaState
+        self.ownerId = ownerId
+        self.reasonCode = reasonCode
+        self.lastEventType = lastEventType
+        self.updatedAt = updatedAt
+        self.verdict = verdict
+        self.analysed = analysed
+        self.detail = detail
+        self.cursor = cursor
+    }
+}
+
+/// A page of the saga list, with the counts per verdict over the same filter.
+public struct SagaListPage: Sendable, Hashable {
+    /// The rows, newest activity first.
+    public var rows: [SagaListRow]
+    /// Where the next page starts (nil: this is the last).
+    public var next: SagaListCursor?
+    /// Deliveries per recorded verdict under the filter's other conditions (not its verdict).
+    public var counts: [SagaStatusFilter: Int]
+}
+
+/// The saga list over `history.delivery_status`: a page newest activity first through the
+/// `delivery_status_by_activity` index (history migration 0003), and the counts per verdict.
+/// Filters on `stuck` and `inconsistent` go through ``SagaListing`` (the analysis over every
+/// schema), since history's record cannot tell them.
+public struct SagaIndex: Sendable {
+    /// The services' schemas.
+    public var schemas: SagaSchemas
+    /// How long without progress makes a saga stuck (for the analysed filters).
+    public var stuckAfter: TimeInterval
+
+    /// An index over the given schemas.
+    public init(schemas: SagaSchemas = SagaSchemas(), stuckAfter: TimeInterval = SagaAnalysis.defaultStuckAfter) {
+        self.schemas = schemas
+        self.stuckAfter = stuckAfter
+    }
+
+    /// The page the filter asks for, and the counts.
+    public func page(_ filter: SagaListFilter, parked: [SagaParkedMessage] = [], database: PostgresConnection, now: Date = Date()) async throws -> SagaListPage {
+        let counts = try await self.counts(filter, database: database)
+        if filter.needsAnalysis {
+            return SagaListPage(rows: try await analysedRows(filter, parked: parked, database: database, now: now), next: nil, counts: counts)
+        }
+        let status = "\"\(try schemas.validated().history)\".delivery_status"
+        let rows = try await database.query("""
+            SELECT delivery_id, stage, saga_state, owner_id, reason_code, last_event_type, updated_at,
+                   (EXTRACT(EPOCH FROM updated_at) * 1000000)::int8 AS micros
+            FROM \(status)
+            WHERE \(Self.conditions)
+              AND ($8::int8 IS NULL OR (updated_at, delivery_id) < (timestamptz 'epoch' + $8 * interval '1 microsecond', $9::uuid))
+            ORDER BY updated_at DESC, delivery_id DESC
+            LIMIT $10
+            """, parameters(filter) + [.int64(filter.after?.micros), .uuid(filter.after?.deliveryId), .int(filter.limit + 1)])
+        var page = try rows.map { row in
+            let id = try row.decode(UUID.self, column: "delivery_id")
+            let stage = try row.decode(String.self, column: "stage")
+            let sagaState = try row.decode(String.self, column: "saga_state")
+            return SagaListRow(
+                deliveryId: id, stage: stage, sagaState: sagaState, ownerId: try row.decode(String?.self, column: "owner_id"),
+                reasonCode: try row.decode(String?.self, column: "reason_code"), lastEventType: try row.decode(String.self, column: "last_event_type"),
+                updatedAt: try row.decode(Date.self, column: "updated_at"), verdict: .recorded(stage: stage, sagaState: sagaState),
+                cursor: SagaListCursor(micros: try row.decode(Int64.self, column: "micros"), deliveryId: id))
+        }
+        let more = page.count > filter.limit
+        if more { page.removeLast() }
+        return SagaListPage(rows: page, next: more ? page.last?.cursor : nil, counts: counts)
+    }
+
+    /// Deliveries per recorded verdict, under every condition of the filter but its verdict.
+    public func counts(_ filter: SagaListFilter, database: PostgresConnection) async throws -> [SagaStatusFilter: Int] {
+        var unfiltered = filter
+        unfiltered.verdict = nil
+        let status = "\"\(try schemas.validated().history)\".delivery_status"
+        var counts: [SagaStatusFilter: Int] = [:]
+        for row in try await database.query("""
+            SELECT stage, saga_state, count(*) AS deliveries FROM \(status) WHERE \(Self.conditions) GROUP BY stage, saga_state
+            """, parameters(unfiltered)) {
+            let verdict = SagaStatusFilter.recorded(stage: try row.decode(String.self, column: "stage"), sagaState: try row.decode(String.self, column: "saga_state"))
+            counts[verdict, default: 0] += try row.decode(Int.self, column: "deliveries")
+        }
+        return counts
+    }
+
+    /// The filter's conditions on `delivery_status`, parameters $1 to $7 (see ``parameters(_:)``).
+    static let conditions = """
+        ($1::text[] IS NULL OR stage = ANY($1)) AND ($2::text[] IS NULL OR saga_state = ANY($2))
+          AND ($3::text IS NULL OR stage = $3) AND ($4::text IS NULL OR owner_id = $4)
+          AND ($5::timestamptz IS NULL OR updated_at >= $5)
+          AND ($6::uuid IS NULL OR delivery_id = $6) AND ($7::text IS NULL OR delivery_id::text LIKE $7 || '%')
+        """
+
+    /// $1 to $7 of ``conditions``: a whole id is matched by equality (the primary key), a prefix by `LIKE`.
+    func parameters(_ filter: SagaListFilter) -> [PostgresValue] {
+        let wholeId = filter.search.flatMap(UUID.init(uuidString:))
+        func texts(_ values: [String]?) -> PostgresValue { values.map(PostgresValue.textArray) ?? PostgresValue(dataType: .textArray, text: nil) }
+        return [
+            texts(filter.verdict?.recordedStages), texts(filter.verdict?.recordedSagaStates), .text(filter.stage), .text(filter.owner),
+            .timestamp(filter.since), .uuid(wholeId), .text(wholeId == nil ? filter.search : nil),
+        ]
+    }
+
+    /// `stuck` and `inconsistent`: ``SagaListing`` analyses deliveries newest first until it has a
+    /// page; the other conditions are applied to what it finds.
+    private func analysedRows(_ filter: SagaListFilter, parked: [SagaParkedMessage], database: PostgresConnection, now: Date) async throws -> [SagaListRow] {
+        let listing = SagaListing(database: database, schemas: schemas, parked: parked, stuckAfter: stuckAfter)
+        let entries = try await listing.list(status: filter.verdict, since: nil, limit: filter.limit, now: now)
+        return entries.filter { entry in
+            (filter.stage.map { $0 == entry.stage } ?? true) && (filter.owner.map { $0 == entry.ownerId } ?? true)
+                && (filter.since.map { entry.updatedAt >= $0 } ?? true)
+                && (filter.search.map { entry.deliveryId.uuidString.lowercased().hasPrefix($0) } ?? true)
+        }.map { entry in
+            SagaListRow(
+                deliveryId: entry.deliveryId, stage: entry.stage, sagaState: entry.sagaState, ownerId: entry.ownerId, reasonCode: entry.reasonCode,
+                lastEventType: entry.lastEventType, updatedAt: entry.updatedAt, verdict: filter.verdict ?? .inflight, analysed: true,
+                detail: entry.detail, cursor: SagaListCursor(micros: Int64(entry.updatedAt.timeIntervalSince1970 * 1_000_000), deliveryId: entry.deliveryId))
+        }
+    }
+}
