@@ -307,7 +307,7 @@ let package = Package(
         .testTarget(
             name: "SagaInspectTests",
             dependencies: [
-                "SagaInspect", "SagaExplorer", "IntegrationSupport", "Postgres", "Contracts", "AMQP", "Choreography",
+                "SagaInspect", "SagaExplorer", "IntegrationSupport", "Postgres", "Contracts", "AMQP", "Choreography", "PlainHTTPClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
