@@ -6,8 +6,7 @@ import SagaInspect
 /// diagram, the timeline, and each service's evidence. Everything but the heading sits in
 /// `<div id="live">`, which the event stream replaces while the saga is in flight.
 public enum SagaPage {
-    /// The whole page; `live` adds the script that follows the event stream (only for a verdict
-    /// that is not final).
+    /// The whole page; for a verdict that is not final, with the script that follows the event stream.
     public static func render(_ report: SagaReport, snapshot: SagaSnapshot) -> String {
         let id = report.deliveryId.uuidString.lowercased()
         let body = """
