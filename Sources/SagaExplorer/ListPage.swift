@@ -11,8 +11,12 @@ public enum ListPage {
         body += form(filter)
         if filter.needsAnalysis {
             body += "<p class=\"note\">\(filter.verdict!.label.capitalized) is found by analysing each saga across every service, newest first, up to \(filter.limit).</p>"
+        } else if filter.analysePage {
+            body += "<p class=\"note\" id=\"verdict-source\">Verdicts on this page are the analysis across every service. "
+                + "<a href=\"/\(HTML.escape(HTML.query(filter.queryItems(after: filter.after, analyse: false))))\">Show history's record instead</a> (faster).</p>"
         } else {
-            body += "<p class=\"note\">Verdicts in this list are history's record; open a saga for the analysis across every service (which also finds inconsistent and stuck sagas).</p>"
+            body += "<p class=\"note\" id=\"verdict-source\">Verdicts in this list are history's record; a saga's page shows the analysis across every service, "
+                + "which also finds inconsistent and stuck sagas. <a id=\"analyse-page\" href=\"/\(HTML.escape(HTML.query(filter.queryItems(after: filter.after, analyse: true))))\">Check this page's sagas against every service</a>.</p>"
         }
         if page.rows.isEmpty {
             body += "<p id=\"no-sagas\">No sagas match.</p>"
@@ -21,7 +25,7 @@ public enum ListPage {
             body += "<th scope=\"col\">Owner</th><th scope=\"col\">Last event</th><th scope=\"col\">Reason</th><th scope=\"col\">Latest activity</th></tr></thead><tbody>"
             for row in page.rows {
                 let id = row.deliveryId.uuidString.lowercased()
-                body += "<tr data-delivery-id=\"\(id)\" data-verdict=\"\(row.verdict.rawValue)\">"
+                body += "<tr data-delivery-id=\"\(id)\" data-verdict=\"\(row.verdict.rawValue)\" data-analysed=\"\(row.analysed)\">"
                 body += "<td><a class=\"id\" href=\"/sagas/\(id)\">\(id)</a></td>"
                 body += "<td><span class=\"verdict verdict-\(row.verdict.rawValue)\">\(HTML.escape(row.verdict.label))</span>"
                 body += "\(row.detail.map { "<br><span class=\"note\">\(HTML.escape($0))</span>" } ?? "")</td>"

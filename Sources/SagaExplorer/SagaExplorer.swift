@@ -56,7 +56,7 @@ public struct SagaExplorer: Sendable {
     /// A page of the saga list.
     public func page(_ filter: SagaListFilter, now: Date = Date()) async throws -> SagaListPage {
         let index = SagaIndex(schemas: schemas, stuckAfter: stuckAfter)
-        let parked = filter.needsAnalysis ? await readParked().messages : []
+        let parked = filter.needsAnalysis || filter.analysePage ? await readParked().messages : []
         return try await database.withConnection { db in try await index.page(filter, parked: parked, database: db, now: now) }
     }
 

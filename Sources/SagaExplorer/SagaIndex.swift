@@ -100,6 +100,7 @@ public struct SagaIndex: Sendable {
         }
         let more = page.count > filter.limit
         if more { page.removeLast() }
+        if filter.analysePage { page = try await analysed(page, parked: parked, database: database, now: now) }
         return SagaListPage(rows: page, next: more ? page.last?.cursor : nil, counts: counts)
     }
 
@@ -134,6 +135,20 @@ public struct SagaIndex: Sendable {
             texts(filter.verdict?.recordedStages), texts(filter.verdict?.recordedSagaStates), .text(filter.stage), .text(filter.owner),
             .timestamp(filter.since), .uuid(wholeId), .text(wholeId == nil ? filter.search : nil),
         ]
+    }
+
+    /// The rows with ``SagaAnalysis``'s verdicts: the page's snapshots in one read (``SagaSnapshotLoader/loadMany``).
+    private func analysed(_ rows: [SagaListRow], parked: [SagaParkedMessage], database: PostgresConnection, now: Date) async throws -> [SagaListRow] {
+        let snapshots = try await SagaSnapshotLoader.loadMany(deliveryIds: rows.map(\.deliveryId), database: database, schemas: schemas, parked: parked)
+        return rows.map { row in
+            guard let snapshot = snapshots[row.deliveryId] else { return row }
+            let report = SagaAnalysis.analyse(snapshot, now: now, stuckAfter: stuckAfter)
+            var row = row
+            row.verdict = SagaStatusFilter.allCases.first { $0.matches(report.verdict) } ?? row.verdict
+            row.analysed = true
+            row.detail = report.detail
+            return row
+        }
     }
 
     /// `stuck` and `inconsistent`: ``SagaListing`` analyses deliveries newest first until it has a

@@ -20,6 +20,9 @@ public struct SagaListFilter: Sendable, Hashable {
     public var after: SagaListCursor?
     /// Rows per page.
     public var limit = 50
+    /// Whether to check the page's rows against every schema (``SagaAnalysis``) instead of
+    /// showing history's record: one snapshot query per schema for the whole page.
+    public var analysePage = false
 
     /// The stages history records (the stage filter's choices).
     public static let stages = ["Created", "HeadedToPickup", "HeadedToDropoff", "Completed", "Cancelled", "Compensated", "Rejected"]
@@ -67,18 +70,29 @@ public struct SagaListFilter: Sendable, Hashable {
             guard let limit = Int(text), (1...500).contains(limit) else { throw ExplorerInputError("limit must be 1 to 500, not “\(text)”") }
             filter.limit = limit
         }
+        if let text = value("analyse") {
+            guard text == "1" else { throw ExplorerInputError("analyse takes 1, not “\(text)”") }
+            filter.analysePage = true
+        }
         return filter
     }
 
     /// The query string that asks for this filter (without the page position unless `after` is given).
-    public func queryItems(after cursor: SagaListCursor? = nil, verdict overriding: SagaStatusFilter?? = .none) -> [(String, String)] {
+    public func queryItems(after cursor: SagaListCursor? = nil, verdict overriding: SagaStatusFilter?? = .none, analyse: Bool? = nil) -> [(String, String)] {
+        var filter = self
+        filter.analysePage = analyse ?? analysePage
+        return filter.items(after: cursor, verdict: overriding ?? verdict)
+    }
+
+    private func items(after cursor: SagaListCursor?, verdict: SagaStatusFilter?) -> [(String, String)] {
         var items: [(String, String)] = []
-        if let verdict = overriding ?? verdict { items.append(("verdict", verdict.rawValue)) }
+        if let verdict { items.append(("verdict", verdict.rawValue)) }
         if let stage { items.append(("stage", stage)) }
         if let owner { items.append(("owner", owner)) }
         if let sinceText { items.append(("since", sinceText)) }
         if let search { items.append(("q", search)) }
         if limit != 50 { items.append(("limit", String(limit))) }
+        if analysePage { items.append(("analyse", "1")) }
         if let cursor { items.append(("after", cursor.text)) }
         return items
     }

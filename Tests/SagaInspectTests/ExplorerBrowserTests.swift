@@ -76,6 +76,12 @@ struct ExplorerBrowserTests {
         #expect(try await browser.run("return document.querySelector('[data-count=all]').textContent") as? String == "4")
         try await browser.screenshot(to: artefacts.appendingPathComponent("explorer-list.png"))
 
+        // The page checked against every service: the broken saga shows as inconsistent.
+        try await browser.click("#analyse-page")
+        try await browser.waitFor("the analysed page", "return document.querySelectorAll('#sagas tbody tr[data-analysed=true]').length === 4")
+        #expect(try await browser.run("return document.querySelector('tr[data-delivery-id=\"\(id(broken))\"]').dataset.verdict") as? String == "inconsistent")
+        try await browser.navigate(base + "/")
+
         // Filter by verdict through the form: inconsistent is found by the analysis.
         _ = try await browser.run("document.getElementById('verdict-filter').value = 'inconsistent'")
         try await browser.click("#apply-filters")

@@ -36,6 +36,8 @@ struct ExplorerPageTests {
         }
         #expect(try SagaListFilter.parse(["verdict": "inconsistent"]).needsAnalysis)
         #expect(try !SagaListFilter.parse(["verdict": "inflight"]).needsAnalysis)
+        let analysed = try SagaListFilter.parse(["analyse": "1"])
+        #expect(analysed.analysePage && analysed.queryItems().map(\.0) == ["analyse"] && analysed.queryItems(analyse: false).isEmpty)
     }
 
     @Test("history's record maps to a verdict class and back")

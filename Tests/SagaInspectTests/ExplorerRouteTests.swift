@@ -80,6 +80,12 @@ struct ExplorerRouteTests {
             #expect(byWholeId.body.contains("data-delivery-id=\"\(stuckId)\"") && !byWholeId.body.contains("data-delivery-id=\"\(rejectedId)\""))
             #expect(try await get(client, "/?since=1s").body.contains("No sagas match."))
 
+            // The page checked against every schema: the analysis tells rejected (and stuck) apart.
+            let analysed = try await get(client, "/?analyse=1")
+            #expect(analysed.body.contains("data-delivery-id=\"\(rejectedId)\" data-verdict=\"rejected\" data-analysed=\"true\""))
+            #expect(analysed.body.contains("data-delivery-id=\"\(stuckId)\" data-verdict=\"stuck\" data-analysed=\"true\""))
+            #expect(all.body.contains("href=\"/?analyse=1\""))
+
             // Two pages of one.
             let first = try await get(client, "/?limit=1")
             #expect(first.body.contains(rejectedId) && first.body.contains("rel=\"next\""))
@@ -101,6 +107,7 @@ struct ExplorerRouteTests {
             #expect(try await get(client, "/?q=not+an+id").status == .badRequest)
             #expect(try await get(client, "/?after=nonsense").status == .badRequest)
             #expect(try await get(client, "/?limit=0").status == .badRequest)
+            #expect(try await get(client, "/?analyse=yes").status == .badRequest)
             #expect(try await get(client, "/stats?since=never").status == .badRequest)
         }
     }
