@@ -118,6 +118,7 @@ public enum ExplorerRoutes {
         }
     }
 
+    /// An HTML response that is never cached.
     static func html(_ status: HTTPResponse.Status, _ text: String) -> Response {
         Response(
             status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
@@ -159,11 +160,13 @@ public enum ExplorerRoutes {
 
     /// An unknown delivery (404).
     struct NotFound: Error {
+        /// The delivery no schema knows.
         var deliveryId: UUID
     }
 
     /// A request the explorer will not carry out (403).
     struct Refused: Error {
+        /// Why, in plain words.
         var reason: String
     }
 }

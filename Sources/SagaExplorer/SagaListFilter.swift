@@ -84,6 +84,7 @@ public struct SagaListFilter: Sendable, Hashable {
         return filter.items(after: cursor, verdict: overriding ?? verdict)
     }
 
+    /// The query items of this filter with the given verdict and page position.
     private func items(after cursor: SagaListCursor?, verdict: SagaStatusFilter?) -> [(String, String)] {
         var items: [(String, String)] = []
         if let verdict { items.append(("verdict", verdict.rawValue)) }

@@ -34,6 +34,7 @@ public enum SagaPage {
         })();
         """
 
+    /// The verdict, what is missing, and what the saga waits on since when.
     static func verdict(_ report: SagaReport) -> String {
         var out = """
             <section aria-labelledby="verdict-heading"><h2 id="verdict-heading">Verdict</h2>
@@ -54,6 +55,7 @@ public enum SagaPage {
         return out + "</section>"
     }
 
+    /// The sequence diagram in a figure with its legend.
     static func diagram(_ report: SagaReport) -> String {
         """
         <section aria-labelledby="diagram-heading"><h2 id="diagram-heading">Sequence diagram</h2>
@@ -63,6 +65,7 @@ public enum SagaPage {
         """
     }
 
+    /// Every event in time order with its offset, producer, handlers and reason.
     static func timeline(_ report: SagaReport) -> String {
         let events = SequenceDiagram.ordered(report)
         guard !events.isEmpty else { return "<section aria-labelledby=\"timeline-heading\"><h2 id=\"timeline-heading\">Timeline</h2><p>No events yet.</p></section>" }
@@ -128,6 +131,7 @@ public enum SagaPage {
         return out + "</section>"
     }
 
+    /// What could not be read, if anything.
     static func warnings(_ report: SagaReport) -> String {
         guard !report.warnings.isEmpty else { return "" }
         return "<section aria-labelledby=\"warnings-heading\"><h2 id=\"warnings-heading\">Warnings</h2><ul>"
@@ -167,5 +171,6 @@ public enum SagaPage {
         return "<time datetime=\"\(HTML.escape(RFC3339.string(from: date)))\">\(HTML.escape(SequenceDiagram.offset(date, report.startedAt))) (\(HTML.escape(relative)))</time>"
     }
 
+    /// The first eight characters of an id.
     static func short(_ id: UUID) -> String { String(id.uuidString.lowercased().prefix(8)) }
 }

@@ -92,7 +92,9 @@ public enum StatsPage {
         return "<figure>\(svg)<figcaption>\(legend)</figcaption><details><summary>Numbers</summary><table>\(head)\(rows)</table></details></figure>"
     }
 
+    /// `2026-06-15 08h`.
     static func hourLabel(_ date: Date) -> String { String(RFC3339.string(from: date).prefix(13).replacingOccurrences(of: "T", with: " ")) + "h" }
 
+    /// A duration: `0.25s` below ten seconds, `5m12s` above.
     static func seconds(_ value: Double) -> String { value < 10 ? String(format: "%.3gs", value) : SagaTimeText.duration(value) }
 }

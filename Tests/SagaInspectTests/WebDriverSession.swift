@@ -7,6 +7,7 @@ import PlainHTTPClient
 
 /// A child process the browser test starts (the explorer, chromedriver), ended when the test ends.
 final class ChildProcess: @unchecked Sendable {
+    /// The process (used from one test at a time).
     private let process = Process()
 
     /// Starts `executable` with `arguments`; its output goes to `log` (a file, for a failed run's reader).
@@ -35,7 +36,9 @@ final class ChildProcess: @unchecked Sendable {
 
 /// A W3C WebDriver session with chromedriver: just what the browser test uses.
 struct WebDriverSession {
+    /// chromedriver's HTTP endpoint.
     let client: PlainHTTPClient
+    /// The session's id.
     let id: String
 
     /// Opens headless Chromium (`--headless=new --no-sandbox`, as root needs) through the
