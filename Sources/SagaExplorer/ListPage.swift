@@ -9,8 +9,10 @@ public enum ListPage {
         var body = "<h1>Sagas</h1>"
         body += counts(page.counts, filter: filter)
         body += form(filter)
-        if filter.needsAnalysis {
-            body += "<p class=\"note\">\(filter.verdict!.label.capitalized) is found by analysing each saga across every service, newest first, up to \(filter.limit).</p>"
+        if let verdict = filter.verdict, filter.needsAnalysis {
+            body += "<p class=\"note\" id=\"verdict-source\">\(HTML.escape(verdict.label.capitalized)) sagas are found by analysing each saga across every service, "
+                + "newest first: \(page.examined ?? 0) examined for this page, \(page.rows.count) found"
+                + (page.next == nil ? ", none left to examine.</p>" : "; the next page examines further.</p>")
         } else if filter.analysePage {
             body += "<p class=\"note\" id=\"verdict-source\">Verdicts on this page are the analysis across every service. "
                 + "<a href=\"/\(HTML.escape(HTML.query(filter.queryItems(after: filter.after, analyse: false))))\">Show history's record instead</a> (faster).</p>"

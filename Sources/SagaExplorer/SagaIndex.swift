@@ -54,17 +54,30 @@ public struct SagaListPage: Sendable, Hashable {
     public var next: SagaListCursor?
     /// Deliveries per recorded verdict under the filter's other conditions (not its verdict).
     public var counts: [SagaStatusFilter: Int]
+    /// For `stuck` and `inconsistent`: how many sagas were analysed to find these rows.
+    public var examined: Int?
+
+    /// A page from its parts.
+    public init(rows: [SagaListRow], next: SagaListCursor?, counts: [SagaStatusFilter: Int], examined: Int? = nil) {
+        self.rows = rows
+        self.next = next
+        self.counts = counts
+        self.examined = examined
+    }
 }
 
 /// The saga list over `history.delivery_status`: a page newest activity first through the
 /// `delivery_status_by_activity` index (history migration 0003), and the counts per verdict.
-/// Filters on `stuck` and `inconsistent` go through ``SagaListing`` (the analysis over every
-/// schema), since history's record cannot tell them.
+/// Filters on `stuck` and `inconsistent` analyse the sagas across every schema a chunk at a time
+/// (``SagaAnalysis``), since history's record cannot tell them.
 public struct SagaIndex: Sendable {
     /// The services' schemas.
     public var schemas: SagaSchemas
     /// How long without progress makes a saga stuck (for the analysed filters).
     public var stuckAfter: TimeInterval
+    /// How many sagas a `stuck` or `inconsistent` page examines at most (each costs its share of
+    /// a snapshot read across every schema).
+    public var analysisBudget = 2_000
 
     /// An index over the given schemas.
     public init(schemas: SagaSchemas = SagaSchemas(), stuckAfter: TimeInterval = SagaAnalysis.defaultStuckAfter) {
@@ -75,9 +88,21 @@ public struct SagaIndex: Sendable {
     /// The page the filter asks for, and the counts.
     public func page(_ filter: SagaListFilter, parked: [SagaParkedMessage] = [], database: PostgresConnection, now: Date = Date()) async throws -> SagaListPage {
         let counts = try await self.counts(filter, database: database)
-        if filter.needsAnalysis {
-            return SagaListPage(rows: try await analysedRows(filter, parked: parked, database: database, now: now), next: nil, counts: counts)
+        if let verdict = filter.verdict, filter.needsAnalysis {
+            var page = try await search(verdict, filter, parked: parked, database: database, now: now)
+            page.counts = counts
+            return page
         }
+        var page = try await rows(filter, after: filter.after, limit: filter.limit + 1, database: database)
+        let more = page.count > filter.limit
+        if more { page.removeLast() }
+        if filter.analysePage { page = try await analysed(page, parked: parked, database: database, now: now) }
+        return SagaListPage(rows: page, next: more ? page.last?.cursor : nil, counts: counts)
+    }
+
+    /// Up to `limit` rows under the filter (its verdict as history recorded it), newest activity
+    /// first, after `after`: one scan of `delivery_status_by_activity`.
+    func rows(_ filter: SagaListFilter, after: SagaListCursor?, limit: Int, database: PostgresConnection) async throws -> [SagaListRow] {
         let status = "\"\(try schemas.validated().history)\".delivery_status"
         let rows = try await database.query("""
             SELECT delivery_id, stage, saga_state, owner_id, reason_code, last_event_type, updated_at,
@@ -87,8 +112,8 @@ public struct SagaIndex: Sendable {
               AND ($8::int8 IS NULL OR (updated_at, delivery_id) < (timestamptz 'epoch' + $8 * interval '1 microsecond', $9::uuid))
             ORDER BY updated_at DESC, delivery_id DESC
             LIMIT $10
-            """, parameters(filter) + [.int64(filter.after?.micros), .uuid(filter.after?.deliveryId), .int(filter.limit + 1)])
-        var page = try rows.map { row in
+            """, parameters(filter) + [.int64(after?.micros), .uuid(after?.deliveryId), .int(limit)])
+        return try rows.map { row in
             let id = try row.decode(UUID.self, column: "delivery_id")
             let stage = try row.decode(String.self, column: "stage")
             let sagaState = try row.decode(String.self, column: "saga_state")
@@ -98,11 +123,34 @@ public struct SagaIndex: Sendable {
                 updatedAt: try row.decode(Date.self, column: "updated_at"), verdict: .recorded(stage: stage, sagaState: sagaState),
                 cursor: SagaListCursor(micros: try row.decode(Int64.self, column: "micros"), deliveryId: id))
         }
-        let more = page.count > filter.limit
-        if more { page.removeLast() }
-        if filter.analysePage { page = try await analysed(page, parked: parked, database: database, now: now) }
-        return SagaListPage(rows: page, next: more ? page.last?.cursor : nil, counts: counts)
     }
+
+    /// `stuck` and `inconsistent`, which only ``SagaAnalysis`` tells: the sagas under the other
+    /// conditions, newest first from the filter's position, analysed ``chunk`` at a time until a
+    /// page is found or ``analysisBudget`` sagas were examined; the next page continues after the
+    /// last one examined.
+    func search(_ verdict: SagaStatusFilter, _ filter: SagaListFilter, parked: [SagaParkedMessage], database: PostgresConnection, now: Date) async throws -> SagaListPage {
+        var others = filter
+        others.verdict = nil
+        var found: [SagaListRow] = []
+        var after = filter.after
+        var examined = 0
+        while examined < analysisBudget {
+            let wanted = min(Self.chunk, analysisBudget - examined)
+            let candidates = try await analysed(try await rows(others, after: after, limit: wanted, database: database), parked: parked, database: database, now: now)
+            for row in candidates {
+                examined += 1
+                after = row.cursor
+                if row.verdict == verdict { found.append(row) }
+                if found.count == filter.limit { return SagaListPage(rows: found, next: after, counts: [:], examined: examined) }
+            }
+            if candidates.count < wanted { return SagaListPage(rows: found, next: nil, counts: [:], examined: examined) }
+        }
+        return SagaListPage(rows: found, next: after, counts: [:], examined: examined)
+    }
+
+    /// Sagas analysed per snapshot read when searching for stuck or inconsistent ones.
+    static let chunk = 500
 
     /// Deliveries per recorded verdict, under every condition of the filter but its verdict.
     public func counts(_ filter: SagaListFilter, database: PostgresConnection) async throws -> [SagaStatusFilter: Int] {
@@ -148,23 +196,6 @@ public struct SagaIndex: Sendable {
             row.analysed = true
             row.detail = report.detail
             return row
-        }
-    }
-
-    /// `stuck` and `inconsistent`: ``SagaListing`` analyses deliveries newest first until it has a
-    /// page; the other conditions are applied to what it finds.
-    private func analysedRows(_ filter: SagaListFilter, parked: [SagaParkedMessage], database: PostgresConnection, now: Date) async throws -> [SagaListRow] {
-        let listing = SagaListing(database: database, schemas: schemas, parked: parked, stuckAfter: stuckAfter)
-        let entries = try await listing.list(status: filter.verdict, since: nil, limit: filter.limit, now: now)
-        return entries.filter { entry in
-            (filter.stage.map { $0 == entry.stage } ?? true) && (filter.owner.map { $0 == entry.ownerId } ?? true)
-                && (filter.since.map { entry.updatedAt >= $0 } ?? true)
-                && (filter.search.map { entry.deliveryId.uuidString.lowercased().hasPrefix($0) } ?? true)
-        }.map { entry in
-            SagaListRow(
-                deliveryId: entry.deliveryId, stage: entry.stage, sagaState: entry.sagaState, ownerId: entry.ownerId, reasonCode: entry.reasonCode,
-                lastEventType: entry.lastEventType, updatedAt: entry.updatedAt, verdict: filter.verdict ?? .inflight, analysed: true,
-                detail: entry.detail, cursor: SagaListCursor(micros: Int64(entry.updatedAt.timeIntervalSince1970 * 1_000_000), deliveryId: entry.deliveryId))
         }
     }
 }

@@ -69,6 +69,17 @@ struct ExplorerRouteTests {
             let analysedStuck = try await get(client, "/?verdict=stuck")
             #expect(analysedStuck.body.contains("data-delivery-id=\"\(stuckId)\" data-verdict=\"stuck\"") && !analysedStuck.body.contains("data-delivery-id=\"\(rejectedId)\""))
             #expect(analysedStuck.body.contains("waiting on account"))
+            #expect(analysedStuck.body.contains("2 examined for this page, 1 found, none left to examine."))
+
+            // A search examines at most its budget, and its next page continues after the last saga examined.
+            var index = SagaIndex(stuckAfter: 300)
+            index.analysisBudget = 1
+            var search = try SagaListFilter.parse(["verdict": "stuck"])
+            let firstSearch = try await index.page(search, database: db)
+            #expect(firstSearch.rows.isEmpty && firstSearch.examined == 1 && firstSearch.next?.deliveryId == rejected.deliveryId)
+            search.after = firstSearch.next
+            let secondSearch = try await index.page(search, database: db)
+            #expect(secondSearch.rows.map(\.deliveryId) == [stuck.deliveryId] && secondSearch.examined == 1)
             #expect(try await get(client, "/?verdict=inconsistent").body.contains("No sagas match."))
             let byStage = try await get(client, "/?stage=Created")
             #expect(byStage.body.contains(stuckId) && !byStage.body.contains("data-delivery-id=\"\(rejectedId)\""))
