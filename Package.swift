@@ -169,11 +169,26 @@ let package = Package(
 
         // Broker users and their rights, through RabbitMQ's management API (setup, not daemons).
         .target(name: "BrokerAdministration", dependencies: ["AMQP", "Choreography", "PlainHTTPClient"], swiftSettings: strictSettings),
+        // The saga explorer: saga-inspect's analysis as server-rendered pages (saga-inspect serve).
+        .target(
+            name: "SagaExplorer",
+            dependencies: [
+                "SagaInspect", "Postgres", "AMQP", "Choreography", "Contracts",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
 
         // Executables.
         .executableTarget(
             name: "SagaInspectCLI",
-            dependencies: ["SagaInspect", "Postgres", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "SagaInspect", "SagaExplorer", "Postgres", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -210,7 +225,7 @@ let package = Package(
             name: "SagaBench",
             dependencies: [
                 "AMQP", "Postgres", "Contracts", "Choreography", "EchoService", "SagaScenarios", "SagaSchedules",
-                "SagaLoadMeasures", "AccountService", "HistoryService", "PlainHTTPClient",
+                "SagaLoadMeasures", "AccountService", "HistoryService", "PlainHTTPClient", "SagaExplorer", "SagaInspect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -318,7 +333,12 @@ let package = Package(
         .testTarget(name: "SagaLoadMeasuresTests", dependencies: ["SagaLoadMeasures", "Contracts", "SagaScenarios"], swiftSettings: strictSettings),
         .testTarget(
             name: "SagaInspectTests",
-            dependencies: ["SagaInspect", "IntegrationSupport", "Postgres", "Contracts"],
+            dependencies: [
+                "SagaInspect", "SagaExplorer", "IntegrationSupport", "Postgres", "Contracts", "AMQP", "Choreography", "PlainHTTPClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

@@ -13,6 +13,7 @@
 #   --logs FILE    append the services' prefixed logs to FILE instead of standard output
 #   -- COMMAND     once every service is ready, run COMMAND, then stop the services and exit with its status
 # Environment: DRONE_TIME_SCALE (default 0.02 here: flights take seconds, not minutes), LOG_LEVEL,
+# EXPLORER_PORT (the saga explorer's, default 8090),
 # and every key of the services' configuration (see README).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -138,6 +139,15 @@ fi
 export FABRIKAM_API_KEY; FABRIKAM_API_KEY=$(cat "$KEY_FILE")
 say "API key (operator) in $KEY_FILE: export FABRIKAM_API_KEY=\$(cat $KEY_FILE); more keys: $BIN/saga-admin api-keys issue --owner <ownerId>"
 
+# The saga explorer (saga-inspect serve) beside the services: it reads every schema as the read-only
+# role, and the parking queues as saga-admin's broker user (which may replay them, after confirmation).
+EXPLORER_PORT=${EXPLORER_PORT:-8090}
+"$BIN/saga-inspect" serve --port "$EXPLORER_PORT" --amqp-url "$(amqp_url saga-admin)" \
+    > >(sed -u "s/^/[explorer] /" >> "${LOGS:-/dev/stdout}") 2>&1 &
+PIDS+=($!)
+for _ in $(seq 1 120); do curl -fsS "http://127.0.0.1:$EXPLORER_PORT/" >/dev/null 2>&1 && break; sleep 0.5; done
+curl -fsS "http://127.0.0.1:$EXPLORER_PORT/" >/dev/null 2>&1 || say "the saga explorer did not answer on port $EXPLORER_PORT (see [explorer] lines)"
+
 cat >&2 <<MSG
 
 $(printf '\033[1m')Fabrikam Drone Delivery is running$(printf '\033[0m') ($INSTANCES instance(s) per consuming service)
@@ -147,6 +157,7 @@ $(printf '\033[1m')Fabrikam Drone Delivery is running$(printf '\033[0m') ($INSTA
                          "confirmationRequired":"None","packageInfo":{"size":"small","weightKg":1.2,"tag":"order-1001"}}'
   Delivery status:     http://127.0.0.1:8086/api/deliveries/{id}   timeline: …/{id}/events
   Trace a delivery:    $BIN/saga-inspect trace {id}
+  Saga explorer:       http://127.0.0.1:$EXPLORER_PORT/   (one saga: http://127.0.0.1:$EXPLORER_PORT/sagas/{id})
   Metrics:             http://127.0.0.1:{8080,8081,8082,8083,8084,8086}/metrics  (instance k: port + 100·(k-1))
   Health:              http://127.0.0.1:{port}/health/ready
   RabbitMQ:            amqp://${AMQP_HOSTPORT}   management: http://127.0.0.1:$(( ${FABRIKAM_AMQP_PORT:-5680} + 10000 ))/

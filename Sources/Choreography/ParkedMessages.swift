@@ -57,6 +57,12 @@ public struct ParkedMessages: Sendable {
         self.defaultQueue = topology.workQueue
     }
 
+    /// Points at the parking queue of the service whose queues are named `service` (its queue
+    /// prefix and name, e.g. `package`): what `saga-admin parked` and the saga explorer replay through.
+    public init(amqpURL: String, service: String) {
+        self.init(amqpURL: amqpURL, topology: ServiceTopology(exchange: "", service: service, bindings: [], retryPolicy: RetryPolicy()))
+    }
+
     /// Every parked message (up to `limit`), oldest first, leaving them parked.
     public func list(limit: Int = 1_000) async throws -> [ParkedMessage] {
         let connection = try await AMQPConnection.connect(url: amqpURL)

@@ -31,9 +31,7 @@ struct Parked: AsyncParsableCommand {
             get throws {
                 let environment = ProcessInfo.processInfo.environment
                 let fromEnvironment = try PasswordFile.resolve("AMQP_URL") { environment[$0].flatMap { $0.isEmpty ? nil : $0 } }
-                let url = amqpURL ?? fromEnvironment ?? "amqp://saga-admin@127.0.0.1:5680/%2f"
-                let topology = ServiceTopology(exchange: "", service: service, bindings: [], retryPolicy: RetryPolicy())
-                return ParkedMessages(amqpURL: url, topology: topology)
+                return ParkedMessages(amqpURL: amqpURL ?? fromEnvironment ?? "amqp://saga-admin@127.0.0.1:5680/%2f", service: service)
             }
         }
     }

@@ -8,7 +8,7 @@ struct SagaBench: AsyncParsableCommand {
         abstract: "Benchmarks for the Fabrikam saga system (prints figures; not a test).",
         subcommands: [
             RawLimitsCommand.self, EchoBenchmarkCommand.self, CodecBenchmarkCommand.self, LoadCommand.self, UsageCommand.self, DemoCommand.self,
-            SchedulesCommand.self, HistoryBenchmarkCommand.self,
+            SchedulesCommand.self, HistoryBenchmarkCommand.self, ExplorerListBenchmarkCommand.self,
         ]
     )
 }

@@ -42,6 +42,45 @@ public enum SagaStatusFilter: String, CaseIterable, Sendable {
     }
 }
 
+extension SagaStatusFilter {
+    /// The verdict class history's stored record (`delivery_status.stage`, `saga_state`) gives a
+    /// delivery before any analysis: what the explorer's list shows and filters on without reading
+    /// the other five schemas. `inconsistent` is never recorded: only ``SagaAnalysis`` finds it.
+    public static func recorded(stage: String, sagaState: String) -> SagaStatusFilter {
+        switch stage {
+        case "Completed": .completed
+        case "Cancelled": .cancelled
+        case "Rejected": .rejected
+        case "Compensated": .compensated
+        default: sagaState == "stuck" ? .stuck : .inflight
+        }
+    }
+
+    /// The stored stages a delivery recorded in this class has (nil: any stage; see ``recordedSagaStates``).
+    public var recordedStages: [String]? {
+        switch self {
+        case .completed: ["Completed"]
+        case .cancelled: ["Cancelled"]
+        case .rejected: ["Rejected"]
+        case .compensated: ["Compensated"]
+        case .inflight, .stuck: ["Created", "HeadedToPickup", "HeadedToDropoff"]
+        case .inconsistent: []
+        }
+    }
+
+    /// The stored saga states a delivery recorded in this class has (nil: any state).
+    public var recordedSagaStates: [String]? {
+        switch self {
+        case .inflight: ["inFlight"]
+        case .stuck: ["stuck"]
+        default: nil
+        }
+    }
+
+    /// The label people read: `in flight` for `inflight`, the raw value otherwise.
+    public var label: String { self == .inflight ? "in flight" : rawValue }
+}
+
 /// Many sagas at once: a listing over `history.delivery_status` with each delivery's verdict, and
 /// statistics. Snapshots are loaded a page at a time (``SagaSnapshotLoader/loadMany``), so a
 /// verdict per listed delivery costs the same queries as one trace.

@@ -37,17 +37,17 @@ public struct SagaParkedMessageReader: Sendable {
     public func read(limitPerQueue: Int = 10_000) async -> Reading {
         var reading = Reading(messages: [], warnings: [])
         for service in services {
-            let topology = ServiceTopology(exchange: "", service: queuePrefix + service, bindings: [], retryPolicy: RetryPolicy())
+            let queue = ParkedMessages(amqpURL: amqpURL, service: queuePrefix + service)
             do {
-                let parked = try await ParkedMessages(amqpURL: amqpURL, topology: topology).list(limit: limitPerQueue)
-                reading.messages += parked.map { SagaParkedMessage($0, service: service, queue: topology.parkedQueue) }
+                let parked = try await queue.list(limit: limitPerQueue)
+                reading.messages += parked.map { SagaParkedMessage($0, service: service, queue: queue.parkedQueue) }
             } catch let error as AMQPError where error.replyCode == 404 {
-                reading.warnings.append("queue \(topology.parkedQueue) does not exist (has the \(service) service ever started with this prefix?)")
+                reading.warnings.append("queue \(queue.parkedQueue) does not exist (has the \(service) service ever started with this prefix?)")
             } catch let error as AMQPError where error.code == .connectionFailed || error.code == .invalidURL || error.code == .timeout {
                 reading.warnings.append("parked messages not checked: cannot reach the broker at \(Self.hostAndPort(amqpURL)) (\(error.code)); use --no-parked to skip")
                 return reading
             } catch {
-                reading.warnings.append("could not read \(topology.parkedQueue): \(error)")
+                reading.warnings.append("could not read \(queue.parkedQueue): \(error)")
             }
         }
         return reading

@@ -37,7 +37,7 @@ public struct SagaSchemas: Sendable, Hashable {
     }
 
     /// Checks that every name is a plain SQL identifier (they are placed in SQL text).
-    func validated() throws -> SagaSchemas {
+    public func validated() throws -> SagaSchemas {
         for (service, schema) in all {
             do {
                 _ = try SQLIdentifier(schema)

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
+import Hummingbird
+import Logging
 import Postgres
+import SagaExplorer
 import SagaInspect
 
 /// `saga-inspect`: reconstructs a delivery's saga across every service, lists sagas by verdict,
@@ -23,7 +26,7 @@ struct SagaInspectCommand: AsyncParsableCommand {
 
             See docs/saga-inspect.md for the verdicts and the JSON shape.
             """,
-        subcommands: [Trace.self, List.self, Stats.self]
+        subcommands: [Trace.self, List.self, Stats.self, Serve.self]
     )
 }
 
@@ -311,6 +314,59 @@ struct Stats: AsyncParsableCommand {
             try await listing.stats(since: since.flatMap { SagaTimeText.since($0) })
         }
         Console.print(json ? SagaJSONRenderer.text(SagaListingRenderer.json(stats)) : SagaListingRenderer.text(stats))
+    }
+}
+
+/// `saga-inspect serve`: the saga explorer in the browser.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the saga explorer: the saga list, one saga's diagram and verdict (live), stats and parked messages.",
+        discussion: """
+            Server-rendered HTML on http://HOST:PORT/ (default http://127.0.0.1:8090/). Reads the database with the \
+            given role (a read-only one is enough) and the parking queues on the broker; replaying a parked \
+            message (after a confirmation) is its only write. Stops on Ctrl-C or SIGTERM. See docs/saga-inspect.md.
+
+            Exit codes: 0 stopped, 3 cannot connect to the database at start, 64 usage.
+            """)
+
+    /// The port `serve` listens on unless told otherwise.
+    static let defaultPort = 8090
+
+    @Option(help: "Port to listen on.")
+    var port = Serve.defaultPort
+
+    @Option(help: "Address to listen on (127.0.0.1: this machine only).")
+    var host = "127.0.0.1"
+
+    @Option(help: "Database connections at most.")
+    var connections = 4
+
+    @Option(help: "Seconds without progress after which an in-flight saga is stuck.")
+    var stuckAfter: Double = SagaAnalysis.defaultStuckAfter
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func validate() throws {
+        guard (1...65_535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
+        guard connections > 0 else { throw ValidationError("--connections must be positive") }
+        guard stuckAfter > 0, stuckAfter.isFinite else { throw ValidationError("--stuck-after must be a positive number of seconds") }
+    }
+
+    func run() async throws {
+        await (try await connection.connect()).close()
+        let pool = PostgresConnectionPool(url: connection.resolvedDatabaseURL, maximumConnections: connections, applicationName: "saga-inspect serve")
+        let explorer = SagaExplorer(
+            database: pool, amqpURL: connection.noParked ? nil : connection.resolvedAMQPURL, queuePrefix: connection.resolvedQueuePrefix,
+            stuckAfter: stuckAfter)
+        let (host, port) = (host, port)
+        let app = Application(
+            router: ExplorerRoutes.router(explorer), configuration: .init(address: .hostname(host, port: port), serverName: "saga-inspect"),
+            onServerRunning: { channel in
+                Console.print("saga explorer listening on http://\(host):\(channel.localAddress?.port ?? port)/")
+            },
+            logger: Logger(label: "saga-inspect.serve"))
+        try await app.runService()
+        await pool.close()
     }
 }
 
