@@ -173,7 +173,7 @@ let package = Package(
         .target(
             name: "SagaExplorer",
             dependencies: [
-                "SagaInspect", "Postgres", "AMQP", "Choreography", "Contracts",
+                "SagaInspect", "Postgres", "AMQP", "Choreography", "Contracts", "APIAccess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -334,7 +334,7 @@ let package = Package(
         .testTarget(
             name: "SagaInspectTests",
             dependencies: [
-                "SagaInspect", "SagaExplorer", "IntegrationSupport", "Postgres", "Contracts", "AMQP", "Choreography", "PlainHTTPClient",
+                "SagaInspect", "SagaExplorer", "APIAccess", "IntegrationSupport", "Postgres", "Contracts", "AMQP", "Choreography", "PlainHTTPClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

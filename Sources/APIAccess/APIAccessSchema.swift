@@ -35,6 +35,18 @@ public enum APIAccessSchema {
         if let reader {
             try db.simpleQuery("GRANT USAGE ON SCHEMA \(schema) TO \(reader); GRANT SELECT ON \(keysTable) TO \(reader);")
         }
+        // The read-only inspector role (the saga explorer checks an operator's key before a
+        // replay) reads the keys' hashes too, when it exists.
+        try db.simpleQuery("""
+            DO $$
+            BEGIN
+                IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(ServiceDatabaseRole.inspector)') THEN
+                    GRANT USAGE ON SCHEMA \(schema) TO \(ServiceDatabaseRole.inspector);
+                    GRANT SELECT ON \(keysTable) TO \(ServiceDatabaseRole.inspector);
+                END IF;
+            END
+            $$;
+            """)
     }
 
     /// Takes the transaction-scoped lock every change to the schema's privileges holds (two

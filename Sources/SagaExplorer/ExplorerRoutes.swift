@@ -64,6 +64,9 @@ public enum ExplorerRoutes {
                 let form = FormFields.parse(String(buffer: try await request.collectBody(upTo: 16_384)))
                 let (service, id) = try replayTarget(form)
                 guard form["confirm"] == "yes" else { throw ExplorerInputError("confirm the replay on the confirmation page") }
+                guard try await explorer.isOperatorKey(form["api_key"] ?? "") else {
+                    throw Refused(reason: "replaying a parked message needs a live operator's API key (saga-admin api-keys issue --operator)")
+                }
                 return ParkedPage.result(service: service, messageId: id, replayed: try await explorer.replay(service: service, messageId: id))
             }
         }

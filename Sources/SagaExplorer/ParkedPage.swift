@@ -50,6 +50,8 @@ public enum ParkedPage {
             <input type="hidden" name="service" value="\(HTML.escape(service))">
             <input type="hidden" name="id" value="\(HTML.escape(messageId))">
             <input type="hidden" name="confirm" value="yes">
+            <p><label for="api-key">Operator API key</label>
+            <input type="password" id="api-key" name="api_key" autocomplete="off" required></p>
             <button type="submit" id="confirm-replay">Replay it</button> <a href="/parked">Cancel</a>
             </form>
             """

@@ -1,4 +1,5 @@
 import AMQP
+import APIAccess
 import Choreography
 import Foundation
 import Postgres
@@ -65,6 +66,14 @@ public struct SagaExplorer: Sendable {
         let parked = await readParked().messages
         let schemas = schemas
         return try await database.withConnection { db in try await ExplorerStats.read(since: since, schemas: schemas, parked: parked, database: db) }
+    }
+
+    /// Whether `key` is a live operator's API key (only an operator may replay a parked message).
+    public func isOperatorKey(_ key: String) async throws -> Bool {
+        guard !key.isEmpty else { return false }
+        return try await database.withConnection { db in
+            try await db.withIsolation { db in try APIKeyStore.principal(forKey: key, on: db)?.role == .operator }
+        }
     }
 
     /// Replays one parked message of a service (one of the six); returns the ids replayed.

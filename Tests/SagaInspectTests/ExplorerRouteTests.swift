@@ -1,4 +1,5 @@
 import AMQP
+import APIAccess
 import Choreography
 import Foundation
 import Hummingbird
@@ -191,7 +192,7 @@ struct ExplorerRouteTests {
         }
     }
 
-    @Test("parked messages are listed with reasons; a replay asks first, refuses other origins, then sends the message back")
+    @Test("parked messages are listed with reasons; a replay asks first, refuses other origins and anyone but a live operator key, then sends the message back")
     func parkedAndReplay() async throws {
         let amqpURL = try TestServers.amqpURL()
         let prefix = "ex-\(UUID().uuidString.prefix(8).lowercased())-"
@@ -206,7 +207,7 @@ struct ExplorerRouteTests {
                 headers: [MessageHeaders.parkedReason: "retries-exhausted", MessageHeaders.lastError: "boom <b>"], correlationId: deliveryId,
                 messageId: messageId, type: "delivery.requested")))
         do {
-            try await withExplorer(amqpURL: amqpURL, queuePrefix: prefix) { _, client in
+            try await withExplorer(amqpURL: amqpURL, queuePrefix: prefix) { db, client in
                 let parked = try await get(client, "/parked")
                 #expect(parked.status == .ok)
                 #expect(parked.body.contains("<strong>retries-exhausted</strong>"))
@@ -216,7 +217,20 @@ struct ExplorerRouteTests {
                 #expect(confirm.body.contains("<form method=\"post\" action=\"/parked/replay\">"))
                 #expect(try await get(client, "/parked/replay?service=nobody&id=x").status == .badRequest)
 
-                let form = ByteBuffer(string: "service=package&id=\(messageId)&confirm=yes")
+                // Only an operator's live key replays: none, a customer's, or a made-up one is refused.
+                let (operatorKey, customerKey) = try await db.withIsolation { db in
+                    try APIAccessSchema.prepare(on: db)
+                    return (try APIKeyStore.issue(.operator, on: db).key, try APIKeyStore.issue(.customer(ownerId: "acct-active-001"), on: db).key)
+                }
+                for key in ["", customerKey, "fdk_not-a-key"] {
+                    let refused = try await client.execute(
+                        uri: "/parked/replay", method: .post, body: ByteBuffer(string: "service=package&id=\(messageId)&confirm=yes&api_key=\(key)")
+                    ) { $0.status }
+                    #expect(refused == .forbidden, "key '\(key.prefix(8))'")
+                }
+                #expect(try await broker.inspectQueue(prefix + "package.parked").messageCount == 1)
+
+                let form = ByteBuffer(string: "service=package&id=\(messageId)&confirm=yes&api_key=\(operatorKey)")
                 let foreign = try await client.execute(uri: "/parked/replay", method: .post, headers: [.origin: "http://evil.example"], body: form) { $0.status }
                 #expect(foreign == .forbidden)
                 let unconfirmed = try await client.execute(uri: "/parked/replay", method: .post, body: ByteBuffer(string: "service=package&id=\(messageId)")) { $0.status }
