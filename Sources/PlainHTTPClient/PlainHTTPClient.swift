@@ -1,10 +1,11 @@
+import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 
-/// A small HTTP/1.1 client over SwiftNIO (plain TCP, one request per connection, a deadline on
-/// every request) for the tests, the load generator and the tools. It exists because
-/// FoundationNetworking's async `URLSession` calls can wait forever on Linux.
+/// A plain HTTP/1.1 client for the tests, the load generator and the tools: a small facade over
+/// async-http-client (pooled keep-alive connections, a deadline on every request) that hands back
+/// the whole response as bytes. (FoundationNetworking's async `URLSession` calls can wait forever
+/// on Linux.)
 public struct PlainHTTPClient: Sendable {
     /// A complete response.
     public struct Response: Sendable {
@@ -62,85 +63,25 @@ public struct PlainHTTPClient: Sendable {
         try await request("DELETE", path, headers: headers)
     }
 
-    /// Sends one request on a new connection and waits for the whole response.
+    /// Sends one request through async-http-client's shared client (pooled keep-alive
+    /// connections) and waits for the whole response, within `timeout`.
     public func request(_ method: String, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil) async throws -> Response {
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let promise = loop.makePromise(of: Response.self)
-        let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
-        let channel: any Channel
+        var request = HTTPClientRequest(url: "http://\(host):\(port)\(path)")
+        request.method = HTTPMethod(rawValue: method)
+        for (name, value) in self.headers + headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let deadline = TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
         do {
-            channel = try await ClientBootstrap(group: loop)
-                .connectTimeout(.milliseconds(milliseconds))
-                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                        try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise))
-                    }
-                }
-                .connect(host: host, port: port).get()
+            let response = try await HTTPClient.shared.execute(request, timeout: deadline)
+            let collected = try await response.body.collect(upTo: Self.maximumBodyBytes)
+            return Response(
+                status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+                body: Array(collected.readableBytesView))
         } catch {
-            promise.fail(error)
-            throw Failure(description: "cannot connect to \(host):\(port): \(error)")
-        }
-        var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: path)
-        head.headers.add(name: "Host", value: "\(host):\(port)")
-        head.headers.add(name: "Connection", value: "close")
-        for (name, value) in self.headers + headers { head.headers.add(name: name, value: value) }
-        head.headers.add(name: "Content-Length", value: "\(body?.count ?? 0)")
-        channel.write(HTTPClientRequestPart.head(head), promise: nil)
-        if let body, !body.isEmpty { channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(bytes: body))), promise: nil) }
-        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-        let timer = channel.eventLoop.scheduleTask(in: .milliseconds(milliseconds)) {
-            promise.fail(Failure(description: "\(method) \(path) got no response within \(timeout)"))
-            channel.close(promise: nil)
-        }
-        defer {
-            timer.cancel()
-            channel.close(promise: nil)
-        }
-        return try await promise.futureResult.get()
-    }
-}
-
-/// Collects one response and completes the promise (once) with it or with the connection's end.
-private final class ResponseCollector: ChannelInboundHandler {
-    typealias InboundIn = HTTPClientResponsePart
-
-    private let promise: EventLoopPromise<PlainHTTPClient.Response>
-    private var response = PlainHTTPClient.Response(status: 0, headers: [], body: [])
-    private var completed = false
-
-    init(promise: EventLoopPromise<PlainHTTPClient.Response>) {
-        self.promise = promise
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            response.status = Int(head.status.code)
-            response.headers = head.headers.map { ($0.name, $0.value) }
-        case .body(var buffer):
-            response.body += buffer.readBytes(length: buffer.readableBytes) ?? []
-        case .end:
-            complete(.success(response))
-            context.close(promise: nil)
+            throw Failure(description: "\(method) http://\(host):\(port)\(path): \(error)")
         }
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        complete(.failure(error))
-        context.close(promise: nil)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        complete(.failure(PlainHTTPClient.Failure(description: "the connection closed before a complete response")))
-        context.fireChannelInactive()
-    }
-
-    private func complete(_ result: Result<PlainHTTPClient.Response, any Error>) {
-        guard !completed else { return }
-        completed = true
-        promise.completeWith(result)
-    }
+    /// The largest response body read (the explorer's pages and history's timelines are far smaller).
+    static let maximumBodyBytes = 64 * 1024 * 1024
 }
