@@ -45,10 +45,12 @@ public enum BrokerGrants {
         let exchangeName = regexLiteral(exchange)
         let readExchanges = Set([exchange, bindingExchange ?? exchange]).sorted().map(regexLiteral).joined(separator: "|")
         let produced = EventCatalog.producedTypes(by: service).map { regexLiteral($0.rawValue) }
+        // A service that produces nothing (history) may not publish on the event exchange at all.
+        let writeExchanges = produced.isEmpty ? "amq\\.default" : "\(exchangeName)|amq\\.default"
         return BrokerGrant(
             user: user(of: service, queuePrefix: queuePrefix),
             configure: "^\(ownQueues)$",
-            write: "^(\(exchangeName)|amq\\.default|\(ownQueues))$",
+            write: "^(\(writeExchanges)|\(ownQueues))$",
             read: "^(\(readExchanges)|\(ownQueues))$",
             topicExchange: exchange,
             topicWrite: produced.isEmpty ? "^$" : "^(\(produced.joined(separator: "|")))$",
