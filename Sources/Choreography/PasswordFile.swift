@@ -22,14 +22,26 @@ public enum PasswordFile {
     public static func resolve(_ urlKey: String, value: (String) -> String?) throws -> String? {
         guard let url = value(urlKey) else { return nil }
         guard let path = value(key(for: urlKey)) else { return url }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ChoreographyError(.configuration, "\(key(for: urlKey)): cannot read \(path)")
-        }
-        let password = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !password.isEmpty else { throw ChoreographyError(.configuration, "\(key(for: urlKey)): \(path) is empty") }
+        let password = try read(path, for: key(for: urlKey))
         guard let resolved = Self.url(url, withPassword: password) else {
             throw ChoreographyError(.configuration, "\(urlKey) must name a user when \(key(for: urlKey)) is set")
         }
         return resolved
+    }
+
+    /// `resolve(_:value:)` over a process environment, an empty variable counting as unset.
+    public static func resolve(_ urlKey: String, environment: [String: String]) throws -> String? {
+        try resolve(urlKey) { environment[$0].flatMap { $0.isEmpty ? nil : $0 } }
+    }
+
+    /// The secret in the file at `path`, trimmed; a configuration error naming `what` when the
+    /// file cannot be read or is empty.
+    public static func read(_ path: String, for what: String) throws -> String {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ChoreographyError(.configuration, "\(what): cannot read \(path)")
+        }
+        let secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !secret.isEmpty else { throw ChoreographyError(.configuration, "\(what): \(path) is empty") }
+        return secret
     }
 }

@@ -41,18 +41,20 @@ public struct SagaTopology: Sendable, Hashable {
     /// Declares the exchange, every work queue and every binding; idempotent. Needs a broker user
     /// that may configure every service's queues (the setup's, `AMQP_ADMIN_URL`).
     public func declare(on connection: AMQPConnection) async throws {
-        try await connection.declareEventExchanges(exchange, bindingExchange: bindingExchange)
-        for (queue, bindings) in workQueues {
-            try await connection.declareWorkQueue(queue, kind: queueKind, boundTo: bindings, on: bindingExchange)
-        }
+        try await declare(on: connection, onlyMissing: false)
     }
 
     /// Declares only the work queues that do not exist yet (with their bindings): a service's own
     /// broker user passes where the setup declared everything, and a user with full rights
     /// (a test's) still gets every queue before it publishes.
     public func declareMissing(on connection: AMQPConnection) async throws {
+        try await declare(on: connection, onlyMissing: true)
+    }
+
+    private func declare(on connection: AMQPConnection, onlyMissing: Bool) async throws {
         try await connection.declareEventExchanges(exchange, bindingExchange: bindingExchange)
-        for (queue, bindings) in workQueues where try await !connection.queueExists(queue) {
+        for (queue, bindings) in workQueues {
+            if onlyMissing, try await connection.queueExists(queue) { continue }
             try await connection.declareWorkQueue(queue, kind: queueKind, boundTo: bindings, on: bindingExchange)
         }
     }

@@ -49,7 +49,7 @@ struct Broker: AsyncParsableCommand {
 
         func run() async throws {
             let environment = system.environment
-            let fromEnvironment = try PasswordFile.resolve("AMQP_ADMIN_URL") { environment[$0].flatMap { $0.isEmpty ? nil : $0 } }
+            let fromEnvironment = try PasswordFile.resolve("AMQP_ADMIN_URL", environment: environment)
             guard let adminURL = amqpAdminURL ?? fromEnvironment ?? environment["AMQP_URL"] else {
                 throw ValidationError("no administrator URL: give --amqp-admin-url or set AMQP_ADMIN_URL")
             }
@@ -62,15 +62,13 @@ struct Broker: AsyncParsableCommand {
             print("broker users set up: \(grants.map(\.user).joined(separator: ", ")); saga queues declared on \(topology.exchange)")
         }
 
-        /// The password file of `user`, trimmed; an error naming the file when it is missing or empty.
+        /// The password file of `user` (`<directory>/amqp-<user>`).
         static func secret(_ user: String, in directory: String) throws -> String {
-            let path = URL(fileURLWithPath: directory).appendingPathComponent("amqp-\(user)").path
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw ValidationError("no password file \(path) for broker user \(user)")
+            do {
+                return try PasswordFile.read(URL(fileURLWithPath: directory).appendingPathComponent("amqp-\(user)").path, for: "broker user \(user)")
+            } catch {
+                throw ValidationError("\(error)")
             }
-            let secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !secret.isEmpty else { throw ValidationError("the password file \(path) is empty") }
-            return secret
         }
     }
 

@@ -29,8 +29,7 @@ struct Parked: AsyncParsableCommand {
 
         var parkedMessages: ParkedMessages {
             get throws {
-                let environment = ProcessInfo.processInfo.environment
-                let fromEnvironment = try PasswordFile.resolve("AMQP_URL") { environment[$0].flatMap { $0.isEmpty ? nil : $0 } }
+                let fromEnvironment = try PasswordFile.resolve("AMQP_URL", environment: ProcessInfo.processInfo.environment)
                 return ParkedMessages(amqpURL: amqpURL ?? fromEnvironment ?? "amqp://saga-admin@127.0.0.1:5680/%2f", service: service)
             }
         }

@@ -20,9 +20,13 @@ public actor Interposer {
     /// The routing key of barrier markers (no service consumes it).
     static let barrierKey = "harness.barrier"
 
+    /// The harness's broker user (from `amqpURL`): the relayer its deliveries come from.
+    private let harnessUser: String
+
     /// An interposer for a system whose services publish to `exchange`, tapped by `tapQueue`.
     public init(amqpURL: String, exchange: String, tapQueue: String, queuePrefix: String) {
         self.amqpURL = amqpURL
+        harnessUser = (try? AMQPConfiguration(url: amqpURL).user) ?? ""
         self.exchange = exchange
         self.tapQueue = tapQueue
         self.queuePrefix = queuePrefix
@@ -77,7 +81,6 @@ public actor Interposer {
     public func deliver(_ message: AMQPDelivery, to service: String) async throws {
         // Relayed as the harness's broker user, naming the publisher the broker vouched for (the
         // services believe the harness's user as a relayer: it is theirs, or in BROKER_RELAYERS).
-        let harnessUser = try AMQPConfiguration(url: amqpURL).user
         var properties = PublisherIdentity.relaying(message.properties, relayers: [harnessUser])
         properties.headers[MessageHeaders.originalRoutingKey] = .string(message.routingKey)
         try await publish(AMQPOutgoingMessage(

@@ -47,11 +47,7 @@ struct ExplorerRouteTests {
             var rejected = SagaRows()
             try await rejected.writeRejectedSaga(db)
             var stuck = SagaRows()
-            try await stuck.log("delivery.requested", at: -600, handledBy: ["account", "package", "history"], db)
-            try await db.execute("""
-                INSERT INTO history.delivery_status (delivery_id, stage, saga_state, last_event_type, created_at, updated_at)
-                VALUES ($1, 'Created', 'inFlight', 'delivery.requested', $2, $2)
-                """, [.uuid(stuck.deliveryId), .timestamp(stuck.start.addingTimeInterval(-600))])
+            try await stuck.writeStuckRequest(db)
             let rejectedId = rejected.deliveryId.uuidString.lowercased()
             let stuckId = stuck.deliveryId.uuidString.lowercased()
 

@@ -131,6 +131,16 @@ struct SagaRows {
         return .object(members)
     }
 
+    /// A request logged ten minutes ago and handled by account and package only, with history's
+    /// status row still `Created`: a saga stuck after 300 s.
+    mutating func writeStuckRequest(_ db: PostgresConnection) async throws {
+        try await log("delivery.requested", at: -600, handledBy: ["account", "package", "history"], db)
+        try await db.execute("""
+            INSERT INTO history.delivery_status (delivery_id, stage, saga_state, last_event_type, created_at, updated_at)
+            VALUES ($1, 'Created', 'inFlight', 'delivery.requested', $2, $2)
+            """, [.uuid(deliveryId), .timestamp(start.addingTimeInterval(-600))])
+    }
+
     /// account.rejected after the drone was allocated, both compensations logged, the services' rows to match.
     mutating func writeRejectedSaga(_ db: PostgresConnection) async throws {
         let package = JSONValue.string(packageId.uuidString.lowercased())
@@ -266,11 +276,7 @@ struct SagaSnapshotLoaderTests {
             var rejected = SagaRows()
             try await rejected.writeRejectedSaga(db)
             var stuck = SagaRows()
-            try await stuck.log("delivery.requested", at: -600, handledBy: ["account", "package", "history"], db)
-            try await db.execute("""
-                INSERT INTO history.delivery_status (delivery_id, stage, saga_state, last_event_type, created_at, updated_at)
-                VALUES ($1, 'Created', 'inFlight', 'delivery.requested', $2, $2)
-                """, [.uuid(stuck.deliveryId), .timestamp(stuck.start.addingTimeInterval(-600))])
+            try await stuck.writeStuckRequest(db)
 
             let listing = SagaListing(database: db, stuckAfter: 300)
             let all = try await listing.list()
