@@ -19,7 +19,8 @@ enum DroneFlights {
     /// due a lead time before the pickup. Nothing when the delivery was compensated already
     /// (tombstone) or already has an outcome.
     static func allocate(
-        _ package: PackageCreated, leadTime: TimeInterval, context: inout HandlerContext, _ db: isolated PostgresConnection
+        _ package: PackageCreated, leadTime: TimeInterval, fleet: FleetSnapshot, context: inout HandlerContext,
+        _ db: isolated PostgresConnection
     ) throws {
         let deliveryId = context.deliveryId
         try DroneTables.lockDelivery(deliveryId, db)
@@ -37,46 +38,53 @@ enum DroneFlights {
             context.logger.info("allocation deferred: the pickup is more than the lead time ahead", metadata: ["allocate.at": "\(allocateAt)"])
             return
         }
-        try allocateNow(package, context: &context, db)
+        try allocateNow(package, fleet: fleet, context: &context, db)
     }
 
     /// Deadline `allocate-drone`: the deferred allocation's time has come (unless it was
     /// compensated meanwhile, which cancels this deadline under its lock).
-    static func allocateDeferred(_ fired: FiredDeadline, context: inout HandlerContext, _ db: isolated PostgresConnection) throws {
+    static func allocateDeferred(
+        _ fired: FiredDeadline, fleet: FleetSnapshot, context: inout HandlerContext, _ db: isolated PostgresConnection
+    ) throws {
         guard let deferred = try DroneTables.allocation(for: fired.deliveryId, db), deferred.state == .deferred else {
             context.logger.info("allocate-drone ignored: the allocation is no longer deferred")
             return
         }
         let package = try JSONValueDecoder().decode(PackageCreated.self, from: fired.payload)
         try DroneTables.removeDeferred(fired.deliveryId, db)
-        try allocateNow(package, context: &context, db)
+        try allocateNow(package, fleet: fleet, context: &context, db)
     }
 
     /// Reserves a drone for `package` now, or refuses (the delivery's lock and outcome check are the caller's).
-    private static func allocateNow(_ package: PackageCreated, context: inout HandlerContext, _ db: isolated PostgresConnection) throws {
+    ///
+    /// The drones are ranked from the fleet snapshot (no read of the fleet) and the nearest idle
+    /// one is taken in one statement. Only when none of them is idle is the whole fleet read
+    /// again, with its states: the ranking is then redone over it (drones seeded since the
+    /// snapshot count too), and the refusal says why.
+    private static func allocateNow(
+        _ package: PackageCreated, fleet: FleetSnapshot, context: inout HandlerContext, _ db: isolated PostgresConnection
+    ) throws {
         let deliveryId = context.deliveryId
         let route = DeliveryRoute(pickup: package.pickupLocation, dropoff: package.dropoffLocation)
         if context.forwardStepShouldFail {
             try refuse(package, route: route, .noDroneAvailable, injectedFaultMessage, context: &context, db)
             return
         }
-        switch DroneAllocator.choose(among: try DroneTables.fleet(db), weightKg: package.packageInfo.weightKg, route: route) {
-        case .unavailable(let code, let message):
+        let weightKg = package.packageInfo.weightKg
+        var choice = DroneAllocator.choose(among: try fleet.fleet(db), weightKg: weightKg, route: route)
+        var chosen = try reserveNearest(choice, for: deliveryId, db)
+        if chosen == nil, case .candidates = choice {
+            choice = DroneAllocator.choose(among: try fleet.refreshed(db), weightKg: weightKg, route: route)
+            chosen = try reserveNearest(choice, for: deliveryId, db)
+        }
+        switch (choice, chosen) {
+        case (.unavailable(let code, let message), _):
             try refuse(package, route: route, code, message, context: &context, db)
-        case .candidates(let candidates):
-            // Another transaction may be taking a candidate right now: its row is locked or no
-            // longer idle, so `reserve` skips it and the next nearest is tried. If every one was
-            // skipped, a locked one may yet come free (its taker rolled back): the candidates are
-            // tried again, waiting for each lock. This transaction holds no drone lock then, so
-            // the wait cannot be part of a cycle.
-            let chosen = try candidates.first { try DroneTables.reserve($0.drone.droneId, for: deliveryId, waitingForLocks: false, db) }
-                ?? candidates.first { try DroneTables.reserve($0.drone.droneId, for: deliveryId, waitingForLocks: true, db) }
-            guard let chosen else {
-                try refuse(
-                    package, route: route, .noDroneAvailable, DroneAllocator.busyMessage(capableCount: candidates.count),
-                    context: &context, db)
-                return
-            }
+        case (.candidates(let candidates), nil):
+            try refuse(
+                package, route: route, .noDroneAvailable, DroneAllocator.busyMessage(capableCount: candidates.count),
+                context: &context, db)
+        case (.candidates, let chosen?):
             let times = FlightTimes.estimate(
                 now: Date(), pickupTime: package.pickupTime, home: chosen.drone.home, route: route,
                 speedKmh: chosen.drone.model.speedKmh)
@@ -91,6 +99,20 @@ enum DroneFlights {
                 "range.needed.km": "\(chosen.rangeNeededKm)",
             ])
         }
+    }
+
+    /// Takes the nearest idle drone among `choice`'s candidates. Another transaction may be
+    /// taking one right now: its row is locked, so it is skipped for the next nearest. If every
+    /// idle one was skipped, a locked one may yet come free (its taker rolled back): the list is
+    /// tried again, waiting for each lock. This transaction holds no drone lock then, so the wait
+    /// cannot be part of a cycle.
+    private static func reserveNearest(_ choice: DroneChoice, for deliveryId: UUID, _ db: isolated PostgresConnection) throws -> RankedDrone? {
+        guard case .candidates(let candidates) = choice else { return nil }
+        let ranked = candidates.map(\.drone.droneId)
+        guard let taken = try DroneTables.reserveFirstIdle(of: ranked, for: deliveryId, waitingForLocks: false, db)
+            ?? DroneTables.reserveFirstIdle(of: ranked, for: deliveryId, waitingForLocks: true, db)
+        else { return nil }
+        return candidates.first { $0.drone.droneId == taken }
     }
 
     /// Records that no drone was allocated and emits `drone.allocation-failed`.

@@ -13,7 +13,8 @@ import Postgres
 /// `failed` when no drone was found, or the tombstone `cancelled-before-allocation` when a
 /// compensation came first). A partial unique index keeps any drone out of two active
 /// allocations, and drones are taken with `FOR UPDATE SKIP LOCKED`, so parallel workers and
-/// instances never share one.
+/// instances never share one. Each instance keeps the fleet's fixed part in memory
+/// (``FleetSnapshot``), so an allocation ranks the drones without reading the fleet.
 public enum DroneService {
     /// The service's definition for queue prefix `name` and schema `schema` (tests use unique ones).
     public static func definition(name: String = "drone", schema: String = "drone", settings: DroneSettings = DroneSettings()) throws -> ServiceDefinition {
@@ -26,6 +27,7 @@ public enum DroneService {
         let simulation = FlightSimulation(timeScale: settings.timeScale)
         let drones = settings.fleet.drones(around: settings.home)
         var definition = ServiceDefinition(name: name, schema: try SQLIdentifier(schema), migrations: try migrations())
+        let fleet = FleetSnapshot()
 
         definition.onStartup { db, logger in
             let inserted = try DroneTables.seed(drones, db)
@@ -34,7 +36,7 @@ public enum DroneService {
             ])
         }
         definition.on(PackageCreated.self) { package, _, context, db in
-            try DroneFlights.allocate(package, leadTime: settings.allocationLeadTime, context: &context, db)
+            try DroneFlights.allocate(package, leadTime: settings.allocationLeadTime, fleet: fleet, context: &context, db)
         }
         definition.on(AccountRejected.self) { rejection, _, context, db in
             try DroneFlights.compensate(
@@ -73,7 +75,7 @@ public enum DroneService {
             try DroneFlights.complete(completion, context: &context, db)
         }
         definition.onDeadline(FlightDeadline.allocate) { fired, context, db in
-            try DroneFlights.allocateDeferred(fired, context: &context, db)
+            try DroneFlights.allocateDeferred(fired, fleet: fleet, context: &context, db)
         }
         definition.onDeadline(FlightDeadline.pickup) { fired, context, db in
             try DroneFlights.pickUp(fired, simulation: simulation, context: &context, db)

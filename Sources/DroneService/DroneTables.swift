@@ -121,17 +121,27 @@ enum DroneTables {
         }
     }
 
-    /// Takes the drone for the delivery if it is idle. Without `waitingForLocks`, a drone another
-    /// transaction holds is skipped (`FOR UPDATE SKIP LOCKED`); with it, this waits for that
-    /// transaction and takes the drone if it is still idle then. Returns whether this transaction got it.
-    static func reserve(_ droneId: String, for deliveryId: UUID, waitingForLocks: Bool, _ db: isolated PostgresConnection) throws -> Bool {
-        try db.execute("""
+    /// Takes the first of `ranked` (drone ids, best first) that is idle, in one statement.
+    /// Without `waitingForLocks`, a drone another transaction holds is skipped
+    /// (`FOR UPDATE SKIP LOCKED`); with it, this waits for that transaction and, if the drone is
+    /// no longer idle then, goes on down the list. Returns the drone this transaction took.
+    static func reserveFirstIdle(
+        of ranked: [String], for deliveryId: UUID, waitingForLocks: Bool, _ db: isolated PostgresConnection
+    ) throws -> String? {
+        guard !ranked.isEmpty else { return nil }
+        return try db.query("""
             UPDATE drones SET state = 'allocated', delivery_id = $2, updated_at = clock_timestamp()
-            WHERE drone_id = (SELECT drone_id FROM drones WHERE drone_id = $1 AND state = 'idle' FOR UPDATE\(waitingForLocks ? "" : " SKIP LOCKED"))
-            """, [.text(droneId), .uuid(deliveryId)]) == 1
+            WHERE drone_id = (
+                SELECT d.drone_id FROM unnest($1::text[]) WITH ORDINALITY AS ranked (drone_id, rank)
+                JOIN drones d ON d.drone_id = ranked.drone_id
+                WHERE d.state = 'idle'
+                ORDER BY ranked.rank LIMIT 1
+                FOR UPDATE OF d\(waitingForLocks ? "" : " SKIP LOCKED"))
+            RETURNING drone_id
+            """, [.textArray(ranked), .uuid(deliveryId)]).first?.decode(String.self, column: "drone_id")
     }
 
-    /// Records an allocation (the drone was reserved by `reserve`).
+    /// Records an allocation (the drone was reserved by `reserveFirstIdle`).
     static func insert(_ allocation: NewAllocation, _ db: isolated PostgresConnection) throws {
         _ = try db.execute("""
             INSERT INTO allocations (

@@ -142,6 +142,32 @@ struct DroneAllocationTests {
         try await bed.harness.cleanUp()
     }
 
+    @Test("a drone seeded after the service read its fleet is allocated once the drones it knows are busy")
+    func droneAddedAfterTheSnapshotIsFound() async throws {
+        let bed = try DroneTestBed(fleet: "1x5kg/30km/60kmh")
+        let capture = try await bed.harness.captureQueue(["drone.#"])
+        let first = UUID()
+        let second = UUID()
+        try await bed.harness.withRunningService {
+            // The first allocation reads the fleet (one drone) and takes it.
+            try await bed.send(DroneTestBed.package(), deliveryId: first)
+            // Another instance seeds a drone the running one has not read.
+            _ = try await bed.harness.query("""
+                INSERT INTO drones (drone_id, max_payload_kg, range_km, speed_kmh, home_latitude, home_longitude)
+                VALUES ('drone-late', 5, 30, 60, $1, $2) RETURNING drone_id
+                """, [.double(DroneSettings.defaultHome.latitude), .double(DroneSettings.defaultHome.longitude)])
+            try await bed.send(DroneTestBed.package(), deliveryId: second)
+        }
+        let emitted = try await bed.emitted(capture, expecting: 2)
+        let allocated = Dictionary(uniqueKeysWithValues: try emitted.ofType(.droneAllocated).map {
+            ($0.deliveryId, try $0.payload(as: DroneAllocated.self).droneId)
+        })
+        #expect(allocated == [first: "drone-001", second: "drone-late"])
+        #expect(try await bed.droneStates() == ["drone-001": "allocated", "drone-late": "allocated"])
+        #expect(try await bed.harness.parkedCount() == 0)
+        try await bed.harness.cleanUp()
+    }
+
     @Test("an injected forward failure reports NO_DRONE_AVAILABLE and takes no drone")
     func injectedForwardFailure() async throws {
         let bed = try DroneTestBed(fleet: "2x5kg/30km/60kmh") { $0.faults.forwardFailureProbability = 1 }
