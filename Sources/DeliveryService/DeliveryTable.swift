@@ -7,25 +7,42 @@ import Postgres
 enum DeliveryTable {
     /// The delivery's row, created (joining, account pending) if this is its first event, and
     /// locked until the transaction ends, so two events of one delivery apply one after the other.
+    ///
+    /// One statement: it locks the row when there is one (no insert attempted: the common case),
+    /// or creates it. Two first events at once on two connections both find no row: one creates
+    /// it, the other waits for that to commit and then takes the row (DO UPDATE locks it and
+    /// returns the committed version, which a plain read in the same statement could not see).
     static func lock(_ deliveryId: UUID, _ db: isolated PostgresConnection) throws -> DeliveryRecord {
-        _ = try db.execute(
-            "INSERT INTO deliveries (delivery_id) VALUES ($1) ON CONFLICT (delivery_id) DO NOTHING", [.uuid(deliveryId)])
-        let rows = try db.query("""
-            SELECT delivery_id, owner_id, account_state, drone_id, package_id, pickup_eta, dropoff_eta,
-                   dropoff_latitude, dropoff_longitude, deadline, state, failure_code, failure_message,
-                   drone_released_for_cancellation
-            FROM deliveries WHERE delivery_id = $1 FOR UPDATE
-            """, [.uuid(deliveryId)])
+        let rows = try db.query(lockOrCreate, [.uuid(deliveryId)])
         guard let row = rows.first else {
-            throw PostgresError(.decoding, message: "delivery \(deliveryId) vanished after its insert")
+            throw PostgresError(.decoding, message: "delivery \(deliveryId) neither found nor created")
         }
         return try record(row)
     }
 
-    /// Writes every field of `record` back to its row.
+    /// The columns a ``DeliveryRecord`` is read from.
+    private static let columns = """
+        delivery_id, owner_id, account_state, drone_id, package_id, pickup_eta, dropoff_eta,
+        dropoff_latitude, dropoff_longitude, deadline, state, failure_code, failure_message,
+        drone_released_for_cancellation
+        """
+
+    private static let lockOrCreate = """
+        WITH locked AS (
+            SELECT \(columns) FROM deliveries WHERE delivery_id = $1 FOR UPDATE
+        ), created AS (
+            INSERT INTO deliveries (delivery_id) SELECT $1 WHERE NOT EXISTS (SELECT FROM locked)
+            ON CONFLICT (delivery_id) DO UPDATE SET delivery_id = deliveries.delivery_id
+            RETURNING \(columns)
+        )
+        SELECT * FROM locked UNION ALL SELECT * FROM created
+        """
+
+    /// Writes every field of `record` back to its row (deferred: sent with the transaction's next
+    /// statement or its COMMIT, as its result is not needed).
     static func save(_ record: DeliveryRecord, _ db: isolated PostgresConnection) throws {
         let assignment = record.assignment
-        _ = try db.execute("""
+        try db.executeDeferred("""
             UPDATE deliveries SET owner_id = $2, account_state = $3, drone_id = $4, package_id = $5, pickup_eta = $6,
                 dropoff_eta = $7, dropoff_latitude = $8, dropoff_longitude = $9, deadline = $10, state = $11,
                 failure_code = $12, failure_message = $13, drone_released_for_cancellation = $14,

@@ -43,7 +43,8 @@ struct NewAllocation: Sendable {
 
 /// SQL on the drone service's own tables, `drones` and `allocations` (unqualified: the
 /// connection's search_path is the service's schema). Every function runs inside the caller's
-/// transaction.
+/// transaction. Writes whose result is not needed are deferred: they travel with the
+/// transaction's next statement or its COMMIT, in order, so a handler makes few round trips.
 enum DroneTables {
     /// Names of the deadlines that act on a delivery's allocation: the deferred allocation and the
     /// flight simulation's.
@@ -52,8 +53,10 @@ enum DroneTables {
     /// Serialises this service's transactions for one delivery (a transaction-scoped advisory
     /// lock), so a compensation and the step it undoes, or two copies of one step, never
     /// interleave. Deadline handlers do not take it (see `lockPendingFlightDeadlines`).
+    /// Sent with the transaction's next statement (no round trip of its own; the lock is still
+    /// taken before that statement runs).
     static func lockDelivery(_ deliveryId: UUID, _ db: isolated PostgresConnection) throws {
-        _ = try db.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [.text("drone.delivery.\(deliveryId.uuidString)")])
+        try db.executeDeferred("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [.text("drone.delivery.\(deliveryId.uuidString)")])
     }
 
     /// Locks the delivery's flight deadlines that have not fired (see `Deadlines.lockPending`).
@@ -61,7 +64,7 @@ enum DroneTables {
     /// deadline takes its locks (deadline row, then allocation row), so the two never deadlock;
     /// afterwards no flight deadline of the delivery can fire until they commit.
     static func lockPendingFlightDeadlines(_ deliveryId: UUID, _ db: isolated PostgresConnection) throws {
-        try Deadlines.lockPending(named: flightDeadlines, for: deliveryId, db)
+        try Deadlines.lockPendingDeferred(named: flightDeadlines, for: deliveryId, db)
     }
 
     /// Inserts the drones that do not exist yet; existing rows (idle or busy) are left alone.
@@ -143,7 +146,7 @@ enum DroneTables {
 
     /// Records an allocation (the drone was reserved by `reserveFirstIdle`).
     static func insert(_ allocation: NewAllocation, _ db: isolated PostgresConnection) throws {
-        _ = try db.execute("""
+        try db.executeDeferred("""
             INSERT INTO allocations (
                 delivery_id, drone_id, package_id, state, pickup_eta, dropoff_eta,
                 pickup_latitude, pickup_longitude, dropoff_latitude, dropoff_longitude, delivery_deadline, allocated_at)
@@ -159,7 +162,7 @@ enum DroneTables {
 
     /// Records a deferred allocation: no drone yet, one is allocated a lead time before the pickup.
     static func recordDeferred(_ deliveryId: UUID, packageId: UUID, route: DeliveryRoute, deadline: Date, _ db: isolated PostgresConnection) throws {
-        _ = try db.execute("""
+        try db.executeDeferred("""
             INSERT INTO allocations (
                 delivery_id, package_id, state, pickup_latitude, pickup_longitude, dropoff_latitude, dropoff_longitude, delivery_deadline)
             VALUES ($1, $2, 'deferred', $3, $4, $5, $6, $7)
@@ -171,12 +174,12 @@ enum DroneTables {
 
     /// Removes a deferred allocation whose time has come (the allocation then records its outcome).
     static func removeDeferred(_ deliveryId: UUID, _ db: isolated PostgresConnection) throws {
-        _ = try db.execute("DELETE FROM allocations WHERE delivery_id = $1 AND state = 'deferred'", [.uuid(deliveryId)])
+        try db.executeDeferred("DELETE FROM allocations WHERE delivery_id = $1 AND state = 'deferred'", [.uuid(deliveryId)])
     }
 
     /// A deferred allocation compensated before its time: it becomes a tombstone.
     static func cancelDeferred(_ deliveryId: UUID, reason: DroneReleased.Code, _ db: isolated PostgresConnection) throws {
-        _ = try db.execute("""
+        try db.executeDeferred("""
             UPDATE allocations SET state = 'cancelled-before-allocation', release_reason = $2, released_at = clock_timestamp()
             WHERE delivery_id = $1 AND state = 'deferred'
             """, [.uuid(deliveryId), .text(reason.rawValue)])
@@ -186,7 +189,7 @@ enum DroneTables {
     static func recordFailure(
         _ deliveryId: UUID, packageId: UUID, route: DeliveryRoute, code: DroneAllocationFailed.Code, _ db: isolated PostgresConnection
     ) throws {
-        _ = try db.execute("""
+        try db.executeDeferred("""
             INSERT INTO allocations (
                 delivery_id, package_id, state, failure_code, pickup_latitude, pickup_longitude, dropoff_latitude, dropoff_longitude)
             VALUES ($1, $2, 'failed', $3, $4, $5, $6, $7)
@@ -199,7 +202,7 @@ enum DroneTables {
 
     /// Leaves a tombstone: the delivery was compensated before any drone was allocated for it.
     static func recordTombstone(_ deliveryId: UUID, reason: DroneReleased.Code, _ db: isolated PostgresConnection) throws {
-        _ = try db.execute("""
+        try db.executeDeferred("""
             INSERT INTO allocations (delivery_id, state, release_reason, released_at)
             VALUES ($1, 'cancelled-before-allocation', $2, clock_timestamp())
             """, [.uuid(deliveryId), .text(reason.rawValue)])
@@ -207,11 +210,11 @@ enum DroneTables {
 
     /// Returns the allocation's drone to the pool and marks the allocation released.
     static func release(_ allocation: AllocationRecord, droneId: String, reason: DroneReleased.Code, _ db: isolated PostgresConnection) throws {
-        _ = try db.execute("""
+        try db.executeDeferred("""
             UPDATE allocations SET state = 'released', release_reason = $2, released_at = clock_timestamp()
             WHERE delivery_id = $1
             """, [.uuid(allocation.deliveryId), .text(reason.rawValue)])
-        _ = try db.execute("""
+        try db.executeDeferred("""
             UPDATE drones SET state = 'idle', delivery_id = NULL, updated_at = clock_timestamp()
             WHERE drone_id = $1 AND delivery_id = $2
             """, [.text(droneId), .uuid(allocation.deliveryId)])
@@ -219,17 +222,17 @@ enum DroneTables {
 
     /// The drone picked the package up: allocation and drone are `flying`.
     static func markPickedUp(_ allocation: AllocationRecord, droneId: String, _ db: isolated PostgresConnection) throws {
-        _ = try db.execute(
+        try db.executeDeferred(
             "UPDATE allocations SET state = 'flying', picked_up_at = clock_timestamp() WHERE delivery_id = $1",
             [.uuid(allocation.deliveryId)])
-        _ = try db.execute("""
+        try db.executeDeferred("""
             UPDATE drones SET state = 'flying', updated_at = clock_timestamp() WHERE drone_id = $1 AND delivery_id = $2
             """, [.text(droneId), .uuid(allocation.deliveryId)])
     }
 
     /// The drone dropped the package off (it stays out of the pool until `delivery.completed`).
     static func markDelivered(_ allocation: AllocationRecord, _ db: isolated PostgresConnection) throws {
-        _ = try db.execute(
+        try db.executeDeferred(
             "UPDATE allocations SET state = 'delivered', delivered_at = clock_timestamp() WHERE delivery_id = $1",
             [.uuid(allocation.deliveryId)])
     }
