@@ -35,13 +35,13 @@ enum EventCodec {
         guard let contentType = properties.contentType else { return "content_type is missing (\(JSONMediaType.name) expected)" }
         if !JSONMediaType.matches(contentType) { return "content_type '\(contentType)' is not \(JSONMediaType.name)" }
         guard let messageId = properties.messageId else { return "message_id is missing" }
-        if UUID(uuidString: messageId) != envelope.id {
+        if UUIDText.uuid(messageId) != envelope.id {
             return "message_id '\(messageId)' is not the envelope's id \(envelope.id.uuidString.lowercased())"
         }
         guard let propertyType = properties.type else { return "type property is missing" }
         if propertyType != type { return "type property '\(propertyType)' is not the envelope's type '\(type)'" }
         guard let correlationId = properties.correlationId else { return "correlation_id is missing" }
-        if UUID(uuidString: correlationId) != envelope.deliveryId {
+        if UUIDText.uuid(correlationId) != envelope.deliveryId {
             return "correlation_id '\(correlationId)' is not the envelope's deliveryId \(envelope.deliveryId.uuidString.lowercased())"
         }
         return nil

@@ -90,7 +90,7 @@ extension String: StoredField {
 extension UUID: StoredField {
     var stored: JSONValue { .string(uuidString.lowercased()) }
     init?(stored: JSONValue) {
-        guard let text = stored.stringValue, let value = UUID(uuidString: text) else { return nil }
+        guard let text = stored.stringValue, let value = UUIDText.uuid(text) else { return nil }
         self = value
     }
 }

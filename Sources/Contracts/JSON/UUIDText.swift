@@ -2,7 +2,7 @@ import Foundation
 
 /// The text form of UUIDs (8-4-4-4-12 hexadecimal digits, either case), parsed without the
 /// `sscanf` Foundation's `UUID(uuidString:)` uses, since every message carries several.
-enum UUIDText {
+public enum UUIDText {
     /// The 16 bytes of a UUID text, or `nil` if `string` is not one.
     static func bytes(_ string: String) -> [UInt8]? {
         if let result = string.utf8.withContiguousStorageIfAvailable({ parse($0) }) { return result }
@@ -10,7 +10,7 @@ enum UUIDText {
     }
 
     /// The UUID a text denotes, or `nil`.
-    static func uuid(_ string: String) -> UUID? {
+    public static func uuid(_ string: String) -> UUID? {
         guard let b = bytes(string) else { return nil }
         return UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
     }
