@@ -234,6 +234,7 @@ let package = Package(
                 "SagaLoadMeasures", "AccountService", "HistoryService", "PlainHTTPClient", "SagaExplorer", "SagaInspect",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),
