@@ -173,17 +173,17 @@ final class DeadlineScheduler: Service, Sendable {
                 try RuntimeTables.markFired(id, db)
                 return (deadline.name, done.outbox)
             }
-            tracer.endTransaction(span.withLock { $0 })
+            tracer.end(span.withLock { $0 })
             guard let fired else { return nil }
             metrics.deadlineFired(fired.name)
             return try fired.outbox.rows()
         } catch let error as PostgresError where error.isConnectionProblem {
-            tracer.endTransaction(span.withLock { $0 }, error: error)
+            tracer.end(span.withLock { $0 }, error: error)
             logger.info("deadline scheduler: database unavailable", metadata: ["error.message": "\(error)"])
             try? await connection.reset()
             return nil
         } catch {
-            tracer.endTransaction(span.withLock { $0 }, error: error)
+            tracer.end(span.withLock { $0 }, error: error)
             if let (id, name) = attempted.withLock({ $0 }) { await failed(id, name: name, error: error) }
             return nil
         }

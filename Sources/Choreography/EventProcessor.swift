@@ -281,10 +281,10 @@ final class EventProcessor: Service, Sendable {
                     try chunk.map { item in try self.run(item, db) }
                 }
             } catch {
-                for span in transactions { tracer.endTransaction(span, error: error) }
+                for span in transactions { tracer.end(span, error: error) }
                 throw error
             }
-            for span in transactions { tracer.endTransaction(span) }
+            for span in transactions { tracer.end(span) }
             // Committed: a deadline due before the next poll rings this instance's scheduler.
             if let soonest = handled.compactMap(\.1).min() { alarm.request(soonest) }
             let elapsed = ContinuousClock.now - started
@@ -317,10 +317,10 @@ final class EventProcessor: Service, Sendable {
             do {
                 (rows, soonest) = try await db.transaction { db in try self.run(item, db) }
             } catch {
-                tracer.endTransaction(transaction, error: error)
+                tracer.end(transaction, error: error)
                 throw error
             }
-            tracer.endTransaction(transaction)
+            tracer.end(transaction)
             if let soonest { alarm.request(soonest) }
             metrics.handlerLatency(ContinuousClock.now - started)
             return .handled(type: event.type, outbox: try rows.rows())
@@ -403,7 +403,8 @@ final class EventProcessor: Service, Sendable {
             }
         }
         for (index, span) in spans.enumerated() {
-            tracer.endProcessing(span, outcome: outcomes[index], settlement: settlements[index].acknowledges(copiesConfirmed: copiesSafe) ? settlements[index] : .keep)
+            let settled = settlements[index].acknowledges(copiesConfirmed: copiesSafe) ? settlements[index] : .keep
+            tracer.endProcessing(span, outcome: outcomes[index], settlement: settled)
         }
 
         if let pause = configuration.faults.pauseBeforeAck { try? await Task.sleep(for: pause) }

@@ -73,8 +73,8 @@ struct RuntimeTracer: Sendable {
         return span
     }
 
-    /// Ends a transaction span, recording the failure's SQLSTATE if it failed.
-    func endTransaction(_ span: (any Span)?, error: (any Error)? = nil) {
+    /// Ends a transaction or deadline span, recording the failure (its SQLSTATE for a database error) if it failed.
+    func end(_ span: (any Span)?, error: (any Error)? = nil) {
         guard let span else { return }
         if let error {
             let sqlState = (error as? PostgresError)?.sqlState

@@ -34,10 +34,10 @@ public struct ServiceDatabase: Sendable {
                 }
             }
         } catch {
-            tracer.endTransaction(transaction, error: error)
+            tracer.end(transaction, error: error)
             throw error
         }
-        tracer.endTransaction(transaction)
+        tracer.end(transaction)
         dispatcher.submit(try done.outbox.rows())
         return done.value
     }

@@ -11,12 +11,26 @@ public struct TraceCarrier: Sendable, Equatable {
     /// A carrier with these fields.
     public init(_ fields: [String: String] = [:]) { self.fields = fields }
 
-    /// The carrier as stored in the database: a JSON object of strings (nil when empty).
+    /// The carrier as stored in the database: a JSON object of strings, keys sorted (nil when
+    /// empty). Written by hand: it runs for every emitted event while tracing is on.
     public var storedForm: String? {
-        guard !fields.isEmpty,
-              let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
-        else { return nil }
-        return String(decoding: data, as: UTF8.self)
+        guard !fields.isEmpty else { return nil }
+        let members = fields.sorted { $0.key < $1.key }.map { "\(Self.jsonString($0.key)):\(Self.jsonString($0.value))" }
+        return "{" + members.joined(separator: ",") + "}"
+    }
+
+    /// `text` as a JSON string literal.
+    private static func jsonString(_ text: String) -> String {
+        var literal = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": literal += "\\\""
+            case "\\": literal += "\\\\"
+            case _ where scalar.value < 0x20: literal += String(format: "\\u%04x", scalar.value)
+            default: literal.unicodeScalars.append(scalar)
+            }
+        }
+        return literal + "\""
     }
 
     /// Reads the stored form; nil for nil, empty or malformed text.

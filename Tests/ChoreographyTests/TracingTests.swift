@@ -36,6 +36,9 @@ struct TracingDecisionTests {
     func storedCarrier() throws {
         let carrier = TraceCarrier(["traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "tracestate": "k=v"])
         #expect(TraceCarrier(storedForm: carrier.storedForm) == carrier)
+        #expect(carrier.storedForm == #"{"traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01","tracestate":"k=v"}"#)
+        let awkward = TraceCarrier(["k\"ey": "a\\b\n\u{1}é"])
+        #expect(TraceCarrier(storedForm: awkward.storedForm) == awkward)
         #expect(carrier.traceId == "4bf92f3577b34da6a3ce929d0e0e4736")
         #expect(TraceCarrier().storedForm == nil)
         #expect(TraceCarrier(storedForm: nil) == nil)
