@@ -1,5 +1,6 @@
 import Foundation
 import IntegrationSupport
+import PlainHTTPClient
 import Postgres
 import SagaSchedules
 import SagaScenarios
@@ -9,16 +10,23 @@ import Testing
 /// one trace whose span tree follows the causation tree.
 @Suite("End to end: one saga, one trace", .serialized)
 struct TracingEndToEndTests {
-    @Test("every span of a saga shares one trace id; every consumer span's parent is the publishing span of the event it consumed")
+    @Test("a saga continues its caller's trace: every span shares its trace id; every consumer span's parent is the publishing span of the event it consumed")
     func oneSagaOneTrace() async throws {
         let receiver = OTLPReceiver(port: freePort())
         try await receiver.serving {
             let system = try await DeliverySystem(environment: receiver.environment)
             do {
-                let id = try await system.submit(.completed)
+                // The caller's W3C context: the saga's trace is the caller's.
+                let caller = (trace: Self.randomHex(16), span: Self.randomHex(8))
+                let response = try await system.api.ingestion.post(
+                    "/api/deliveries", json: SagaPath.completed.requestBody(tag: "e2e"),
+                    headers: [("traceparent", "00-\(caller.trace)-\(caller.span)-01")])
+                #expect(response.status == 202)
+                let answer = try JSONDecoder().decode([String: String].self, from: Data(response.body))
+                let id = try #require(answer["deliveryId"].flatMap(UUID.init(uuidString:)))
                 let stages = try await system.waitForEnd([id])
                 #expect(stages[id] == "Completed")
-                try await check(id, system, receiver)
+                try await check(id, system, receiver, caller: caller)
             } catch {
                 await system.shutDown()
                 throw error
@@ -27,7 +35,12 @@ struct TracingEndToEndTests {
         }
     }
 
-    private func check(_ id: UUID, _ system: DeliverySystem, _ receiver: OTLPReceiver) async throws {
+    /// `bytes` random bytes as lowercase hex.
+    private static func randomHex(_ bytes: Int) -> String {
+        (0..<bytes).map { _ in String(format: "%02x", UInt8.random(in: 1...255)) }.joined()
+    }
+
+    private func check(_ id: UUID, _ system: DeliverySystem, _ receiver: OTLPReceiver, caller: (trace: String, span: String)) async throws {
         let delivery = id.uuidString.lowercased()
         let handled = try await system.count(
             "SELECT count(*) FROM ("
@@ -45,6 +58,7 @@ struct TracingEndToEndTests {
         let traceIds = Set(all.filter { $0.attributes["fabrikam.delivery.id"] == delivery }.map(\.traceId))
         #expect(traceIds.count == 1, "the saga's spans are in \(traceIds.count) traces")
         let traceId = try #require(traceIds.first)
+        #expect(traceId == caller.trace)
         let trace = all.filter { $0.traceId == traceId }
         let byId = Dictionary(trace.map { ($0.spanId, $0) }, uniquingKeysWith: { first, _ in first })
 
@@ -54,10 +68,12 @@ struct TracingEndToEndTests {
             #expect(parent.kind == ReceivedSpan.producer, "\(consumer.name)'s parent is \(parent.name)")
             #expect(parent.attributes["fabrikam.event.id"] == consumer.attributes["fabrikam.event.id"])
         }
-        // One tree: a single root (ingestion's server span for the POST), every other span's parent in the trace.
+        // One tree: a single root (ingestion's server span for the POST, a child of the caller's
+        // span), every other span's parent in the trace.
         let roots = trace.filter { $0.parentSpanId.map { byId[$0] == nil } ?? true }
         #expect(roots.count == 1, "roots: \(roots.map { "\($0.service) \($0.name)" })")
         #expect(roots.first?.kind == ReceivedSpan.server && roots.first?.service == "ingestion")
+        #expect(roots.first?.parentSpanId == caller.span)
         #expect(Set(trace.map(\.service)) == Set(DeliverySystem.services))
         // What saga-inspect reads: every inbox recorded the handling under this trace id.
         let inboxTraceIds = try await system.query(
