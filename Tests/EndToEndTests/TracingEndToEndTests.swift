@@ -75,6 +75,8 @@ struct TracingEndToEndTests {
         #expect(roots.first?.kind == ReceivedSpan.server && roots.first?.service == "ingestion")
         #expect(roots.first?.parentSpanId == caller.span)
         #expect(Set(trace.map(\.service)) == Set(DeliverySystem.services))
+        // HTTP reads of history (the status polls) have server spans of their own.
+        #expect(all.contains { $0.service == "history" && $0.kind == ReceivedSpan.server && $0.traceId != traceId })
         // What saga-inspect reads: every inbox recorded the handling under this trace id.
         let inboxTraceIds = try await system.query(
             DeliverySystem.services.map { "SELECT trace_id FROM \($0).inbox WHERE delivery_id = $1" }.joined(separator: " UNION "), [.uuid(id)])
