@@ -17,6 +17,8 @@
 #   - every long-running service has a healthcheck (the one-shot setup and the run-only tools of
 #     the "tools" profile are exempt), the six are wired consistently, compose/Dockerfile exists,
 #     and .env.example documents exactly the variables the compose file reads;
+#   - traces: a Jaeger all-in-one service with its OTLP receiver, its UI on 127.0.0.1 only, and
+#     each of the six exporting to it (OTEL_EXPORTER_OTLP_ENDPOINT http://jaeger:4318, over HTTP);
 #   - the dashboards: compose/prometheus/prometheus.yml parses and scrapes each of the six
 #     services (Docker DNS, type A, its port), the Grafana provisioning files exist, the dashboard
 #     JSON parses and every metric it queries is one the Swift sources define, the UIs are
@@ -76,7 +78,8 @@ check_config() {
 VARS=(COMPOSE_PROJECT_NAME LOG_LEVEL FABRIKAM_TAG DRONE_TIME_SCALE
     ACCOUNT_REPLICAS PACKAGE_REPLICAS DRONE_REPLICAS DELIVERY_REPLICAS HISTORY_REPLICAS
     INGESTION_HOST_PORT HISTORY_HOST_PORT
-    GRAFANA_ADMIN_PASSWORD GRAFANA_ADMIN_USER PROMETHEUS_HOST_PORT GRAFANA_HOST_PORT PROMETHEUS_RETENTION)
+    GRAFANA_ADMIN_PASSWORD GRAFANA_ADMIN_USER PROMETHEUS_HOST_PORT GRAFANA_HOST_PORT PROMETHEUS_RETENTION
+    OTEL_TRACES_EXPORTER JAEGER_HOST_PORT)
 UNSET=()
 for var in "${VARS[@]}"; do UNSET+=(-u "$var"); done
 SCALED=(ACCOUNT_REPLICAS=3 PACKAGE_REPLICAS=2 DRONE_REPLICAS=2 DELIVERY_REPLICAS=2
@@ -263,7 +266,7 @@ for file in sorted(glob.glob("compose/**/*", recursive=True) + glob.glob("compos
 
 # ---- exposure: only the two APIs publish host ports (the dashboards on 127.0.0.1, checked below) ----
 for name, service in services.items():
-    if service.get("ports") and name not in ("ingestion", "history", "prometheus", "grafana"):
+    if service.get("ports") and name not in ("ingestion", "history", "prometheus", "grafana", "jaeger"):
         errors.append(f"{name}: publishes host ports {service.get('ports')!r}; only ingestion, history and the dashboards may")
 
 # ---- the servers ----
@@ -397,9 +400,9 @@ for name, port in expected.items():
     elif scraped[name] != port:
         errors.append(f"{prometheus_path}: {name} scraped on port {scraped[name]}, not {port}")
 
-# Compose: both UIs on the loopback interface only, a healthcheck each (checked above), the
+# Compose: the UIs on the loopback interface only, a healthcheck each (checked above), the
 # config and provisioning mounted, and no default for the Grafana admin password.
-for name in ("prometheus", "grafana"):
+for name in ("prometheus", "grafana", "jaeger"):
     service = services.get(name)
     if service is None:
         errors.append(f"{compose_path}: service {name!r} missing")
@@ -416,6 +419,24 @@ if not mounted("prometheus", "./prometheus/prometheus.yml"):
 for source in ("./grafana/provisioning", "./grafana/dashboards"):
     if not mounted("grafana", source):
         errors.append(f"grafana: {source} is not mounted")
+# Jaeger: the all-in-one image with its OTLP receiver on, which no host port exposes; each of the
+# six exports its traces to it over OTLP/HTTP (on unless OTEL_TRACES_EXPORTER says none).
+jaeger = services.get("jaeger") or {}
+if not str(jaeger.get("image", "")).startswith("jaegertracing/all-in-one:"):
+    errors.append("jaeger: the image must be jaegertracing/all-in-one")
+if str((jaeger.get("environment") or {}).get("COLLECTOR_OTLP_ENABLED")).lower() != "true":
+    errors.append("jaeger: COLLECTOR_OTLP_ENABLED must be true (the OTLP receiver)")
+for port in jaeger.get("ports") or []:
+    if str(port).split(":")[-1] != "16686":
+        errors.append(f"jaeger: publishes {port!r}; only its UI (16686) may be published")
+for name in expected:
+    env = (services.get(name) or {}).get("environment") or {}
+    if env.get("OTEL_EXPORTER_OTLP_ENDPOINT") != "http://jaeger:4318":
+        errors.append(f"{name}: OTEL_EXPORTER_OTLP_ENDPOINT is {env.get('OTEL_EXPORTER_OTLP_ENDPOINT')!r}, not 'http://jaeger:4318'")
+    if env.get("OTEL_EXPORTER_OTLP_PROTOCOL") not in ("http/protobuf", "http/json"):
+        errors.append(f"{name}: OTEL_EXPORTER_OTLP_PROTOCOL must be http/protobuf or http/json (the services export over HTTP only)")
+    if "OTEL_TRACES_EXPORTER" not in env:
+        errors.append(f"{name}: OTEL_TRACES_EXPORTER is not set")
 password = str(((services.get("grafana") or {}).get("environment") or {}).get("GF_SECURITY_ADMIN_PASSWORD", ""))
 if not password.startswith("${GRAFANA_ADMIN_PASSWORD:?"):
     errors.append("grafana: GF_SECURITY_ADMIN_PASSWORD must be ${GRAFANA_ADMIN_PASSWORD:?...} (required, no default)")

@@ -3,6 +3,7 @@ import Contracts
 import Foundation
 import Logging
 import Postgres
+import Tracing
 
 /// The runtime's publishing connection: publishes with confirms and, when the connection was
 /// lost, reconnects (with backoff) and tries once more. Duplicates that this can cause are
@@ -48,11 +49,25 @@ struct BrokerPublisher: Sendable {
 struct OutboxPublisher: Sendable {
     let broker: BrokerPublisher
     let exchange: String
+    /// A producer span per published row (child of the span that emitted it), its context in the headers.
+    var tracer: RuntimeTracer = .off
 
     /// Publishes rows with confirms; returns the ids of the rows the broker confirmed.
     func publish(_ rows: [OutboxRow]) async throws -> [Int64] {
         guard !rows.isEmpty else { return [] }
-        let outcomes = try await broker.publish(rows.map { Self.message($0.event, exchange: exchange) })
+        var messages = rows.map { Self.message($0.event, exchange: exchange) }
+        var spans: [(any Span)?] = []
+        if tracer.tracer != nil {
+            spans = messages.indices.map { tracer.startPublishing(rows[$0].event, &messages[$0]) }
+        }
+        let outcomes: [AMQPPublishOutcome]
+        do {
+            outcomes = try await broker.publish(messages)
+        } catch {
+            for span in spans { tracer.endPublishing(span, outcome: nil, error: error) }
+            throw error
+        }
+        for (span, outcome) in zip(spans, outcomes) { tracer.endPublishing(span, outcome: outcome) }
         return zip(rows, outcomes).compactMap { row, outcome in outcome == .confirmed ? row.id : nil }
     }
 
@@ -123,8 +138,9 @@ struct OutboxPublisher: Sendable {
             mandatory: true)
     }
 
-    /// A W3C traceparent whose trace id is the delivery id (one trace per saga) and whose span id
-    /// comes from the event id.
+    /// The `traceparent` a message carries when tracing is off (the contract requires one): its
+    /// trace id is the delivery id and its span id comes from the event id. With tracing on, the
+    /// publishing span's context replaces it (``RuntimeTracer/startPublishing(_:_:)``).
     static func traceparent(deliveryId: UUID, eventId: UUID) -> String {
         let trace = deliveryId.uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         let span = eventId.uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)

@@ -6,6 +6,7 @@ import Logging
 import Postgres
 import Prometheus
 import ServiceLifecycle
+import Tracing
 import UnixSignals
 
 /// Runs one service instance: creates its role and schema (when an admin URL is given),
@@ -23,6 +24,12 @@ public struct ChoreographyRuntime: Sendable {
     private let logger: Logger
     private let registry: PrometheusCollectorRegistry?
     private let routes: ServiceRoutes?
+    /// The tracer for the runtime's spans (tests set an in-memory one); when nil, the process's
+    /// (``TracingBootstrap``) if one was bootstrapped, otherwise none.
+    public var tracer: (any Tracer)?
+    /// The span exporter's service (``TracingBootstrap/bootstrap(service:environment:logger:)``), run
+    /// in the service group and stopped last, so that it flushes the spans of the shutdown.
+    public var tracingService: (any Service)?
 
     /// Service-specific HTTP routes, given the service's database for reads and command transactions.
     public typealias ServiceRoutes = @Sendable (Router<BasicRequestContext>, ServiceDatabase) throws -> Void
@@ -101,28 +108,33 @@ public struct ChoreographyRuntime: Sendable {
             // Before anything is published: every consumer's queue exists, whichever service starts first.
             try await declareSagaTopology(sagaTopology, publisherConnection: publisherConnection)
         }
+        let tracing = RuntimeTracer(tracer: tracer ?? RuntimeTracer.bootstrapped, service: definition.name, schema: "\(definition.schema)")
         let outbox = OutboxPublisher(
             broker: BrokerPublisher(connection: publisherConnection, reconnectPolicy: AMQPReconnectPolicy()),
-            exchange: configuration.exchange)
+            exchange: configuration.exchange, tracer: tracing)
 
         let alarm = DeadlineAlarm()
         let processor = EventProcessor(
             definition: definition, configuration: configuration, topology: topology, sagaTopology: sagaTopology, workers: workers,
             housekeeping: housekeeping, outbox: outbox, validator: try ContractValidator(), relayers: try configuration.relayers(queuePrefix: definition.sagaQueuePrefix ?? ""),
             health: health, metrics: metrics,
-            alarm: alarm, logger: logger)
+            alarm: alarm, tracer: tracing, logger: logger)
         let relay = OutboxRelay(
             connection: relayConnection, outbox: outbox, interval: configuration.relayInterval,
             grace: configuration.relayGrace, metrics: metrics, logger: logger)
         let deadlines = DeadlineScheduler(
             definition: definition, connection: deadlineConnection, outbox: outbox,
-            interval: configuration.deadlinePollInterval, retryPolicy: configuration.retryPolicy, alarm: alarm, metrics: metrics, logger: logger)
+            interval: configuration.deadlinePollInterval, retryPolicy: configuration.retryPolicy, alarm: alarm, metrics: metrics,
+            tracer: tracing, logger: logger)
 
         // Graceful shutdown runs in reverse order: the processor stops first, the HTTP server last.
-        var services: [any Service] = []
+        // Listed first, so that it stops last and exports the spans of the shutdown.
+        var services: [any Service] = tracingService.map { [$0] } ?? []
         var routePool: PostgresConnectionPool?
         if let port = configuration.httpPort {
             let router = Router()
+            // Hummingbird's TracingMiddleware reads the process's tracer.
+            if RuntimeTracer.bootstrapped != nil { router.middlewares.add(RouteTracingMiddleware()) }
             OperationsEndpoints.register(on: router, health: health, registry: registry)
             if let routes {
                 let pool = PostgresConnectionPool(
@@ -130,7 +142,7 @@ public struct ChoreographyRuntime: Sendable {
                     maximumConnections: configuration.httpDatabaseConnections, applicationName: "\(definition.name) http", logger: logger)
                 routePool = pool
                 let dispatcher = OutboxDispatcher(outbox: outbox, pool: pool, logger: logger)
-                try routes(router, ServiceDatabase(pool: pool, dispatcher: dispatcher, logger: logger))
+                try routes(router, ServiceDatabase(pool: pool, dispatcher: dispatcher, logger: logger, tracer: tracing))
                 // Listed first, so it stops after the HTTP server and publishes what that committed.
                 services.append(dispatcher)
             }

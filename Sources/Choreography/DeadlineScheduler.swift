@@ -3,6 +3,7 @@ import Logging
 import Postgres
 import ServiceLifecycle
 import Synchronization
+import Tracing
 
 /// How a handler of this instance tells its deadline scheduler that a deadline it just committed
 /// comes due before the next poll (e.g. a flight step with the time scale at 0), so it fires
@@ -103,12 +104,14 @@ final class DeadlineScheduler: Service, Sendable {
     private let retryPolicy: RetryPolicy
     private let alarm: DeadlineAlarm
     private let metrics: RuntimeMetrics
+    private let tracer: RuntimeTracer
     private let logger: Logger
 
     init(
         definition: ServiceDefinition, connection: PostgresConnection, outbox: OutboxPublisher, interval: Duration,
-        retryPolicy: RetryPolicy, alarm: DeadlineAlarm, metrics: RuntimeMetrics, logger: Logger
+        retryPolicy: RetryPolicy, alarm: DeadlineAlarm, metrics: RuntimeMetrics, tracer: RuntimeTracer = .off, logger: Logger
     ) {
+        self.tracer = tracer
         self.retryPolicy = retryPolicy
         self.definition = definition
         self.connection = connection
@@ -145,15 +148,22 @@ final class DeadlineScheduler: Service, Sendable {
     func fireNext() async -> [OutboxRow]? {
         let definition = self.definition
         let logger = self.logger
+        let tracer = self.tracer
         let attempted = Mutex<(id: Int64, name: String)?>(nil)
+        // The fired deadline's span, continuing the trace of the event that scheduled it.
+        let span = Mutex<(any Span)?>(nil)
         do {
             let fired = try await connection.transaction { db -> (name: String, outbox: PendingOutboxRows)? in
-                guard let (id, deadline) = try RuntimeTables.lockDueDeadlines(limit: 1, db).first else { return nil }
+                guard let (id, deadline, trace) = try RuntimeTables.lockDueDeadlines(limit: 1, db).first else { return nil }
                 attempted.withLock { $0 = (id, deadline.name) }
+                let started = tracer.startDeadline(deadline.name, deliveryId: "\(deadline.deliveryId)", scheduledFrom: trace)
+                span.withLock { $0 = started }
                 var logger = logger
                 logger[metadataKey: "delivery.id"] = "\(deadline.deliveryId)"
                 logger[metadataKey: "deadline.name"] = "\(deadline.name)"
-                let done = try UnitOfWork.run(deliveryId: deadline.deliveryId, causationId: deadline.causationId, logger: logger, db) { context in
+                let done = try UnitOfWork.run(
+                    deliveryId: deadline.deliveryId, causationId: deadline.causationId, logger: logger, trace: tracer.carrier(of: started), db
+                ) { context in
                     if let handler = definition.deadlineHandlers[deadline.name] {
                         try handler(deadline, &context, db)
                     } else {
@@ -163,14 +173,17 @@ final class DeadlineScheduler: Service, Sendable {
                 try RuntimeTables.markFired(id, db)
                 return (deadline.name, done.outbox)
             }
+            tracer.end(span.withLock { $0 })
             guard let fired else { return nil }
             metrics.deadlineFired(fired.name)
             return try fired.outbox.rows()
         } catch let error as PostgresError where error.isConnectionProblem {
+            tracer.end(span.withLock { $0 }, error: error)
             logger.info("deadline scheduler: database unavailable", metadata: ["error.message": "\(error)"])
             try? await connection.reset()
             return nil
         } catch {
+            tracer.end(span.withLock { $0 }, error: error)
             if let (id, name) = attempted.withLock({ $0 }) { await failed(id, name: name, error: error) }
             return nil
         }

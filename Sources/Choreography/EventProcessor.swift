@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Postgres
 import ServiceLifecycle
+import Tracing
 
 /// The service loop: takes deliveries from the work queue, handles each in one local transaction
 /// (inbox → handler → outbox), publishes what the handlers emitted, and only then acknowledges.
@@ -28,13 +29,14 @@ final class EventProcessor: Service, Sendable {
     private let health: HealthState
     private let metrics: RuntimeMetrics
     private let alarm: DeadlineAlarm
+    private let tracer: RuntimeTracer
     private let logger: Logger
 
     init(
         definition: ServiceDefinition, configuration: ChoreographyConfiguration, topology: ServiceTopology,
         sagaTopology: SagaTopology?, workers: [PostgresConnection], housekeeping: PostgresConnection, outbox: OutboxPublisher,
         validator: ContractValidator, relayers: Set<String>, health: HealthState, metrics: RuntimeMetrics, alarm: DeadlineAlarm,
-        logger: Logger
+        tracer: RuntimeTracer = .off, logger: Logger
     ) {
         precondition(!workers.isEmpty, "at least one worker connection")
         self.definition = definition
@@ -49,6 +51,7 @@ final class EventProcessor: Service, Sendable {
         self.health = health
         self.metrics = metrics
         self.alarm = alarm
+        self.tracer = tracer
         self.logger = logger
     }
 
@@ -79,11 +82,12 @@ final class EventProcessor: Service, Sendable {
                     inHand = try await leftovers(&group, &settling, on: consumer)
                     continue
                 }
-                let outcomes = await handle(batch)
+                let spans = tracer.tracer == nil ? [] : batch.map { tracer.startProcessing($0, queue: topology.workQueue) }
+                let outcomes = await handle(batch, spans: spans)
                 inHand = try await leftovers(&group, &settling, on: consumer)
                 // A multiple ack would also acknowledge the earlier deliveries still in hand.
                 let mayAckMultiple = inHand.isEmpty
-                group.addTask { try await self.settle(batch, outcomes, on: consumer, mayAckMultiple: mayAckMultiple) }
+                group.addTask { try await self.settle(batch, outcomes, spans, on: consumer, mayAckMultiple: mayAckMultiple) }
                 settling = true
                 if !inHand.isEmpty { try? await Task.sleep(for: .milliseconds(200)) }
             }
@@ -162,7 +166,8 @@ final class EventProcessor: Service, Sendable {
     /// Handles a batch, spreading it over the worker connections by delivery: one delivery's
     /// events go to one worker, in arrival order, so two workers' transactions do not wait on
     /// each other's locks on the same delivery's rows.
-    private func handle(_ batch: [AMQPDelivery]) async -> [Outcome] {
+    /// `spans` are the deliveries' consumer spans (empty with tracing off).
+    private func handle(_ batch: [AMQPDelivery], spans: [(any Span)?]) async -> [Outcome] {
         let workerCount = min(workers.count, batch.count)
         var shares = [[Int]](repeating: [], count: workerCount)
         for (index, delivery) in batch.enumerated() {
@@ -174,7 +179,7 @@ final class EventProcessor: Service, Sendable {
             for (worker, share) in shares.enumerated() where !share.isEmpty {
                 group.addTask {
                     // The worker's whole share runs on its connection's thread: no hop per event.
-                    await self.workers[worker].withIsolation { db in await self.handleShare(share, of: batch, on: db) }
+                    await self.workers[worker].withIsolation { db in await self.handleShare(share, of: batch, spans: spans, on: db) }
                 }
             }
             for await results in group {
@@ -190,14 +195,20 @@ final class EventProcessor: Service, Sendable {
         let event: ReceivedEvent
         let handler: EventHandler
         let logger: Logger
+        /// The delivery's consumer span (nil with tracing off).
+        let span: (any Span)?
+        /// Its propagated context, stored with what the handler emits and schedules.
+        let trace: TraceCarrier?
     }
 
     /// Handles one worker's share of a batch, up to `eventsPerTransaction` events per transaction.
-    private func handleShare(_ indices: [Int], of batch: [AMQPDelivery], on db: isolated PostgresConnection) async -> [(Int, Outcome)] {
+    private func handleShare(
+        _ indices: [Int], of batch: [AMQPDelivery], spans: [(any Span)?], on db: isolated PostgresConnection
+    ) async -> [(Int, Outcome)] {
         var results: [(Int, Outcome)] = []
         var ready: [Prepared] = []
         for index in indices {
-            switch prepare(batch[index], index: index) {
+            switch prepare(batch[index], index: index, span: spans.isEmpty ? nil : spans[index]) {
             case .success(let prepared): ready.append(prepared)
             case .failure(let settled): results.append((index, settled.outcome))
             }
@@ -228,7 +239,7 @@ final class EventProcessor: Service, Sendable {
     /// An outcome decided before any transaction (poison input, no handler, an injected fault).
     private struct Settled: Error { let outcome: Outcome }
 
-    private func prepare(_ delivery: AMQPDelivery, index: Int) -> Result<Prepared, Settled> {
+    private func prepare(_ delivery: AMQPDelivery, index: Int, span: (any Span)?) -> Result<Prepared, Settled> {
         let event: ReceivedEvent
         do {
             event = try EventCodec.decodeIncoming(
@@ -242,7 +253,8 @@ final class EventProcessor: Service, Sendable {
         if configuration.faults.failureProbability > 0, Double.random(in: 0..<1) < configuration.faults.failureProbability {
             return .failure(Settled(outcome: .failed(type: event.type, error: "injected fault (FAULT_FAILURE_PROBABILITY)")))
         }
-        return .success(Prepared(index: index, event: event, handler: handler, logger: eventLogger(event)))
+        return .success(Prepared(
+            index: index, event: event, handler: handler, logger: eventLogger(event), span: span, trace: tracer.carrier(of: span)))
     }
 
     /// Runs one event's handler in the open transaction and records it in the inbox and its
@@ -251,7 +263,7 @@ final class EventProcessor: Service, Sendable {
     private func run(_ item: Prepared, _ db: isolated PostgresConnection) throws -> (PendingOutboxRows, Date?) {
         let done = try UnitOfWork.run(
             deliveryId: item.event.deliveryId, causationId: item.event.id, logger: item.logger,
-            forwardFailureProbability: configuration.faults.forwardFailureProbability, consumed: item.event, db
+            forwardFailureProbability: configuration.faults.forwardFailureProbability, consumed: item.event, trace: item.trace, db
         ) { context in try item.handler(item.event, &context, db) }
         return (done.outbox, done.soonestDeadline)
     }
@@ -261,10 +273,18 @@ final class EventProcessor: Service, Sendable {
     /// caller handles each on its own and gives each its own outcome.
     private func handleTogether(_ chunk: [Prepared], on db: isolated PostgresConnection) async -> [Outcome]? {
         let started = ContinuousClock.now
+        let transactions = tracer.tracer == nil ? [] : chunk.map { tracer.startTransaction(under: $0.span, events: chunk.count) }
         do {
-            let handled = try await db.transaction { db in
-                try chunk.map { item in try self.run(item, db) }
+            let handled: [(PendingOutboxRows, Date?)]
+            do {
+                handled = try await db.transaction { db in
+                    try chunk.map { item in try self.run(item, db) }
+                }
+            } catch {
+                for span in transactions { tracer.end(span, error: error) }
+                throw error
             }
+            for span in transactions { tracer.end(span) }
             // Committed: a deadline due before the next poll rings this instance's scheduler.
             if let soonest = handled.compactMap(\.1).min() { alarm.request(soonest) }
             let elapsed = ContinuousClock.now - started
@@ -292,7 +312,15 @@ final class EventProcessor: Service, Sendable {
             // the inbox's key (waiting for the first copy to commit if it is in flight), and
             // everything the handler did is rolled back. BEGIN travels with the handler's first
             // statement, so a handler whose statements are all deferred costs one round trip.
-            let (rows, soonest) = try await db.transaction { db in try self.run(item, db) }
+            let transaction = tracer.startTransaction(under: item.span)
+            let (rows, soonest): (PendingOutboxRows, Date?)
+            do {
+                (rows, soonest) = try await db.transaction { db in try self.run(item, db) }
+            } catch {
+                tracer.end(transaction, error: error)
+                throw error
+            }
+            tracer.end(transaction)
             if let soonest { alarm.request(soonest) }
             metrics.handlerLatency(ContinuousClock.now - started)
             return .handled(type: event.type, outbox: try rows.rows())
@@ -333,7 +361,7 @@ final class EventProcessor: Service, Sendable {
     /// Publishes the batch's outbox events, sends failures to retry or parking, acknowledges
     /// what is done, and returns the deliveries still in hand.
     private func settle(
-        _ batch: [AMQPDelivery], _ outcomes: [Outcome], on consumer: AMQPConnection, mayAckMultiple: Bool
+        _ batch: [AMQPDelivery], _ outcomes: [Outcome], _ spans: [(any Span)?], on consumer: AMQPConnection, mayAckMultiple: Bool
     ) async throws -> [AMQPDelivery] {
         if let pause = configuration.faults.pauseAfterCommit { try? await Task.sleep(for: pause) }
         if configuration.faults.crashProbability > 0, Double.random(in: 0..<1) < configuration.faults.crashProbability {
@@ -373,6 +401,10 @@ final class EventProcessor: Service, Sendable {
                 logger.info("could not publish retry/parking copies; keeping them", metadata: ["error.message": "\(error)"])
                 copiesSafe = false
             }
+        }
+        for (index, span) in spans.enumerated() {
+            let settled = settlements[index].acknowledges(copiesConfirmed: copiesSafe) ? settlements[index] : .keep
+            tracer.endProcessing(span, outcome: outcomes[index], settlement: settled)
         }
 
         if let pause = configuration.faults.pauseBeforeAck { try? await Task.sleep(for: pause) }

@@ -49,6 +49,8 @@ struct OutboxEvent: Sendable {
     let deliveryId: UUID
     let causationId: UUID?
     let body: String
+    /// The trace context of the span that emitted it (nil with tracing off).
+    var trace: TraceCarrier? = nil
 }
 
 /// A deadline a handler asked for.
@@ -57,6 +59,8 @@ struct DeadlineRequest: Sendable {
     let deliveryId: UUID
     let fireAt: Date
     let payload: JSONValue
+    /// The trace context of the span that scheduled it, continued when it fires.
+    var trace: TraceCarrier? = nil
     /// Whether an existing, pending deadline of the name is moved to `fireAt` when that is later.
     var postponing = false
 }
@@ -73,15 +77,19 @@ public struct HandlerContext: Sendable {
     /// Fault injection (`FAULT_FORWARD_FAILURE_PROBABILITY`): when true, a service's forward step
     /// reports its domain failure instead of succeeding, so chaos tests drive the compensations.
     public var forwardStepShouldFail: Bool = false
+    /// The trace context of the span doing this work (nil with tracing off): stored with what it
+    /// emits and schedules, so that publishing and firing continue its trace.
+    let trace: TraceCarrier?
 
     private(set) var emitted: [OutboxEvent] = []
     private(set) var scheduled: [DeadlineRequest] = []
     private(set) var cancelled: [String] = []
 
-    init(deliveryId: UUID, causationId: UUID?, logger: Logger, forwardFailureProbability: Double = 0) {
+    init(deliveryId: UUID, causationId: UUID?, logger: Logger, forwardFailureProbability: Double = 0, trace: TraceCarrier? = nil) {
         self.deliveryId = deliveryId
         self.causationId = causationId
         self.logger = logger
+        self.trace = trace
         if forwardFailureProbability > 0 { forwardStepShouldFail = Double.random(in: 0..<1) < forwardFailureProbability }
     }
 
@@ -93,7 +101,7 @@ public struct HandlerContext: Sendable {
         let body = try EventCodec.encode(event, id: id, deliveryId: deliveryId, causationId: causationId, occurredAt: occurredAt)
         emitted.append(OutboxEvent(
             eventId: id, type: Event.eventType.rawValue, producer: Event.producer.rawValue, schemaVersion: Event.schemaVersion,
-            deliveryId: deliveryId, causationId: causationId, body: body))
+            deliveryId: deliveryId, causationId: causationId, body: body, trace: trace))
         return id
     }
 
@@ -101,13 +109,13 @@ public struct HandlerContext: Sendable {
     /// same name and delivery is ignored). When it comes due, the service's deadline handler of
     /// that name runs, in its own transaction.
     public mutating func scheduleDeadline(_ name: String, at date: Date, payload: JSONValue = .object([:])) {
-        scheduled.append(DeadlineRequest(name: name, deliveryId: deliveryId, fireAt: date, payload: payload))
+        scheduled.append(DeadlineRequest(name: name, deliveryId: deliveryId, fireAt: date, payload: payload, trace: trace))
     }
 
     /// Schedules the named deadline at `date`, or moves a pending one of that name to `date` if
     /// that is later (a deadline that fired or was cancelled stays as it is).
     public mutating func postponeDeadline(_ name: String, to date: Date, payload: JSONValue = .object([:])) {
-        scheduled.append(DeadlineRequest(name: name, deliveryId: deliveryId, fireAt: date, payload: payload, postponing: true))
+        scheduled.append(DeadlineRequest(name: name, deliveryId: deliveryId, fireAt: date, payload: payload, trace: trace, postponing: true))
     }
 
     /// Cancels the named deadline for this delivery if it has not fired.

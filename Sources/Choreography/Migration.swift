@@ -67,6 +67,14 @@ enum RuntimeMigrations {
             DROP INDEX deadlines_due;
             CREATE INDEX deadlines_due ON deadlines (fire_at) WHERE fired_at IS NULL AND cancelled_at IS NULL AND parked_at IS NULL;
             """),
+        // Tracing: the trace context of the span that emitted an outbox row or scheduled a
+        // deadline (continued when it is published or fires), and the trace id an event was
+        // handled in (saga-inspect shows a saga's trace id from it). Null with tracing off.
+        Migration(version: 3, name: "trace context", sql: """
+            ALTER TABLE outbox ADD COLUMN trace_context jsonb;
+            ALTER TABLE deadlines ADD COLUMN trace_context jsonb;
+            ALTER TABLE inbox ADD COLUMN trace_id text;
+            """),
     ]
 }
 

@@ -39,17 +39,17 @@ enum RuntimeTables {
     /// in the inbox) fails it with a unique violation on `inbox_pkey` (see `isDuplicate`), and
     /// nothing commits.
     static func recordHandled(
-        _ event: ReceivedEvent, emitting events: [OutboxEvent], _ db: isolated PostgresConnection
+        _ event: ReceivedEvent, traceId: String? = nil, emitting events: [OutboxEvent], _ db: isolated PostgresConnection
     ) throws -> PendingOutboxRows {
-        let inbox: [PostgresValue] = [.uuid(event.id), .text(event.type), .uuid(event.deliveryId)]
+        let inbox: [PostgresValue] = [.uuid(event.id), .text(event.type), .uuid(event.deliveryId), .text(traceId)]
         guard !events.isEmpty else {
-            try db.executeDeferred("INSERT INTO inbox (event_id, event_type, delivery_id) VALUES ($1, $2, $3)", inbox)
+            try db.executeDeferred("INSERT INTO inbox (event_id, event_type, delivery_id, trace_id) VALUES ($1, $2, $3, $4)", inbox)
             return PendingOutboxRows(events: [], ids: nil)
         }
-        let (values, parameters) = outboxValues(events, firstParameter: 4)
+        let (values, parameters) = outboxValues(events, firstParameter: 5)
         let ids = try db.queryDeferred("""
             WITH recorded AS (
-                INSERT INTO inbox (event_id, event_type, delivery_id) VALUES ($1, $2, $3) RETURNING event_id)
+                INSERT INTO inbox (event_id, event_type, delivery_id, trace_id) VALUES ($1, $2, $3, $4) RETURNING event_id)
             INSERT INTO outbox (\(outboxColumns))
             SELECT emitted.* FROM (VALUES \(values)) AS emitted WHERE EXISTS (SELECT 1 FROM recorded)
             RETURNING id
@@ -68,17 +68,17 @@ enum RuntimeTables {
         try !db.query("SELECT 1 FROM inbox WHERE event_id = $1", [.uuid(eventId)]).isEmpty
     }
 
-    private static let outboxColumns = "event_id, event_type, producer, schema_version, delivery_id, causation_id, body"
+    private static let outboxColumns = "event_id, event_type, producer, schema_version, delivery_id, causation_id, body, trace_context"
 
     private static func outboxValues(_ events: [OutboxEvent], firstParameter: Int) -> (String, [PostgresValue]) {
         var placeholders: [String] = []
         var parameters: [PostgresValue] = []
         for (index, event) in events.enumerated() {
-            let base = firstParameter + index * 7
-            placeholders.append("(" + (0..<7).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
+            let base = firstParameter + index * 8
+            placeholders.append("(" + (0..<8).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
             parameters += [
                 .uuid(event.eventId), .text(event.type), .text(event.producer), .int32(Int32(event.schemaVersion)),
-                .uuid(event.deliveryId), .uuid(event.causationId), .json(event.body),
+                .uuid(event.deliveryId), .uuid(event.causationId), .json(event.body), .jsonb(event.trace?.storedForm),
             ]
         }
         return (placeholders.joined(separator: ", "), parameters)
@@ -91,7 +91,8 @@ enum RuntimeTables {
     /// Locks and reads up to `limit` rows older than `olderThan` seconds that no one else holds.
     static func lockPending(limit: Int, olderThan seconds: Double, _ db: isolated PostgresConnection) throws -> [OutboxRow] {
         let rows = try db.query("""
-            SELECT id, event_id, event_type, producer, schema_version, delivery_id, causation_id, body::text AS body
+            SELECT id, event_id, event_type, producer, schema_version, delivery_id, causation_id, body::text AS body,
+                trace_context::text AS trace_context
             FROM outbox WHERE created_at <= clock_timestamp() - make_interval(secs => $1)
             ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED
             """, [.double(seconds), .int(limit)])
@@ -103,7 +104,8 @@ enum RuntimeTables {
                 schemaVersion: try row.decode(Int.self, column: "schema_version"),
                 deliveryId: try row.decode(UUID.self, column: "delivery_id"),
                 causationId: try row.decode(UUID?.self, column: "causation_id"),
-                body: try row.decode(String.self, column: "body")))
+                body: try row.decode(String.self, column: "body"),
+                trace: TraceCarrier(storedForm: try row.decode(String?.self, column: "trace_context"))))
         }
     }
 
@@ -146,10 +148,11 @@ enum RuntimeTables {
                   """
                 : "DO NOTHING"
             _ = try db.execute("""
-                INSERT INTO deadlines (name, delivery_id, fire_at, payload, causation_id)
-                VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name, delivery_id) \(onConflict)
+                INSERT INTO deadlines (name, delivery_id, fire_at, payload, causation_id, trace_context)
+                VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name, delivery_id) \(onConflict)
                 """, [.text(request.name), .uuid(request.deliveryId), .timestamp(request.fireAt),
-                      .jsonb(String(decoding: request.payload.serialized(), as: UTF8.self)), .uuid(context.causationId)])
+                      .jsonb(String(decoding: request.payload.serialized(), as: UTF8.self)), .uuid(context.causationId),
+                      .jsonb(request.trace?.storedForm)])
         }
         for name in context.cancelled {
             _ = try db.execute(
@@ -159,9 +162,11 @@ enum RuntimeTables {
     }
 
     /// Locks up to `limit` due deadlines that no one else holds.
-    static func lockDueDeadlines(limit: Int, _ db: isolated PostgresConnection) throws -> [(id: Int64, deadline: FiredDeadline)] {
+    static func lockDueDeadlines(
+        limit: Int, _ db: isolated PostgresConnection
+    ) throws -> [(id: Int64, deadline: FiredDeadline, trace: TraceCarrier?)] {
         let rows = try db.query("""
-            SELECT id, name, delivery_id, fire_at, payload::text AS payload, causation_id FROM deadlines
+            SELECT id, name, delivery_id, fire_at, payload::text AS payload, causation_id, trace_context::text AS trace_context FROM deadlines
             WHERE fired_at IS NULL AND cancelled_at IS NULL AND parked_at IS NULL AND fire_at <= clock_timestamp()
             ORDER BY fire_at LIMIT $1 FOR UPDATE SKIP LOCKED
             """, [.int(limit)])
@@ -171,7 +176,8 @@ enum RuntimeTables {
                 deliveryId: try row.decode(UUID.self, column: "delivery_id"),
                 dueAt: try row.decode(Date.self, column: "fire_at"),
                 payload: try JSONValue(parsing: try row.decode(String.self, column: "payload")),
-                causationId: try row.decode(UUID?.self, column: "causation_id")))
+                causationId: try row.decode(UUID?.self, column: "causation_id")),
+             TraceCarrier(storedForm: try row.decode(String?.self, column: "trace_context")))
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Postgres
+import Tracing
 
 /// Database access for a service's own HTTP routes (the ingestion commands, the history
 /// queries): reads, and command transactions whose emitted events go through the outbox exactly
@@ -10,6 +11,8 @@ public struct ServiceDatabase: Sendable {
     let pool: PostgresConnectionPool
     let dispatcher: OutboxDispatcher
     let logger: Logger
+    /// Continues the request's trace (the HTTP server span) into what the command emits.
+    var tracer: RuntimeTracer = .off
 
     /// Runs `body` in one local transaction for `deliveryId`; what it emits through the context is
     /// inserted into the outbox in the same transaction and handed to the background publisher
@@ -20,9 +23,21 @@ public struct ServiceDatabase: Sendable {
     ) async throws -> Value {
         var logger = self.logger
         logger[metadataKey: "delivery.id"] = "\(deliveryId)"
-        let done = try await pool.withTransaction { [logger] db in
-            try UnitOfWork.run(deliveryId: deliveryId, causationId: causationId, logger: logger, db) { context in try body(&context, db) }
+        // The request's span (Hummingbird's TracingMiddleware) emits; the transaction is its child.
+        let trace = tracer.carrier(of: nil)
+        let transaction = tracer.startTransaction(under: nil)
+        let done: UnitOfWork.Done<Value>
+        do {
+            done = try await pool.withTransaction { [logger] db in
+                try UnitOfWork.run(deliveryId: deliveryId, causationId: causationId, logger: logger, trace: trace, db) { context in
+                    try body(&context, db)
+                }
+            }
+        } catch {
+            tracer.end(transaction, error: error)
+            throw error
         }
+        tracer.end(transaction)
         dispatcher.submit(try done.outbox.rows())
         return done.value
     }

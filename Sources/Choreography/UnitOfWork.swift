@@ -21,14 +21,16 @@ enum UnitOfWork {
     /// handled (recorded in the inbox; a duplicate then fails the COMMIT), nil for a deadline or a command.
     static func run<Value: Sendable>(
         deliveryId: UUID, causationId: UUID?, logger: Logger, forwardFailureProbability: Double = 0,
-        consumed: ReceivedEvent? = nil, _ db: isolated PostgresConnection, _ work: (inout HandlerContext) throws -> Value
+        consumed: ReceivedEvent? = nil, trace: TraceCarrier? = nil, _ db: isolated PostgresConnection,
+        _ work: (inout HandlerContext) throws -> Value
     ) throws -> Done<Value> {
         var context = HandlerContext(
-            deliveryId: deliveryId, causationId: causationId, logger: logger, forwardFailureProbability: forwardFailureProbability)
+            deliveryId: deliveryId, causationId: causationId, logger: logger, forwardFailureProbability: forwardFailureProbability,
+            trace: trace)
         let value = try work(&context)
         try RuntimeTables.applyDeadlines(context, db)
         let outbox = if let consumed {
-            try RuntimeTables.recordHandled(consumed, emitting: context.emitted, db)
+            try RuntimeTables.recordHandled(consumed, traceId: trace?.traceId, emitting: context.emitted, db)
         } else {
             try RuntimeTables.recordEmitted(context.emitted, db)
         }

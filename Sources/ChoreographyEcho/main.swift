@@ -12,9 +12,10 @@ let schema = environment["ECHO_SCHEMA"] ?? "echo"
 let (logger, registry) = DaemonBootstrap.bootstrap(service: name, environment: environment)
 do {
     let configuration = try ChoreographyConfiguration.fromEnvironment(service: name, schema: schema)
-    let runtime = ChoreographyRuntime(
+    var runtime = ChoreographyRuntime(
         definition: try EchoService.definition(name: name, schema: schema), configuration: configuration,
         logger: logger, registry: registry)
+    runtime.tracingService = try TracingBootstrap.bootstrap(service: name, environment: environment, logger: logger)
     try await runtime.run()
 } catch {
     logger.critical("stopped with an error", metadata: ["error.message": "\(error)"])

@@ -101,13 +101,14 @@ struct FabrikamServiceCommand: AsyncParsableCommand {
             routes = { router, database in HistoryRoutes.register(on: router, database: database) }
         }
         definition.sagaQueuePrefix = queuePrefix
-        let runtime = ChoreographyRuntime(
+        var runtime = ChoreographyRuntime(
             definition: definition, configuration: configuration, logger: logger, registry: registry, routes: routes)
         if setupOnly {
             try await runtime.setUp()
             logger.info("set up", metadata: ["service.name": "\(name)"])
             return
         }
+        runtime.tracingService = try TracingBootstrap.bootstrap(service: name, environment: environment, logger: logger)
         try await runtime.run()
     }
 }

@@ -1,5 +1,8 @@
 import ArgumentParser
+import Choreography
 import Foundation
+import Logging
+import ServiceLifecycle
 
 /// `saga-bench echo`: the runtime's events/s and latency next to the raw limits, in one run.
 struct EchoBenchmarkCommand: AsyncParsableCommand {
@@ -36,9 +39,14 @@ struct EchoBenchmarkCommand: AsyncParsableCommand {
     var runs = 3
 
     func run() async throws {
+        // With OTEL_* configured, the runtime under test traces and exports (the cost of tracing on).
+        let exporter = try TracingBootstrap.bootstrap(
+            service: "saga-bench-echo", environment: ProcessInfo.processInfo.environment, logger: Logger(label: "saga-bench"))
+        let exporting = exporter.map { service in Task { try await service.run() } }
+        defer { exporting?.cancel() }
         let (amqpURL, databaseURL) = try servers.resolved()
         let prefetch = self.prefetch ?? 64 * workers
-        print("saga-bench echo: \(runs) runs, medians; backlog \(events) events, \(workers) workers, prefetch \(prefetch), \(eventsPerTransaction) events per transaction; "
+        print("saga-bench echo\(exporter == nil ? "" : " (tracing on)"): \(runs) runs, medians; backlog \(events) events, \(workers) workers, prefetch \(prefetch), \(eventsPerTransaction) events per transaction; "
             + "latency at \(Int(pacedRate))/s over \(pacedEvents) events")
         let raw = RawLimits(amqpURL: amqpURL, databaseURL: databaseURL)
         let echo = EchoBenchmark(

@@ -79,7 +79,7 @@ struct VerdictRules {
             deliveryId: snapshot.deliveryId, verdict: verdict, detail: detail, events: traced,
             pendingOutbox: snapshot.pendingOutbox.sorted { $0.committedAt < $1.committedAt }, parked: snapshot.parked,
             pendingDeadlines: snapshot.deadlines.filter(\.isPending).sorted { $0.fireAt < $1.fireAt }, waits: waits,
-            warnings: warnings, startedAt: start, lastActivityAt: lastActivity, inspectedAt: now)
+            warnings: warnings, startedAt: start, lastActivityAt: lastActivity, inspectedAt: now, traceId: SagaTraceId.of(snapshot.handled))
     }
 
     // MARK: The causation tree

@@ -8,6 +8,7 @@ public enum SagaTextRenderer {
     public static func render(_ report: SagaReport) -> String {
         var lines: [String] = []
         lines.append("delivery \(report.deliveryId.uuidString.lowercased())")
+        if let traceId = report.traceId { lines.append("trace \(traceId)") }
         if let start = report.startedAt {
             lines.append("started \(RFC3339.string(from: start)) (times below are relative to it), inspected \(RFC3339.string(from: report.inspectedAt))")
         }
@@ -116,7 +117,7 @@ public enum SagaTextRenderer {
 /// `{deliveryId, verdict: {state, detail, missing[], waitingOn, for, final}, events: [{eventId,
 /// type, producer, occurredAt, causationId, compensation, handledBy: [{service, at}], logged,
 /// depth, reasonCode}], pendingOutbox: [...], parked: [...], pendingDeadlines: [...],
-/// warnings: [...], startedAt, inspectedAt}`. Dates are RFC 3339 in UTC, ids lowercase.
+/// warnings: [...], startedAt, inspectedAt, traceId}`. Dates are RFC 3339 in UTC, ids lowercase.
 public enum SagaJSONRenderer {
     /// The report as a JSON value.
     public static func value(_ report: SagaReport) -> JSONValue {
@@ -162,6 +163,7 @@ public enum SagaJSONRenderer {
             "pendingOutbox": .array(outbox), "parked": .array(parked), "pendingDeadlines": .array(deadlines),
             "warnings": .array(report.warnings.map(JSONValue.string)),
             "startedAt": report.startedAt.map(date) ?? .null, "inspectedAt": date(report.inspectedAt),
+            "traceId": report.traceId.map(JSONValue.string) ?? .null,
         ])
     }
 

@@ -85,6 +85,8 @@ public struct SagaReport: Sendable, Hashable {
     public var lastActivityAt: Date?
     /// The `now` the verdict was computed for.
     public var inspectedAt: Date
+    /// The saga's W3C trace id (``SagaTraceId``), nil when it was not traced.
+    public var traceId: String? = nil
 
     /// The event with an id, if the report has it.
     public func event(_ id: UUID) -> TracedEvent? { events.first { $0.eventId == id } }

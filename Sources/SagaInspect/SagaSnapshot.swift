@@ -98,13 +98,29 @@ public struct HandledEvent: Sendable, Hashable {
     public var eventType: String
     /// When the service's transaction recorded it.
     public var handledAt: Date
+    /// The W3C trace id the service handled it in (nil with tracing off).
+    public var traceId: String?
 
     /// An inbox row.
-    public init(service: String, eventId: UUID, eventType: String, handledAt: Date) {
+    public init(service: String, eventId: UUID, eventType: String, handledAt: Date, traceId: String? = nil) {
         self.service = service
         self.eventId = eventId
         self.eventType = eventType
         self.handledAt = handledAt
+        self.traceId = traceId
+    }
+}
+
+/// The saga's trace id as the inboxes recorded it: the one most handlings were in (the first
+/// handled on a tie), nil when none was traced.
+public enum SagaTraceId {
+    /// The trace id of a saga's handlings.
+    public static func of(_ handled: [HandledEvent]) -> String? {
+        let traced = handled.compactMap { event in event.traceId.map { (id: $0, at: event.handledAt) } }.sorted { $0.at < $1.at }
+        var counts: [String: Int] = [:]
+        for handling in traced { counts[handling.id, default: 0] += 1 }
+        guard let most = counts.values.max() else { return nil }
+        return traced.first { counts[$0.id] == most }?.id
     }
 }
 

@@ -185,13 +185,14 @@ struct SnapshotQueries: Sendable {
 
     private func readRuntimeTables(service: String, schema: String, _ reader: inout TableReader, _ results: inout Results, _ db: isolated PostgresConnection) throws {
         if let rows = try reader.select(schema, "inbox", [
-            .required("event_id"), .required("delivery_id"), .required("event_type"), .required("handled_at"),
+            .required("event_id"), .required("delivery_id"), .required("event_type"), .required("handled_at"), .optional("trace_id"),
         ], where: byDelivery, parameters, db) {
             for row in rows {
                 let id = try row.decode(UUID.self, column: "delivery_id")
                 let handled = HandledEvent(
                     service: service, eventId: try row.decode(UUID.self, column: "event_id"),
-                    eventType: try row.decode(String.self, column: "event_type"), handledAt: try row.decode(Date.self, column: "handled_at"))
+                    eventType: try row.decode(String.self, column: "event_type"), handledAt: try row.decode(Date.self, column: "handled_at"),
+                    traceId: try row.decode(String?.self, column: "trace_id"))
                 results.update(id) { $0.handled.append(handled) }
             }
         }

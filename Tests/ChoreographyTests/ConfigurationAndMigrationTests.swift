@@ -87,12 +87,13 @@ struct MigrationTests {
             return try await group.reduce(into: []) { $0 += $1 }
         }
         #expect(applied.sorted() == [
-            "runtime/1 inbox, outbox and deadlines", "runtime/2 deadline attempts and parking", "service/1 first", "service/2 second",
+            "runtime/1 inbox, outbox and deadlines", "runtime/2 deadline attempts and parking", "runtime/3 trace context",
+            "service/1 first", "service/2 second",
         ])
         let connection = try await PostgresConnection.connect(url: url)
         let rows = try await connection.query(
             "SELECT component, version FROM \(schema).schema_migrations ORDER BY component, version")
-        #expect(rows.count == 4)
+        #expect(rows.count == 5)
         _ = try await connection.query("INSERT INTO \(schema).things (id, label) VALUES (1, 'x') RETURNING id")
 
         // A renamed migration is refused rather than silently skipped.
@@ -103,7 +104,7 @@ struct MigrationTests {
         let broken = SchemaMigrator(schema: schema, migrations: migrations + [Migration(version: 3, name: "broken", sql: "ALTER TABLE nope ADD x int")])
         let failure = await #expect(throws: ChoreographyError.self) { try await broken.migrate(on: connection, logger: Logger(label: "test")) }
         #expect(failure?.message.contains("service/3") == true)
-        #expect(try await connection.query("SELECT 1 FROM \(schema).schema_migrations WHERE version = 3").isEmpty)
+        #expect(try await connection.query("SELECT 1 FROM \(schema).schema_migrations WHERE component = 'service' AND version = 3").isEmpty)
         _ = try await connection.simpleQuery("DROP SCHEMA \(schema) CASCADE")
         await connection.close()
     }

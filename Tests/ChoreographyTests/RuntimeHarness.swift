@@ -13,7 +13,7 @@ import Testing
 /// servers), plus what the runtime's tests need: requests, and the environment of a
 /// `choreography-echo` child process that is the same service.
 struct EchoHarness {
-    let service: ServiceHarness
+    var service: ServiceHarness
 
     /// An echo service (`everyEventHasAQueue`: see ``ServiceHarness``); `eventsPerTransaction` overrides the echo definition's 16, `workers` the harness's 2.
     init(retryAttempts: Int = 3, eventsPerTransaction: Int? = nil, workers: Int? = nil, everyEventHasAQueue: Bool = true) throws {

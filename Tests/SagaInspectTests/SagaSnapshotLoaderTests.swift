@@ -43,7 +43,8 @@ enum MinimalSchemas {
     static func runtimeTables(_ schema: String, deadlines: Bool = true) -> String {
         """
         CREATE SCHEMA \(schema);
-        CREATE TABLE \(schema).inbox (event_id uuid PRIMARY KEY, event_type text NOT NULL, delivery_id uuid, handled_at timestamptz NOT NULL);
+        CREATE TABLE \(schema).inbox (event_id uuid PRIMARY KEY, event_type text NOT NULL, delivery_id uuid, handled_at timestamptz NOT NULL,
+            trace_id text);
         CREATE TABLE \(schema).outbox (id bigserial PRIMARY KEY, event_id uuid NOT NULL, event_type text NOT NULL, producer text NOT NULL,
             delivery_id uuid, causation_id uuid, schema_version int NOT NULL DEFAULT 1, body json NOT NULL, created_at timestamptz NOT NULL);
         """ + (deadlines ? """

@@ -5,6 +5,7 @@ import Foundation
 @_exported import IntegrationSupport
 import Logging
 import Postgres
+import Tracing
 
 /// One isolated instance of a service for a test, on the real servers: its own queue prefix,
 /// schema and exchange (`t_xxxxxxxx`, `test.xxxxxxxx.events`), runtimes run in-process, events
@@ -26,6 +27,8 @@ public struct ServiceHarness: Sendable {
     /// the real system. Publishes are mandatory, so without it an event no test queue is bound to
     /// is returned and stays in the outbox.
     public let everyEventHasAQueue: Bool
+    /// The runtimes' tracer (e.g. an in-memory one); nil for none.
+    public var tracer: (any Tracer)?
 
     /// A harness for the service `make(name, schema)` builds; `configure` adjusts the runtime.
     public init(
@@ -64,13 +67,15 @@ public struct ServiceHarness: Sendable {
     /// `TEST_LOG=1` shows their logs on standard error.
     public func withRunningService<T: Sendable>(instances: Int = 1, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let runtimes = (0..<instances).map { index in
-            ChoreographyRuntime(
+            var runtime = ChoreographyRuntime(
                 definition: definition, configuration: configuration,
                 logger: Logger(label: "\(name).\(index)") { label in
                     ProcessInfo.processInfo.environment["TEST_LOG"] == "1"
                         ? StreamLogHandler.standardError(label: label) as any LogHandler : SwiftLogNoOpLogHandler()
                 },
                 routes: routes)
+            runtime.tracer = tracer
+            return runtime
         }
         let connection = try await AMQPConnection.connect(url: amqpURL)
         try await prepareExchange(on: connection)
