@@ -51,6 +51,8 @@ struct OutboxPublisher: Sendable {
     let exchange: String
     /// A producer span per published row (child of the span that emitted it), its context in the headers.
     var tracer: RuntimeTracer = .off
+    /// Deletes what the fast paths published.
+    let sweeper: OutboxSweeper
 
     /// Publishes rows with confirms; returns the ids of the rows the broker confirmed.
     func publish(_ rows: [OutboxRow]) async throws -> [Int64] {
@@ -71,50 +73,22 @@ struct OutboxPublisher: Sendable {
         return zip(rows, outcomes).compactMap { row, outcome in outcome == .confirmed ? row.id : nil }
     }
 
-    /// The fast path for rows that just committed: claims them (`FOR UPDATE SKIP LOCKED`, in a
-    /// transaction held while the broker confirms), publishes the claimed ones and deletes the
-    /// confirmed ones. A row the relay holds is left to the relay, and the relay skips the rows
-    /// held here, so the two never both publish a row. Failures leave rows to the relay.
-    func publishCommitted(_ rows: [OutboxRow], on connection: PostgresConnection) async throws {
+    /// The fast path for rows that just committed: publishes them (no database transaction) and
+    /// hands the confirmed ones to the sweeper, which deletes them (see ``OutboxSweeper``).
+    /// Failures leave rows to the relay.
+    func publishCommitted(_ rows: [OutboxRow]) async throws {
         guard !rows.isEmpty else { return }
-        try await connection.transaction { db in try await self.claimAndPublish(rows, db) }
+        sweeper.confirmed(try await publish(rows))
     }
 
-    /// `publishCommitted(_:on:)`, leaving the rows to the outbox relay when it fails (logged).
-    /// Returns whether the database connection itself failed, so the caller can restore it.
-    func publishCommittedOrLeaveToRelay(_ rows: [OutboxRow], on connection: PostgresConnection, logger: Logger) async -> Bool {
-        await leavingToRelayOnFailure(rows, logger) { try await publishCommitted(rows, on: connection) }
-    }
-
-    /// `publishCommitted(_:on:)` on a pooled connection, leaving the rows to the relay when it fails.
-    func publishCommittedOrLeaveToRelay(_ rows: [OutboxRow], on pool: PostgresConnectionPool, logger: Logger) async {
-        _ = await leavingToRelayOnFailure(rows, logger) { try await publishCommitted(rows, on: pool) }
-    }
-
-    private func leavingToRelayOnFailure(_ rows: [OutboxRow], _ logger: Logger, _ publish: () async throws -> Void) async -> Bool {
-        guard !rows.isEmpty else { return false }
+    /// `publishCommitted(_:)`, leaving the rows to the outbox relay when it fails (logged).
+    func publishCommittedOrLeaveToRelay(_ rows: [OutboxRow], logger: Logger) async {
+        guard !rows.isEmpty else { return }
         do {
-            try await publish()
-            return false
+            try await publishCommitted(rows)
         } catch {
             logger.info("publishing committed events failed; the outbox relay will publish them", metadata: ["error.message": "\(error)"])
-            return (error as? PostgresError)?.isConnectionProblem == true
         }
-    }
-
-    /// `publishCommitted(_:on:)` on a pooled connection.
-    func publishCommitted(_ rows: [OutboxRow], on pool: PostgresConnectionPool) async throws {
-        guard !rows.isEmpty else { return }
-        try await pool.withTransaction { db in try await self.claimAndPublish(rows, db) }
-    }
-
-    private func claimAndPublish(_ rows: [OutboxRow], _ db: isolated PostgresConnection) async throws {
-        // The deletion need not wait for the disk: if a crash loses it, the relay publishes the
-        // rows again and the consumers' inboxes absorb the duplicates.
-        try RuntimeTables.commitWithoutWaitingForDisk(db)
-        let claimed = try RuntimeTables.claim(rows.map(\.id), db)
-        let confirmed = try await publish(rows.filter { claimed.contains($0.id) })
-        try RuntimeTables.deleteFromOutbox(confirmed, db)
     }
 
     /// The AMQP message for an emitted event, `mandatory`, with the system's properties and headers.

@@ -28,6 +28,8 @@ import Foundation
 ///   `RETRY_MAX_DELAY_MS` (`300000`)
 /// - `OUTBOX_RELAY_INTERVAL_MS` (`1000`), `OUTBOX_RELAY_GRACE_MS` (`5000`): how often the relay
 ///   looks, and how old a row must be before it takes it from the fast path
+/// - `OUTBOX_SWEEP_INTERVAL_MS` (`100`): how often the rows the broker confirmed are deleted
+///   (see `OutboxSweeper`); keep it well under the relay's grace
 /// - `DEADLINE_POLL_INTERVAL_MS` (`250`)
 /// - `HTTP_HOST` (`127.0.0.1`), `HTTP_PORT` (`0`: no HTTP server) — health and metrics
 /// - `HTTP_DB_CONNECTIONS` (`4`) — pooled connections for a service's own HTTP routes
@@ -74,6 +76,8 @@ public struct ChoreographyConfiguration: Sendable {
     public var retryPolicy: RetryPolicy
     public var relayInterval: Duration
     public var relayGrace: Duration
+    /// How often confirmed outbox rows are deleted (`OUTBOX_SWEEP_INTERVAL_MS`).
+    public var outboxSweepInterval: Duration
     public var deadlinePollInterval: Duration
     public var httpHost: String
     public var httpPort: Int?
@@ -97,6 +101,7 @@ public struct ChoreographyConfiguration: Sendable {
         retryPolicy = RetryPolicy()
         relayInterval = .seconds(1)
         relayGrace = .seconds(5)
+        outboxSweepInterval = .milliseconds(100)
         deadlinePollInterval = .milliseconds(250)
         httpHost = "127.0.0.1"
         httpPort = nil
@@ -154,6 +159,7 @@ public struct ChoreographyConfiguration: Sendable {
             maximumDelay: .milliseconds(try integer("RETRY_MAX_DELAY_MS", 300_000, minimum: 1)))
         configuration.relayInterval = .milliseconds(try integer("OUTBOX_RELAY_INTERVAL_MS", 1000, minimum: 10))
         configuration.relayGrace = .milliseconds(try integer("OUTBOX_RELAY_GRACE_MS", 5000))
+        configuration.outboxSweepInterval = .milliseconds(try integer("OUTBOX_SWEEP_INTERVAL_MS", 100, minimum: 1))
         configuration.deadlinePollInterval = .milliseconds(try integer("DEADLINE_POLL_INTERVAL_MS", 250, minimum: 10))
         if let host = value("HTTP_HOST") { configuration.httpHost = host }
         let port = try integer("HTTP_PORT", 0)

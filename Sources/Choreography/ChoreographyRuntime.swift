@@ -109,14 +109,15 @@ public struct ChoreographyRuntime: Sendable {
             try await declareSagaTopology(sagaTopology, publisherConnection: publisherConnection)
         }
         let tracing = RuntimeTracer(tracer: tracer ?? RuntimeTracer.bootstrapped, service: definition.name, schema: "\(definition.schema)")
+        let sweeper = OutboxSweeper(connection: housekeeping, interval: configuration.outboxSweepInterval, logger: logger)
         let outbox = OutboxPublisher(
             broker: BrokerPublisher(connection: publisherConnection, reconnectPolicy: AMQPReconnectPolicy()),
-            exchange: configuration.exchange, tracer: tracing)
+            exchange: configuration.exchange, tracer: tracing, sweeper: sweeper)
 
         let alarm = DeadlineAlarm()
         let processor = EventProcessor(
             definition: definition, configuration: configuration, topology: topology, sagaTopology: sagaTopology, workers: workers,
-            housekeeping: housekeeping, outbox: outbox, validator: try ContractValidator(), relayers: try configuration.relayers(queuePrefix: definition.sagaQueuePrefix ?? ""),
+            outbox: outbox, validator: try ContractValidator(), relayers: try configuration.relayers(queuePrefix: definition.sagaQueuePrefix ?? ""),
             health: health, metrics: metrics,
             alarm: alarm, tracer: tracing, logger: logger)
         let relay = OutboxRelay(
@@ -130,6 +131,8 @@ public struct ChoreographyRuntime: Sendable {
         // Graceful shutdown runs in reverse order: the processor stops first, the HTTP server last.
         // Listed first, so that it stops last and exports the spans of the shutdown.
         var services: [any Service] = tracingService.map { [$0] } ?? []
+        // Stops after every fast path (the HTTP dispatcher included) and deletes what they published.
+        services.append(sweeper)
         var routePool: PostgresConnectionPool?
         if let port = configuration.httpPort {
             let router = Router()

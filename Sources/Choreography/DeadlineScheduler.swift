@@ -212,6 +212,6 @@ final class DeadlineScheduler: Service, Sendable {
 
     /// Publishes fired deadlines' committed events (the relay covers a failure).
     private func publish(_ rows: [OutboxRow]) async {
-        _ = await outbox.publishCommittedOrLeaveToRelay(rows, on: connection, logger: logger)
+        await outbox.publishCommittedOrLeaveToRelay(rows, logger: logger)
     }
 }

@@ -21,7 +21,6 @@ final class EventProcessor: Service, Sendable {
     private let topology: ServiceTopology
     private let sagaTopology: SagaTopology?
     private let workers: [PostgresConnection]
-    private let housekeeping: PostgresConnection
     private let outbox: OutboxPublisher
     private let validator: ContractValidator
     /// The broker users whose relayed copies are believed (see ``PublisherIdentity``).
@@ -34,7 +33,7 @@ final class EventProcessor: Service, Sendable {
 
     init(
         definition: ServiceDefinition, configuration: ChoreographyConfiguration, topology: ServiceTopology,
-        sagaTopology: SagaTopology?, workers: [PostgresConnection], housekeeping: PostgresConnection, outbox: OutboxPublisher,
+        sagaTopology: SagaTopology?, workers: [PostgresConnection], outbox: OutboxPublisher,
         validator: ContractValidator, relayers: Set<String>, health: HealthState, metrics: RuntimeMetrics, alarm: DeadlineAlarm,
         tracer: RuntimeTracer = .off, logger: Logger
     ) {
@@ -44,7 +43,6 @@ final class EventProcessor: Service, Sendable {
         self.topology = topology
         self.sagaTopology = sagaTopology
         self.workers = workers
-        self.housekeeping = housekeeping
         self.outbox = outbox
         self.validator = validator
         self.relayers = relayers
@@ -429,7 +427,7 @@ final class EventProcessor: Service, Sendable {
 
     /// Publishes committed outbox rows and deletes the confirmed ones; failures are left to the relay.
     private func publishCommitted(_ rows: [OutboxRow]) async {
-        if await outbox.publishCommittedOrLeaveToRelay(rows, on: housekeeping, logger: logger) { await restore(housekeeping) }
+        await outbox.publishCommittedOrLeaveToRelay(rows, logger: logger)
     }
 
     private func retryCopy(_ delivery: AMQPDelivery, attempt: Int, error: String) -> AMQPOutgoingMessage {

@@ -33,7 +33,7 @@ final class OutboxDispatcher: Service, Sendable {
         // On graceful shutdown (after the HTTP server stopped) publish what is buffered, then end.
         await withGracefulShutdownHandler {
             for await rows in stream {
-                await outbox.publishCommittedOrLeaveToRelay(rows, on: pool, logger: logger)
+                await outbox.publishCommittedOrLeaveToRelay(rows, logger: logger)
             }
         } onGracefulShutdown: { [continuation] in
             continuation.finish()

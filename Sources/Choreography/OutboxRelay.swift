@@ -35,7 +35,11 @@ final class OutboxRelay: Service, Sendable {
         // Graceful shutdown stops the event processor first, so this instance's fast path has
         // finished: publish everything left now. (On cancellation the processor may still be
         // publishing; leave the rest to the next start rather than publish twice.)
-        if !Task.isCancelled { await relayOnce(olderThan: .zero) }
+        // Rows the fast paths published are deleted first, so that they are not published again.
+        if !Task.isCancelled {
+            await outbox.sweeper.sweep(on: connection)
+            await relayOnce(olderThan: .zero)
+        }
     }
 
     /// Publishes pending rows older than `olderThan`, batch by batch; returns how many were published.

@@ -109,13 +109,6 @@ enum RuntimeTables {
         }
     }
 
-    /// Locks the rows with these ids that no one else holds and still exist; returns their ids.
-    static func claim(_ ids: [Int64], _ db: isolated PostgresConnection) throws -> Set<Int64> {
-        guard !ids.isEmpty else { return [] }
-        let rows = try db.query("SELECT id FROM outbox WHERE id = ANY($1) FOR UPDATE SKIP LOCKED", [int8Array(ids)])
-        return Set(try rows.map { try $0.decode(Int64.self, column: "id") })
-    }
-
     private static func int8Array(_ ids: [Int64]) -> PostgresValue {
         PostgresValue(dataType: .int8Array, text: "{" + ids.map(String.init).joined(separator: ",") + "}")
     }

@@ -126,6 +126,8 @@ public actor DeliverySystem {
         environment["RETRY_MULTIPLIER"] = "2"
         environment["OUTBOX_RELAY_INTERVAL_MS"] = "200"
         environment["OUTBOX_RELAY_GRACE_MS"] = "1000"
+        // Each schedule step waits for the outboxes to empty: delete published rows at once.
+        environment["OUTBOX_SWEEP_INTERVAL_MS"] = "5"
         environment["DEADLINE_POLL_INTERVAL_MS"] = "50"
         environment["DRONE_TIME_SCALE"] = "0"
         environment["DELIVERY_JOIN_TIMEOUT_S"] = "15"

@@ -140,6 +140,25 @@ struct CrashTests {
         try await harness.cleanUp()
     }
 
+    @Test("published rows wait for the outbox sweeper, and a graceful stop deletes them before the relay's last pass: none is published twice")
+    func sweeperDeletesBeforeTheLastRelayPass() async throws {
+        let harness = try EchoHarness()
+        let capture = try await harness.captureQueue()
+        // Neither the sweeper nor the relay acts during the run.
+        let process = try EchoProcess(harness, extraEnvironment: ["OUTBOX_SWEEP_INTERVAL_MS": "600000", "OUTBOX_RELAY_GRACE_MS": "600000"])
+        try await process.waitUntilReady()
+        try await harness.publish(try (0..<50).map { _ in try harness.request(owner: "sweep") })
+        let emitted = try await harness.drain(capture, expecting: 50)
+        #expect(emitted.count == 50)
+        // Published, so handed to the sweeper, which has not run yet: the rows are still there.
+        #expect(try await harness.count("SELECT count(*) FROM outbox") == 50)
+        #expect(try await process.terminate() == 0)
+        #expect(try await harness.count("SELECT count(*) FROM outbox") == 0)
+        // The relay's last pass (every row, whatever its age) found them deleted: no second copy.
+        #expect(try await harness.depth(capture) == 0)
+        try await harness.cleanUp()
+    }
+
     @Test("SIGTERM mid-stream: the daemon finishes what it holds, exits 0, and a restart completes the rest")
     func gracefulShutdownMidStream() async throws {
         let harness = try EchoHarness()

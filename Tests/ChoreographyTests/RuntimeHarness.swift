@@ -45,6 +45,7 @@ struct EchoHarness {
         environment["RETRY_MULTIPLIER"] = "2"
         environment["OUTBOX_RELAY_INTERVAL_MS"] = "100"
         environment["OUTBOX_RELAY_GRACE_MS"] = "500"
+        environment["OUTBOX_SWEEP_INTERVAL_MS"] = "5"
         environment["LOG_LEVEL"] = "warning"
         return environment
     }

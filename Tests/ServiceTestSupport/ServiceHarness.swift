@@ -52,6 +52,7 @@ public struct ServiceHarness: Sendable {
             maximumAttempts: retryAttempts, initialDelay: .milliseconds(50), multiplier: 2, maximumDelay: .seconds(1))
         configuration.relayInterval = .milliseconds(100)
         configuration.relayGrace = .seconds(2)
+        configuration.outboxSweepInterval = .milliseconds(5)
         configuration.deadlinePollInterval = .milliseconds(50)
         configure(&configuration)
         self.configuration = configuration
