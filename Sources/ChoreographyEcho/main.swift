@@ -6,12 +6,13 @@ import Logging
 // `choreography-echo`: the echo service as a daemon (used by the runtime's crash tests and as
 // the smallest example of a service executable). Configuration: see ChoreographyConfiguration;
 // ECHO_NAME and ECHO_SCHEMA choose the queue prefix and schema (default `echo`).
-let environment = ProcessInfo.processInfo.environment
-let name = environment["ECHO_NAME"] ?? "echo"
-let schema = environment["ECHO_SCHEMA"] ?? "echo"
-let (logger, registry) = DaemonBootstrap.bootstrap(service: name, environment: environment)
+let plain = ServiceSettings()
+let name = plain.string("ECHO_NAME", default: "echo")
+let schema = plain.string("ECHO_SCHEMA", default: "echo")
+let settings = ServiceSettings(service: name)
+let (logger, registry) = DaemonBootstrap.bootstrap(service: name, settings: settings)
 do {
-    let configuration = try ChoreographyConfiguration.fromEnvironment(service: name, schema: schema)
+    let configuration = try ChoreographyConfiguration(reading: settings, schema: schema)
     let runtime = ChoreographyRuntime(
         definition: try EchoService.definition(name: name, schema: schema), configuration: configuration,
         logger: logger, registry: registry)
