@@ -11,15 +11,22 @@ import Foundation
 public struct ServiceSettings: Sendable {
     /// The reader every accessor below goes through.
     public let reader: ConfigReader
+    /// The service whose `<SERVICE>_<KEY>` wins, if any.
+    public let service: String?
+    /// A reader of the service's own keys only, to name the key that was set in an error.
+    private let serviceOnly: ConfigReader?
 
     /// Settings for `service` (nil: plain keys only) read from `environment`.
     public init(service: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
-        reader = Self.reader(service: service, environment: environment)
+        self.init(service: service, provider: Self.environmentProvider(environment))
     }
 
     /// Settings for `service` (nil: plain keys only) read from `provider` (tests pass an `InMemoryProvider`).
     public init(service: String? = nil, provider: some ConfigProvider) {
+        let service = service.flatMap { $0.isEmpty ? nil : $0 }
+        self.service = service
         reader = Self.reader(service: service, provider: provider)
+        serviceOnly = service.map { ConfigReader(provider: Self.serviceKeys(of: $0, in: provider)) }
     }
 
     /// The one reader of the process environment: secrets marked, `<SERVICE>_<KEY>` before `<KEY>`.
@@ -30,10 +37,18 @@ public struct ServiceSettings: Sendable {
     /// A reader over `provider` that, for `service`, looks every key up under the service's name first.
     public static func reader(service: String?, provider: some ConfigProvider) -> ConfigReader {
         guard let service, !service.isEmpty else { return ConfigReader(provider: provider) }
-        let prefixed = KeyMappingProvider(upstream: provider) { key in
-            AbsoluteConfigKey([service] + key.components, context: key.context)
-        }
-        return ConfigReader(providers: [prefixed, provider])
+        return ConfigReader(providers: [serviceKeys(of: service, in: provider), provider])
+    }
+
+    /// `provider` seen through `service`'s keys: `KEY` reads `<SERVICE>_<KEY>`.
+    private static func serviceKeys<Upstream: ConfigProvider>(of service: String, in provider: Upstream) -> KeyMappingProvider<Upstream> {
+        KeyMappingProvider(upstream: provider) { key in AbsoluteConfigKey([service] + key.components, context: key.context) }
+    }
+
+    /// The variable a value of `name` came from: `<SERVICE>_<NAME>` when that is set, else `name`.
+    public func source(of name: String) -> String {
+        guard let service, let value = serviceOnly?.string(forKey: Self.key(name), isSecret: true), !value.isEmpty else { return name }
+        return service.uppercased().map { $0.isLetter || $0.isNumber ? String($0) : "_" }.joined() + "_" + name
     }
 
     /// The environment as a provider, each secret variable (``isSecret(name:value:)``) marked secret.
@@ -94,11 +109,11 @@ public struct ServiceSettings: Sendable {
     }
 
     /// The value under `name` as `parse` reads it (the text trimmed of blanks), nil when unset;
-    /// a ``SettingError`` saying `requirement` and the value when `parse` returns nil.
+    /// a ``SettingError`` naming the variable that was set, `requirement` and the value when `parse` returns nil.
     public func parsed<Value>(_ name: String, _ requirement: String, _ parse: (String) -> Value?) throws(SettingError) -> Value? {
         guard let text = string(name) else { return nil }
         guard let value = parse(text.trimmingCharacters(in: .whitespaces)) else {
-            throw SettingError(key: name, "\(requirement), got '\(text)'")
+            throw SettingError(key: source(of: name), "\(requirement), got '\(text)'")
         }
         return value
     }
@@ -109,9 +124,9 @@ public struct ServiceSettings: Sendable {
         guard let url = string(urlName, isSecret: true) else { return nil }
         let fileKey = PasswordFile.key(for: urlName)
         guard let path = string(fileKey, isSecret: true) else { return url }
-        let password = try PasswordFile.read(path, for: fileKey)
+        let password = try PasswordFile.read(path, for: source(of: fileKey))
         guard let resolved = PasswordFile.url(url, withPassword: password) else {
-            throw SettingError(key: urlName, "must name a user when \(fileKey) is set")
+            throw SettingError(key: source(of: urlName), "must name a user when \(source(of: fileKey)) is set")
         }
         return resolved
     }

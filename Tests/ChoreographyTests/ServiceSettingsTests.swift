@@ -44,16 +44,19 @@ struct ServiceSettingsTests {
     ])
     func malformed(key: String, value: String, description: String) {
         let error = #expect(throws: SettingError.self) {
-            try ChoreographyConfiguration.fromEnvironment(service: "echo", schema: "echo", environment: ["ECHO_\(key)": value])
+            try ChoreographyConfiguration.fromEnvironment(service: "echo", schema: "echo", environment: [key: value])
         }
         #expect(error?.description == description)
     }
 
-    @Test("a malformed plain key is not read when the service's own key is set")
+    @Test("a malformed plain key is not read when the service's own key is set; an error names the variable that was set")
     func servicePrefixIsValidated() throws {
         let environment = ["PREFETCH": "nonsense", "PACKAGE_PREFETCH": "10"]
         #expect(try ChoreographyConfiguration.fromEnvironment(service: "package", schema: "package", environment: environment).prefetch == 10)
         #expect(throws: SettingError.self) { try ChoreographyConfiguration.fromEnvironment(service: "drone", schema: "drone", environment: environment) }
+        #expect(throws: SettingError(key: "SAGA_INSPECT_PREFETCH", "must be an integer ≥ 1, got '0'")) {
+            try ChoreographyConfiguration.fromEnvironment(service: "saga-inspect", schema: "s", environment: ["SAGA_INSPECT_PREFETCH": "0", "PREFETCH": "5"])
+        }
     }
 
     @Test("a service's password file follows the same precedence as its URL")
