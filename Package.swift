@@ -189,7 +189,7 @@ let package = Package(
         .executableTarget(
             name: "SagaInspectCLI",
             dependencies: [
-                "SagaInspect", "SagaExplorer", "Postgres", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SagaInspect", "SagaExplorer", "Postgres", "Choreography", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
