@@ -16,7 +16,7 @@ public struct AMQPExchangeType: Hashable, Sendable, CustomStringConvertible {
 /// A queue declaration: durability, type and the RabbitMQ `x-` arguments the system uses.
 public struct AMQPQueueOptions: Sendable, Hashable {
     /// Classic or quorum (replicated, with delivery limits).
-    public enum Kind: String, Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
         case classic
         case quorum
     }

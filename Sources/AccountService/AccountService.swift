@@ -34,7 +34,7 @@ public enum AccountService {
     }
 }
 
-/// Settings of the account service from the environment.
+/// Settings of the account service, read through ``ServiceSettings``.
 ///
 /// No keys of its own: accounts, statuses and limits live in the `accounts` table (seeded by a
 /// migration, changed with `saga-admin account`). The runtime's keys (`ACCOUNT_DATABASE_URL`,
@@ -43,9 +43,9 @@ public struct AccountSettings: Sendable {
     /// The settings (there are none to choose yet).
     public init() {}
 
-    /// Reads the settings from `environment` (no keys yet; never throws today, but may when keys are added).
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AccountSettings {
-        AccountSettings()
+    /// Reads the settings from `settings` (no keys yet; never throws today, but may when keys are added).
+    public init(reading settings: ServiceSettings) throws(SettingError) {
+        self.init()
     }
 }
 

@@ -1,10 +1,10 @@
 import AMQP
 import Foundation
 
-/// How a service instance runs, read from the environment (12-factor).
+/// How a service instance runs, read from the environment (12-factor) through ``ServiceSettings``.
 ///
 /// Every key may be given per service as `<SERVICE>_<KEY>` (e.g. `PACKAGE_DATABASE_URL`), which
-/// wins over the plain `<KEY>`. Keys and defaults (the defaults match `scripts/servers.sh`):
+/// wins over the plain `<KEY>`; an empty value counts as unset; a malformed one is a ``SettingError``. Keys and defaults (the defaults match `scripts/servers.sh`):
 /// - `AMQP_URL` — broker, as the service's own user (`amqp://<schema>@127.0.0.1:5680/%2f`; no default password)
 /// - `DATABASE_URL` — the service's own role (`postgresql://<schema>@127.0.0.1:5440/fabrikam`; no default password)
 /// - `DATABASE_ADMIN_URL` — optional; when set, the role and schema are created with it at start-up
@@ -119,67 +119,47 @@ public struct ChoreographyConfiguration: Sendable {
     /// Reads the configuration of service `service` (schema `schema`) from `environment`.
     public static func fromEnvironment(
         service: String, schema: String, environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws -> ChoreographyConfiguration {
-        let prefix = service.uppercased().replacingOccurrences(of: "-", with: "_") + "_"
-        func value(_ key: String) -> String? {
-            (environment[prefix + key] ?? environment[key]).flatMap { $0.isEmpty ? nil : $0 }
+    ) throws(SettingError) -> ChoreographyConfiguration {
+        try ChoreographyConfiguration(reading: ServiceSettings(service: service, environment: environment), schema: schema)
+    }
+
+    /// Reads the configuration of a service whose schema is `schema` from `settings` (the keys
+    /// above; unset keys take the defaults of ``init(schema:)``).
+    public init(reading settings: ServiceSettings, schema: String) throws(SettingError) {
+        self.init(schema: schema)
+        if let url = try settings.url("AMQP_URL") { amqpURL = url }
+        if let url = try settings.url("DATABASE_URL") { databaseURL = url }
+        databaseAdminURL = try settings.url("DATABASE_ADMIN_URL")
+        amqpAdminURL = try settings.url("AMQP_ADMIN_URL")
+        if let relayers = settings.string("BROKER_RELAYERS") {
+            brokerRelayers = Set(relayers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         }
-        func integer(_ key: String, _ fallback: Int, minimum: Int = 0) throws -> Int {
-            guard let text = value(key) else { return fallback }
-            guard let number = Int(text), number >= minimum else {
-                throw ChoreographyError(.configuration, "\(key) must be an integer ≥ \(minimum), got '\(text)'")
-            }
-            return number
-        }
-        var configuration = ChoreographyConfiguration(schema: schema)
-        if let url = try PasswordFile.resolve("AMQP_URL", value: value) { configuration.amqpURL = url }
-        if let url = try PasswordFile.resolve("DATABASE_URL", value: value) { configuration.databaseURL = url }
-        configuration.databaseAdminURL = try PasswordFile.resolve("DATABASE_ADMIN_URL", value: value)
-        configuration.amqpAdminURL = try PasswordFile.resolve("AMQP_ADMIN_URL", value: value)
-        if let relayers = value("BROKER_RELAYERS") {
-            configuration.brokerRelayers = Set(relayers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
-        }
-        if let exchange = value("EVENT_EXCHANGE") { configuration.exchange = exchange }
-        configuration.bindingExchange = value("EVENT_BINDING_EXCHANGE")
-        if let kind = value("QUEUE_TYPE") {
-            guard let parsed = AMQPQueueOptions.Kind(rawValue: kind) else {
-                throw ChoreographyError(.configuration, "QUEUE_TYPE must be classic or quorum, got '\(kind)'")
-            }
-            configuration.queueKind = parsed
-        }
-        configuration.prefetch = try integer("PREFETCH", 64, minimum: 1)
-        configuration.workers = try integer("WORKERS", 4, minimum: 1)
-        if value("EVENTS_PER_TRANSACTION") != nil {
-            configuration.eventsPerTransaction = try integer("EVENTS_PER_TRANSACTION", 1, minimum: 1)
-        }
-        configuration.retryPolicy = RetryPolicy(
-            maximumAttempts: try integer("RETRY_MAX_ATTEMPTS", 5, minimum: 1),
-            initialDelay: .milliseconds(try integer("RETRY_INITIAL_DELAY_MS", 1000, minimum: 1)),
-            multiplier: try integer("RETRY_MULTIPLIER", 4, minimum: 1),
-            maximumDelay: .milliseconds(try integer("RETRY_MAX_DELAY_MS", 300_000, minimum: 1)))
-        configuration.relayInterval = .milliseconds(try integer("OUTBOX_RELAY_INTERVAL_MS", 1000, minimum: 10))
-        configuration.relayGrace = .milliseconds(try integer("OUTBOX_RELAY_GRACE_MS", 5000))
-        configuration.outboxSweepInterval = .milliseconds(try integer("OUTBOX_SWEEP_INTERVAL_MS", 100, minimum: 1))
-        configuration.deadlinePollInterval = .milliseconds(try integer("DEADLINE_POLL_INTERVAL_MS", 250, minimum: 10))
-        if let host = value("HTTP_HOST") { configuration.httpHost = host }
-        let port = try integer("HTTP_PORT", 0)
-        configuration.httpPort = port == 0 ? nil : port
-        configuration.httpDatabaseConnections = try integer("HTTP_DB_CONNECTIONS", 4, minimum: 1)
-        configuration.shutdownTimeout = .seconds(try integer("SHUTDOWN_TIMEOUT_S", 20, minimum: 1))
-        func probability(_ key: String) throws -> Double {
-            guard let text = value(key) else { return 0 }
-            guard let probability = Double(text), (0...1).contains(probability) else {
-                throw ChoreographyError(.configuration, "\(key) must be between 0 and 1, got '\(text)'")
-            }
-            return probability
-        }
-        configuration.faults.failureProbability = try probability("FAULT_FAILURE_PROBABILITY")
-        configuration.faults.forwardFailureProbability = try probability("FAULT_FORWARD_FAILURE_PROBABILITY")
-        configuration.faults.crashProbability = try probability("FAULT_CRASH_PROBABILITY")
-        let pauseAfterCommit = try integer("FAULT_PAUSE_AFTER_COMMIT_MS", 0)
-        configuration.faults.pauseAfterCommit = pauseAfterCommit > 0 ? .milliseconds(pauseAfterCommit) : nil
-        let pauseBeforeAck = try integer("FAULT_PAUSE_BEFORE_ACK_MS", 0)
-        configuration.faults.pauseBeforeAck = pauseBeforeAck > 0 ? .milliseconds(pauseBeforeAck) : nil
-        return configuration
+        exchange = settings.string("EVENT_EXCHANGE", default: exchange)
+        bindingExchange = settings.string("EVENT_BINDING_EXCHANGE")
+        queueKind = try settings.choice("QUEUE_TYPE", of: AMQPQueueOptions.Kind.self) ?? queueKind
+        prefetch = try settings.integer("PREFETCH", default: prefetch, minimum: 1)
+        workers = try settings.integer("WORKERS", default: workers, minimum: 1)
+        eventsPerTransaction = try settings.integer("EVENTS_PER_TRANSACTION", minimum: 1)
+        retryPolicy = RetryPolicy(
+            maximumAttempts: try settings.integer("RETRY_MAX_ATTEMPTS", default: 5, minimum: 1),
+            initialDelay: .milliseconds(try settings.integer("RETRY_INITIAL_DELAY_MS", default: 1000, minimum: 1)),
+            multiplier: try settings.integer("RETRY_MULTIPLIER", default: 4, minimum: 1),
+            maximumDelay: .milliseconds(try settings.integer("RETRY_MAX_DELAY_MS", default: 300_000, minimum: 1)))
+        relayInterval = .milliseconds(try settings.integer("OUTBOX_RELAY_INTERVAL_MS", default: 1000, minimum: 10))
+        relayGrace = .milliseconds(try settings.integer("OUTBOX_RELAY_GRACE_MS", default: 5000))
+        outboxSweepInterval = .milliseconds(try settings.integer("OUTBOX_SWEEP_INTERVAL_MS", default: 100, minimum: 1))
+        deadlinePollInterval = .milliseconds(try settings.integer("DEADLINE_POLL_INTERVAL_MS", default: 250, minimum: 10))
+        httpHost = settings.string("HTTP_HOST", default: httpHost)
+        let port = try settings.integer("HTTP_PORT", default: 0)
+        httpPort = port == 0 ? nil : port
+        httpDatabaseConnections = try settings.integer("HTTP_DB_CONNECTIONS", default: httpDatabaseConnections, minimum: 1)
+        shutdownTimeout = .seconds(try settings.integer("SHUTDOWN_TIMEOUT_S", default: 20, minimum: 1))
+        faults.failureProbability = try settings.probability("FAULT_FAILURE_PROBABILITY")
+        faults.forwardFailureProbability = try settings.probability("FAULT_FORWARD_FAILURE_PROBABILITY")
+        faults.crashProbability = try settings.probability("FAULT_CRASH_PROBABILITY")
+        let pauseAfterCommit = try settings.integer("FAULT_PAUSE_AFTER_COMMIT_MS", default: 0)
+        faults.pauseAfterCommit = pauseAfterCommit > 0 ? .milliseconds(pauseAfterCommit) : nil
+        let pauseBeforeAck = try settings.integer("FAULT_PAUSE_BEFORE_ACK_MS", default: 0)
+        faults.pauseBeforeAck = pauseBeforeAck > 0 ? .milliseconds(pauseBeforeAck) : nil
     }
 }

@@ -9,11 +9,11 @@ import Prometheus
 /// Prometheus registry (served on `/metrics`). Libraries never call it.
 public enum DaemonBootstrap {
     /// Bootstraps logging and metrics; returns the service's logger (with `service` metadata) and the registry.
-    public static func bootstrap(service: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+    public static func bootstrap(service: String, settings: ServiceSettings)
         -> (logger: Logger, registry: PrometheusCollectorRegistry)
     {
-        let level = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
-        let json = environment["LOG_FORMAT"]?.lowercased() == "json"
+        let level = settings.string("LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let json = settings.string("LOG_FORMAT")?.lowercased() == "json"
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
             handler.logLevel = level

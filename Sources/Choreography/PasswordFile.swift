@@ -17,31 +17,14 @@ public enum PasswordFile {
         return components.string
     }
 
-    /// The URL under `urlKey`, with the password read from the file under its password-file key
-    /// when that is set; `value` reads the environment (with the caller's precedence).
-    public static func resolve(_ urlKey: String, value: (String) -> String?) throws -> String? {
-        guard let url = value(urlKey) else { return nil }
-        guard let path = value(key(for: urlKey)) else { return url }
-        let password = try read(path, for: key(for: urlKey))
-        guard let resolved = Self.url(url, withPassword: password) else {
-            throw ChoreographyError(.configuration, "\(urlKey) must name a user when \(key(for: urlKey)) is set")
-        }
-        return resolved
-    }
-
-    /// `resolve(_:value:)` over a process environment, an empty variable counting as unset.
-    public static func resolve(_ urlKey: String, environment: [String: String]) throws -> String? {
-        try resolve(urlKey) { environment[$0].flatMap { $0.isEmpty ? nil : $0 } }
-    }
-
-    /// The secret in the file at `path`, trimmed; a configuration error naming `what` when the
-    /// file cannot be read or is empty.
-    public static func read(_ path: String, for what: String) throws -> String {
+    /// The secret in the file at `path`, trimmed; a ``SettingError`` naming `what` when the
+    /// file cannot be read or is empty. ``ServiceSettings/url(_:)`` reads URLs' passwords with it.
+    public static func read(_ path: String, for what: String) throws(SettingError) -> String {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ChoreographyError(.configuration, "\(what): cannot read \(path)")
+            throw SettingError(key: what, "cannot read \(path)")
         }
         let secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !secret.isEmpty else { throw ChoreographyError(.configuration, "\(what): \(path) is empty") }
+        guard !secret.isEmpty else { throw SettingError(key: what, "\(path) is empty") }
         return secret
     }
 }

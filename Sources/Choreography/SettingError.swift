@@ -1,5 +1,6 @@
-/// A service setting from the environment that cannot be used: which key, and what is wrong
-/// with its value. The services' own settings (`DeliverySettings`, `HistorySettings`, …) throw it.
+/// A setting that cannot be used: which key, and what is wrong with its value. The one error of
+/// configuration: ``ServiceSettings``, ``ChoreographyConfiguration`` and the services' own
+/// settings (`DeliverySettings`, `DroneSettings`, …) throw it, and a daemon refuses to start.
 public struct SettingError: Error, Hashable, CustomStringConvertible {
     /// The environment variable.
     public var key: String

@@ -9,10 +9,11 @@ public enum AllocationLeadTime {
     /// The default: two hours.
     public static let defaultSeconds: TimeInterval = 7_200
 
-    /// The lead time from `environment` (the default when absent); nil when the value is not a
-    /// number of seconds > 0.
-    public static func seconds(from environment: [String: String]) -> TimeInterval? {
-        guard let text = environment[environmentKey]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return defaultSeconds }
+    /// What a set `ALLOCATION_LEAD_TIME_S` must be.
+    public static let requirement = "must be a number of seconds > 0"
+
+    /// The lead time written as `text`; nil when it is not a number of seconds > 0.
+    public static func seconds(parsing text: String) -> TimeInterval? {
         guard let seconds = TimeInterval(text), seconds.isFinite, seconds > 0 else { return nil }
         return seconds
     }

@@ -2,7 +2,7 @@ import Choreography
 import Contracts
 import Foundation
 
-/// The delivery service's settings, read from the environment by the executable.
+/// The delivery service's settings, read through ``ServiceSettings`` by the executable.
 ///
 /// Keys and defaults:
 /// - `DELIVERY_JOIN_TIMEOUT_S` (default `30`): seconds to wait, from the request (or the first
@@ -42,30 +42,30 @@ public struct DeliverySettings: Sendable {
         return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
     }
 
-    /// Settings from environment variables (the keys above); a missing key takes its default,
-    /// a malformed one throws ``SettingError`` naming it.
+    /// The settings of the delivery service in `environment` (see ``init(reading:)``).
     public static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(SettingError) -> DeliverySettings {
-        var settings = DeliverySettings()
-        if let seconds = try positiveSeconds("DELIVERY_JOIN_TIMEOUT_S", environment) { settings.joinTimeout = .seconds(seconds) }
-        if let seconds = try positiveSeconds("DELIVERY_PICKUP_GRACE_S", environment) { settings.pickupGrace = seconds }
-        if let text = environment["DELIVERY_NO_FLY_ZONES"] {
-            settings.noFlyZones = try NoFlyZone.parseList(text)
+        try DeliverySettings(reading: ServiceSettings(service: "delivery", environment: environment))
+    }
+
+    /// Settings from `settings` (the keys above); a missing or empty key takes its default (but
+    /// an empty `DELIVERY_NO_FLY_ZONES` means no zones), a malformed one throws ``SettingError`` naming it.
+    public init(reading settings: ServiceSettings) throws(SettingError) {
+        self.init()
+        if let seconds = try Self.positiveSeconds("DELIVERY_JOIN_TIMEOUT_S", settings) { joinTimeout = .seconds(seconds) }
+        pickupGrace = try Self.positiveSeconds("DELIVERY_PICKUP_GRACE_S", settings) ?? pickupGrace
+        if let text = settings.string("DELIVERY_NO_FLY_ZONES", emptyMeansUnset: false) {
+            noFlyZones = try NoFlyZone.parseList(text)
         }
-        guard let lead = AllocationLeadTime.seconds(from: environment) else {
-            throw SettingError(key: AllocationLeadTime.environmentKey, "'\(environment[AllocationLeadTime.environmentKey] ?? "")' is not a number of seconds > 0")
-        }
-        settings.allocationLeadTime = lead
-        return settings
+        allocationLeadTime = try settings.parsed(
+            AllocationLeadTime.environmentKey, AllocationLeadTime.requirement, AllocationLeadTime.seconds(parsing:)) ?? allocationLeadTime
     }
 
     /// The number of seconds under `key`, if set: a number in 0 < s <= 86400, or ``SettingError``.
-    private static func positiveSeconds(_ key: String, _ environment: [String: String]) throws(SettingError) -> Double? {
-        guard let text = environment[key] else { return nil }
-        guard let seconds = Double(text.trimmingCharacters(in: .whitespaces)), seconds.isFinite, seconds > 0, seconds <= 86_400 else {
-            throw SettingError(key: key, "'\(text)' is not a number of seconds in 0 < s <= 86400")
+    private static func positiveSeconds(_ key: String, _ settings: ServiceSettings) throws(SettingError) -> Double? {
+        try settings.parsed(key, "must be a number of seconds in 0 < s <= 86400") { text in
+            Double(text).flatMap { $0.isFinite && $0 > 0 && $0 <= 86_400 ? $0 : nil }
         }
-        return seconds
     }
 }

@@ -19,10 +19,10 @@ public enum DroneService {
     /// The service's definition for queue prefix `name` and schema `schema` (tests use unique ones).
     public static func definition(name: String = "drone", schema: String = "drone", settings: DroneSettings = DroneSettings()) throws -> ServiceDefinition {
         guard settings.timeScale.isFinite, settings.timeScale >= 0 else {
-            throw DroneServiceError(.invalidSetting, "DRONE_TIME_SCALE \(settings.timeScale) is invalid: it must be a number ≥ 0")
+            throw SettingError(key: "DRONE_TIME_SCALE", "\(settings.timeScale) is invalid: it must be a number ≥ 0")
         }
         guard settings.fleet.droneCount <= FleetSpecification.maximumDroneCount else {
-            throw DroneServiceError(.invalidSetting, "DRONE_FLEET has \(settings.fleet.droneCount) drones; at most \(FleetSpecification.maximumDroneCount) are supported")
+            throw SettingError(key: "DRONE_FLEET", "has \(settings.fleet.droneCount) drones; at most \(FleetSpecification.maximumDroneCount) are supported")
         }
         let simulation = FlightSimulation(timeScale: settings.timeScale)
         let drones = settings.fleet.drones(around: settings.home)

@@ -1,13 +1,11 @@
-/// An error of the drone service: a setting that cannot be used (the service refuses to start),
-/// or a stored row the service cannot read.
+/// An error of the drone service: a stored row the service cannot read (a setting that cannot be
+/// used is a ``SettingError``).
 public struct DroneServiceError: Error, CustomStringConvertible {
     /// What kind of error it is.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         /// The code's name.
         public let name: String
 
-        /// A setting (`DRONE_FLEET`, `DRONE_HOME`, `DRONE_TIME_SCALE`) is malformed or out of range.
-        public static let invalidSetting = Code(name: "invalidSetting")
         /// A row of the service's tables holds a value the service does not know.
         public static let unexpectedState = Code(name: "unexpectedState")
 
@@ -17,7 +15,7 @@ public struct DroneServiceError: Error, CustomStringConvertible {
 
     /// What kind of error it is.
     public var code: Code
-    /// What is wrong, naming the setting and its value.
+    /// What is wrong.
     public var message: String
     /// Where it was raised.
     public var file: String
@@ -32,6 +30,6 @@ public struct DroneServiceError: Error, CustomStringConvertible {
         self.line = line
     }
 
-    /// The message (settings hold no secrets).
+    /// The message.
     public var description: String { message }
 }

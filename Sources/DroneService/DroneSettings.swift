@@ -1,7 +1,8 @@
+import Choreography
 import Contracts
 import Foundation
 
-/// The drone service's settings, from the environment:
+/// The drone service's settings, read through ``ServiceSettings``:
 /// - `DRONE_FLEET` (`10x5kg/30km/60kmh,12x12kg/50km/70kmh,8x25kg/80km/50kmh`) — the fleet as
 ///   comma-separated groups `COUNTxPAYLOADkg/RANGEkm/SPEEDkmh` (see ``FleetSpecification``);
 ///   drones `drone-001` onwards are seeded at start-up when missing.
@@ -35,39 +36,38 @@ public struct DroneSettings: Sendable, Hashable {
         self.allocationLeadTime = allocationLeadTime
     }
 
-    /// Reads `DRONE_FLEET`, `DRONE_HOME` and `DRONE_TIME_SCALE`; a missing or empty key takes its
-    /// default, a malformed one is an error naming the key and the value.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DroneSettings {
-        func value(_ key: String) -> String? {
-            guard let text = environment[key]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
-            return text
+    /// The settings of the drone service in `environment` (see ``init(reading:)``).
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(SettingError) -> DroneSettings {
+        try DroneSettings(reading: ServiceSettings(service: "drone", environment: environment))
+    }
+
+    /// Reads `DRONE_FLEET`, `DRONE_HOME`, `DRONE_TIME_SCALE` and `ALLOCATION_LEAD_TIME_S`; a missing
+    /// or empty key takes its default, a malformed one is a ``SettingError`` naming the key and the value.
+    public init(reading settings: ServiceSettings) throws(SettingError) {
+        self.init()
+        if let fleet = settings.string("DRONE_FLEET")?.trimmingCharacters(in: .whitespaces), !fleet.isEmpty {
+            self.fleet = try FleetSpecification(parsing: fleet)
         }
-        var settings = DroneSettings()
-        if let fleet = value("DRONE_FLEET") { settings.fleet = try FleetSpecification(parsing: fleet) }
-        if let home = value("DRONE_HOME") { settings.home = try parseHome(home) }
-        if let scale = value("DRONE_TIME_SCALE") {
-            guard let number = Double(scale), number.isFinite, number >= 0 else {
-                throw DroneServiceError(.invalidSetting, "DRONE_TIME_SCALE '\(scale)' is invalid: it must be a number ≥ 0 (1 = real time, 0 = instant)")
-            }
-            settings.timeScale = number
+        if let home = settings.string("DRONE_HOME")?.trimmingCharacters(in: .whitespaces), !home.isEmpty {
+            self.home = try Self.parseHome(home)
         }
-        guard let lead = AllocationLeadTime.seconds(from: environment) else {
-            throw DroneServiceError(.invalidSetting, "\(AllocationLeadTime.environmentKey) '\(environment[AllocationLeadTime.environmentKey] ?? "")' is invalid: it must be a number of seconds > 0")
-        }
-        settings.allocationLeadTime = lead
-        return settings
+        timeScale = try settings.parsed("DRONE_TIME_SCALE", "must be a number ≥ 0 (1 = real time, 0 = instant)") { text in
+            Double(text).flatMap { $0.isFinite && $0 >= 0 ? $0 : nil }
+        } ?? timeScale
+        allocationLeadTime = try settings.parsed(
+            AllocationLeadTime.environmentKey, AllocationLeadTime.requirement, AllocationLeadTime.seconds(parsing:)) ?? allocationLeadTime
     }
 
     /// Parses `LATITUDE,LONGITUDE` (decimal degrees, latitude −90…90, longitude −180…180).
-    static func parseHome(_ text: String) throws(DroneServiceError) -> GeoLocation {
+    static func parseHome(_ text: String) throws(SettingError) -> GeoLocation {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard parts.count == 2, let latitude = Double(parts[0]), let longitude = Double(parts[1]),
               latitude.isFinite, longitude.isFinite
         else {
-            throw DroneServiceError(.invalidSetting, "DRONE_HOME '\(text)' is invalid: expected LATITUDE,LONGITUDE such as 47.6062,-122.3321")
+            throw SettingError(key: "DRONE_HOME", "'\(text)' is invalid: expected LATITUDE,LONGITUDE such as 47.6062,-122.3321")
         }
         guard (-90...90).contains(latitude), (-180...180).contains(longitude) else {
-            throw DroneServiceError(.invalidSetting, "DRONE_HOME '\(text)' is out of range: latitude −90…90, longitude −180…180")
+            throw SettingError(key: "DRONE_HOME", "'\(text)' is out of range: latitude −90…90, longitude −180…180")
         }
         return GeoLocation(latitude: latitude, longitude: longitude)
     }

@@ -53,13 +53,13 @@ struct FabrikamServiceCommand: AsyncParsableCommand {
     var setup = false
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
         let name = service.rawValue
-        let queuePrefix = environment["QUEUE_PREFIX"] ?? ""
-        let (logger, registry) = DaemonBootstrap.bootstrap(service: name, environment: environment)
+        let settings = ServiceSettings(service: name)
+        let queuePrefix = settings.string("QUEUE_PREFIX", default: "")
+        let (logger, registry) = DaemonBootstrap.bootstrap(service: name, settings: settings)
         do {
             try await Self.run(
-                service, queueName: queuePrefix + name, queuePrefix: queuePrefix, environment: environment, logger: logger,
+                service, queueName: queuePrefix + name, queuePrefix: queuePrefix, settings: settings, logger: logger,
                 registry: registry, setupOnly: setup)
         } catch {
             logger.critical("stopped with an error", metadata: ["error.message": "\(error)"])
@@ -67,15 +67,14 @@ struct FabrikamServiceCommand: AsyncParsableCommand {
         }
     }
 
-    /// Builds the service's definition and routes from the environment and runs it until stopped.
+    /// Builds the service's definition and routes from `settings` and runs it until stopped.
     private static func run(
-        _ service: ServiceName, queueName: String, queuePrefix: String, environment: [String: String], logger: Logger,
+        _ service: ServiceName, queueName: String, queuePrefix: String, settings: ServiceSettings, logger: Logger,
         registry: PrometheusCollectorRegistry, setupOnly: Bool
     ) async throws {
         let name = service.rawValue
-        var configuration = try ChoreographyConfiguration.fromEnvironment(service: name, schema: name)
-        let prefix = name.uppercased()
-        if environment["\(prefix)_HTTP_PORT"] == nil, environment["HTTP_PORT"] == nil {
+        var configuration = try ChoreographyConfiguration(reading: settings, schema: name)
+        if settings.string("HTTP_PORT") == nil {
             configuration.httpPort = service.defaultPort
         }
         var definition: ServiceDefinition
@@ -83,21 +82,20 @@ struct FabrikamServiceCommand: AsyncParsableCommand {
         switch service {
         case .ingestion:
             definition = try IngestionService.definition(name: queueName)
-            let horizonDays = environment["INGESTION_BOOKING_HORIZON_DAYS"] ?? "30"
-            guard let days = Double(horizonDays), days > 0 else {
-                throw SettingError(key: "INGESTION_BOOKING_HORIZON_DAYS", "must be a number of days > 0, got '\(horizonDays)'")
-            }
+            let days = try settings.parsed("INGESTION_BOOKING_HORIZON_DAYS", "must be a number of days > 0") { text in
+                Double(text).flatMap { $0 > 0 ? $0 : nil }
+            } ?? 30
             routes = { router, database in try IngestionRoutes.register(on: router, database: database, bookingHorizon: days * 86_400) }
         case .account:
-            definition = try AccountService.definition(name: queueName, settings: try AccountSettings.fromEnvironment())
+            definition = try AccountService.definition(name: queueName, settings: try AccountSettings(reading: settings))
         case .package:
-            definition = try PackageService.definition(name: queueName, settings: try PackageSettings.fromEnvironment())
+            definition = try PackageService.definition(name: queueName, settings: try PackageSettings(reading: settings))
         case .drone:
-            definition = try DroneService.definition(name: queueName, settings: try DroneSettings.fromEnvironment())
+            definition = try DroneService.definition(name: queueName, settings: try DroneSettings(reading: settings))
         case .delivery:
-            definition = try DeliveryService.definition(name: queueName, settings: try DeliverySettings.fromEnvironment())
+            definition = try DeliveryService.definition(name: queueName, settings: try DeliverySettings(reading: settings))
         case .history:
-            definition = try HistoryService.definition(name: queueName, settings: try HistorySettings.fromEnvironment())
+            definition = try HistoryService.definition(name: queueName, settings: try HistorySettings(reading: settings))
             routes = { router, database in HistoryRoutes.register(on: router, database: database) }
         }
         definition.sagaQueuePrefix = queuePrefix
@@ -108,7 +106,7 @@ struct FabrikamServiceCommand: AsyncParsableCommand {
             logger.info("set up", metadata: ["service.name": "\(name)"])
             return
         }
-        runtime.tracingService = try TracingBootstrap.bootstrap(service: name, environment: environment, logger: logger)
+        runtime.tracingService = try TracingBootstrap.bootstrap(service: name, environment: ProcessInfo.processInfo.environment, logger: logger)
         try await runtime.run()
     }
 }

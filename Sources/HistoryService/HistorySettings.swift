@@ -1,7 +1,7 @@
 import Choreography
 import Foundation
 
-/// The history service's settings, read from the environment by the executable.
+/// The history service's settings, read through ``ServiceSettings`` by the executable.
 ///
 /// Keys and defaults:
 /// - `HISTORY_TIMELINE_LIMIT` (default `1000`, the API's maximum): the most events
@@ -15,19 +15,19 @@ public struct HistorySettings: Sendable {
         self.timelineLimit = timelineLimit
     }
 
-    /// Settings from environment variables (the keys above); a missing key takes its default,
-    /// a malformed one throws ``SettingError`` naming it.
+    /// The settings of the history service in `environment` (see ``init(reading:)``).
     public static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(SettingError) -> HistorySettings {
-        var settings = HistorySettings()
-        if let text = environment["HISTORY_TIMELINE_LIMIT"] {
-            guard let limit = Int(text.trimmingCharacters(in: .whitespaces)), (1...HistoryQueries.timelineLimit).contains(limit) else {
-                throw SettingError(
-                    key: "HISTORY_TIMELINE_LIMIT", "'\(text)' is not a whole number in 1...\(HistoryQueries.timelineLimit)")
-            }
-            settings.timelineLimit = limit
-        }
-        return settings
+        try HistorySettings(reading: ServiceSettings(service: "history", environment: environment))
+    }
+
+    /// Settings from `settings` (the keys above); a missing or empty key takes its default,
+    /// a malformed one throws ``SettingError`` naming it.
+    public init(reading settings: ServiceSettings) throws(SettingError) {
+        let range = 1...HistoryQueries.timelineLimit
+        self.init(timelineLimit: try settings.parsed("HISTORY_TIMELINE_LIMIT", "must be a whole number in \(range)") { text in
+            Int(text).flatMap { range.contains($0) ? $0 : nil }
+        } ?? HistoryQueries.timelineLimit)
     }
 }

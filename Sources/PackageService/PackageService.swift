@@ -52,7 +52,7 @@ public enum PackageService {
     }
 }
 
-/// Settings of the package service from the environment. Keys (kilograms, each a number > 0)
+/// Settings of the package service, read through ``ServiceSettings``. Keys (kilograms, each a number > 0)
 /// and defaults:
 /// - `PACKAGE_MAX_WEIGHT_SMALL_KG` (`2`), `PACKAGE_MAX_WEIGHT_MEDIUM_KG` (`10`),
 ///   `PACKAGE_MAX_WEIGHT_LARGE_KG` (`25`) — the heaviest package of each size class;
@@ -66,18 +66,21 @@ public struct PackageSettings: Sendable {
         self.limits = limits
     }
 
-    /// Reads the settings from `environment`; throws `ChoreographyError` (`.configuration`) for a
-    /// value that is not a number greater than 0.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PackageSettings {
-        func kilograms(_ key: String, _ fallback: Double) throws -> Double {
-            guard let text = environment[key], !text.isEmpty else { return fallback }
-            guard let value = Double(text), value.isFinite, value > 0 else {
-                throw ChoreographyError(.configuration, "\(key) must be a number of kilograms greater than 0, got '\(text)'")
-            }
-            return value
+    /// The settings of the package service in `environment` (see ``init(reading:)``).
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(SettingError) -> PackageSettings {
+        try PackageSettings(reading: ServiceSettings(service: "package", environment: environment))
+    }
+
+    /// Reads the settings from `settings`; throws ``SettingError`` for a value that is not a
+    /// number greater than 0.
+    public init(reading settings: ServiceSettings) throws(SettingError) {
+        func kilograms(_ key: String, _ fallback: Double) throws(SettingError) -> Double {
+            try settings.parsed(key, "must be a number of kilograms greater than 0") { text in
+                Double(text).flatMap { $0.isFinite && $0 > 0 ? $0 : nil }
+            } ?? fallback
         }
         let defaults = PackageLimits()
-        return PackageSettings(limits: PackageLimits(
+        self.init(limits: PackageLimits(
             smallMaxKg: try kilograms("PACKAGE_MAX_WEIGHT_SMALL_KG", defaults.smallMaxKg),
             mediumMaxKg: try kilograms("PACKAGE_MAX_WEIGHT_MEDIUM_KG", defaults.mediumMaxKg),
             largeMaxKg: try kilograms("PACKAGE_MAX_WEIGHT_LARGE_KG", defaults.largeMaxKg),

@@ -1,5 +1,6 @@
 import APIAccess
 import ArgumentParser
+import Choreography
 import Foundation
 import Postgres
 
@@ -17,8 +18,8 @@ struct APIKeys: AsyncParsableCommand {
 
         /// Runs `body` on the key store in one transaction (creating the schema if need be).
         func withStore<T: Sendable>(_ body: @escaping @Sendable (isolated PostgresConnection) throws -> T) async throws -> T {
-            let environment = ProcessInfo.processInfo.environment
-            let candidates = [databaseURL, environment["DATABASE_ADMIN_URL"], environment["DATABASE_URL"]]
+            let settings = ServiceSettings()
+            let candidates = [databaseURL, settings.string("DATABASE_ADMIN_URL", isSecret: true), settings.string("DATABASE_URL", isSecret: true)]
             guard let url = candidates.compactMap({ $0 }).first(where: { !$0.isEmpty }) else {
                 throw ValidationError("give --database-url, or set DATABASE_ADMIN_URL or DATABASE_URL")
             }

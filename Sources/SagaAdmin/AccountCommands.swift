@@ -1,5 +1,6 @@
 import AccountService
 import ArgumentParser
+import Choreography
 import Foundation
 import Postgres
 
@@ -28,8 +29,7 @@ struct Account: AsyncParsableCommand {
 
         /// Runs `body` on a connection whose search_path is the account schema.
         func withAccounts<T: Sendable>(_ body: @escaping @Sendable (isolated PostgresConnection) throws -> T) async throws -> T {
-            let environment = ProcessInfo.processInfo.environment
-            let url = databaseURL ?? environment["ACCOUNT_DATABASE_URL"] ?? environment["DATABASE_URL"]
+            let url = databaseURL ?? ServiceSettings(service: "account").string("DATABASE_URL", isSecret: true)
                 ?? "postgresql://account@127.0.0.1:5440/fabrikam"  // the password from PGPASSWORD or ~/.pgpass
             guard schema.range(of: #"^[a-z_][a-z0-9_]*$"#, options: .regularExpression) != nil else {
                 throw ValidationError("'\(schema)' is not a schema name")

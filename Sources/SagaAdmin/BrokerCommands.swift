@@ -18,9 +18,9 @@ struct Broker: AsyncParsableCommand {
         @Option(help: "Put before every queue and user name (default: $QUEUE_PREFIX, else none).")
         var queuePrefix: String?
 
-        var environment: [String: String] { ProcessInfo.processInfo.environment }
-        var resolvedExchange: String { exchange ?? environment["EVENT_EXCHANGE"].flatMap { $0.isEmpty ? nil : $0 } ?? "fabrikam.events" }
-        var resolvedPrefix: String { queuePrefix ?? environment["QUEUE_PREFIX"] ?? "" }
+        var settings: ServiceSettings { ServiceSettings() }
+        var resolvedExchange: String { exchange ?? settings.string("EVENT_EXCHANGE", default: "fabrikam.events") }
+        var resolvedPrefix: String { queuePrefix ?? settings.string("QUEUE_PREFIX", default: "") }
     }
 
     struct Setup: AsyncParsableCommand {
@@ -48,16 +48,20 @@ struct Broker: AsyncParsableCommand {
         var queueType: String?
 
         func run() async throws {
-            let environment = system.environment
-            let fromEnvironment = try PasswordFile.resolve("AMQP_ADMIN_URL", environment: environment)
-            guard let adminURL = amqpAdminURL ?? fromEnvironment ?? environment["AMQP_URL"] else {
+            let settings = system.settings
+            guard let adminURL = try amqpAdminURL ?? settings.url("AMQP_ADMIN_URL") ?? settings.string("AMQP_URL", isSecret: true) else {
                 throw ValidationError("no administrator URL: give --amqp-admin-url or set AMQP_ADMIN_URL")
             }
-            let kindName = queueType ?? environment["QUEUE_TYPE"] ?? "classic"
-            guard let kind = AMQPQueueOptions.Kind(rawValue: kindName) else { throw ValidationError("--queue-type must be classic or quorum") }
+            let kind: AMQPQueueOptions.Kind
+            if let queueType {
+                guard let chosen = AMQPQueueOptions.Kind(rawValue: queueType) else { throw ValidationError("--queue-type must be classic or quorum") }
+                kind = chosen
+            } else {
+                kind = try settings.choice("QUEUE_TYPE") ?? .classic
+            }
             let topology = SagaTopology(exchange: system.resolvedExchange, queuePrefix: system.resolvedPrefix, queueKind: kind)
             let grants = try await BrokerSetup.run(
-                amqpAdminURL: adminURL, managementURL: managementURL ?? environment["AMQP_MANAGEMENT_URL"], topology: topology
+                amqpAdminURL: adminURL, managementURL: managementURL ?? settings.string("AMQP_MANAGEMENT_URL"), topology: topology
             ) { user in try Self.secret(user, in: secretsDir) }
             print("broker users set up: \(grants.map(\.user).joined(separator: ", ")); saga queues declared on \(topology.exchange)")
         }

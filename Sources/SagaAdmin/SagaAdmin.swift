@@ -29,7 +29,7 @@ struct Parked: AsyncParsableCommand {
 
         var parkedMessages: ParkedMessages {
             get throws {
-                let fromEnvironment = try PasswordFile.resolve("AMQP_URL", environment: ProcessInfo.processInfo.environment)
+                let fromEnvironment = try ServiceSettings().url("AMQP_URL")
                 return ParkedMessages(amqpURL: amqpURL ?? fromEnvironment ?? "amqp://saga-admin@127.0.0.1:5680/%2f", service: service)
             }
         }

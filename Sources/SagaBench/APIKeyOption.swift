@@ -1,4 +1,5 @@
 import ArgumentParser
+import Choreography
 import Foundation
 import SagaScenarios
 
@@ -11,7 +12,7 @@ struct APIKeyOption: ParsableArguments {
     /// The key, or a usage error saying how to get one.
     func resolved() throws -> String {
         if let apiKey, !apiKey.isEmpty { return apiKey }
-        if let key = ProcessInfo.processInfo.environment[DeliveryAPIClient.apiKeyVariable], !key.isEmpty { return key }
+        if let key = ServiceSettings().string(DeliveryAPIClient.apiKeyVariable, isSecret: true) { return key }
         throw ValidationError(
             "no API key: pass --api-key or set \(DeliveryAPIClient.apiKeyVariable) (saga-admin api-keys issue --operator prints one)")
     }

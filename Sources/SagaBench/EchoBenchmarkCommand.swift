@@ -94,7 +94,7 @@ struct ServerOptions: ParsableArguments {
 
     private static func resolve(_ value: String?, _ variable: String) throws -> String {
         if let value { return value }
-        if let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty { return value }
+        if let value = ServiceSettings().string(variable, isSecret: true) { return value }
         throw ValidationError("\(variable) is not set; run `eval \"$(scripts/servers.sh start)\"` first or pass the URL.")
     }
 }

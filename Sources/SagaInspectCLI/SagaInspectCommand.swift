@@ -1,4 +1,5 @@
 import ArgumentParser
+import Choreography
 import Foundation
 import Hummingbird
 import Logging
@@ -60,17 +61,18 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(help: "Do not read the parking queues (no broker needed).")
     var noParked = false
 
-    private var environment: [String: String] { ProcessInfo.processInfo.environment }
+    /// The environment, `SAGA_INSPECT_<KEY>` before `<KEY>`.
+    private var settings: ServiceSettings { ServiceSettings(service: "saga-inspect") }
 
     var resolvedDatabaseURL: String {
-        databaseURL ?? environment["SAGA_INSPECT_DATABASE_URL"].nonEmpty ?? environment["DATABASE_URL"].nonEmpty ?? Self.defaultDatabaseURL
+        databaseURL ?? settings.string("DATABASE_URL", isSecret: true) ?? Self.defaultDatabaseURL
     }
 
     var resolvedAMQPURL: String {
-        amqpURL ?? environment["SAGA_INSPECT_AMQP_URL"].nonEmpty ?? environment["AMQP_URL"].nonEmpty ?? Self.defaultAMQPURL
+        amqpURL ?? settings.string("AMQP_URL", isSecret: true) ?? Self.defaultAMQPURL
     }
 
-    var resolvedQueuePrefix: String { queuePrefix ?? environment["QUEUE_PREFIX"] ?? "" }
+    var resolvedQueuePrefix: String { queuePrefix ?? settings.string("QUEUE_PREFIX", default: "") }
 
     /// Opens the read connection, or exits 3 (64 for a malformed URL) with a message that never
     /// shows the password.
@@ -404,13 +406,5 @@ enum DatabaseURLText {
     static func scrub(_ text: String, url: String) -> String {
         guard let password = URLComponents(string: url)?.password, !password.isEmpty else { return text }
         return text.replacingOccurrences(of: password, with: "***")
-    }
-}
-
-extension Optional where Wrapped == String {
-    /// The string, unless it is nil or empty.
-    fileprivate var nonEmpty: String? {
-        guard let self, !self.isEmpty else { return nil }
-        return self
     }
 }

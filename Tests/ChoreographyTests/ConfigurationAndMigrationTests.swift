@@ -35,10 +35,11 @@ struct ConfigurationTests {
 
     @Test(arguments: [["PREFETCH": "0"], ["WORKERS": "many"], ["QUEUE_TYPE": "lazy"], ["FAULT_FAILURE_PROBABILITY": "2"]])
     func malformedValuesAreRefusedWithTheKey(_ environment: [String: String]) {
-        let error = #expect(throws: ChoreographyError.self) {
+        let error = #expect(throws: SettingError.self) {
             try ChoreographyConfiguration.fromEnvironment(service: "x", schema: "x", environment: environment)
         }
-        #expect(error?.message.contains(environment.keys.first!) == true)
+        #expect(error?.key == environment.keys.first!)
+        #expect(error?.message.contains("'\(environment.values.first!)'") == true)
     }
 
     @Test func retryDelaysGrowExponentiallyUpToTheCap() {

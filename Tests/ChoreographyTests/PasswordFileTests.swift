@@ -20,14 +20,18 @@ struct PasswordFileTests {
         #expect(PasswordFile.key(for: "DATABASE_ADMIN_URL") == "DATABASE_ADMIN_PASSWORD_FILE")
     }
 
-    @Test("a missing or empty file, or a URL without a user, is a configuration error")
+    @Test("a missing or empty file, or a URL without a user, is a setting error naming the key")
     func refuses() throws {
         let missing = ["AMQP_URL": "amqp://drone@broker/%2f", "AMQP_PASSWORD_FILE": "/nonexistent/pw"]
-        #expect(throws: ChoreographyError.self) { try ChoreographyConfiguration.fromEnvironment(service: "d", schema: "d", environment: missing) }
+        #expect(throws: SettingError(key: "AMQP_PASSWORD_FILE", "cannot read /nonexistent/pw")) {
+            try ChoreographyConfiguration.fromEnvironment(service: "d", schema: "d", environment: missing)
+        }
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("pw-\(UUID().uuidString)")
         try "pw".write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         let noUser = ["AMQP_URL": "amqp://broker/%2f", "AMQP_PASSWORD_FILE": file.path]
-        #expect(throws: ChoreographyError.self) { try ChoreographyConfiguration.fromEnvironment(service: "d", schema: "d", environment: noUser) }
+        #expect(throws: SettingError(key: "AMQP_URL", "must name a user when AMQP_PASSWORD_FILE is set")) {
+            try ChoreographyConfiguration.fromEnvironment(service: "d", schema: "d", environment: noUser)
+        }
     }
 }

@@ -68,11 +68,10 @@ struct PackageRulesTests {
         ])
         #expect(configured.limits == PackageLimits(smallMaxKg: 1.5, mediumMaxKg: 8, largeMaxKg: 20, maxPayloadKg: 40))
         for bad in ["abc", "0", "-2", "inf", "nan"] {
-            let error = try #require(throws: ChoreographyError.self) {
+            let error = try #require(throws: SettingError.self) {
                 try PackageSettings.fromEnvironment(["PACKAGE_MAX_PAYLOAD_KG": bad])
             }
-            #expect(error.code == .configuration)
-            #expect(error.message.contains("PACKAGE_MAX_PAYLOAD_KG"))
+            #expect(error.key == "PACKAGE_MAX_PAYLOAD_KG")
         }
     }
 }

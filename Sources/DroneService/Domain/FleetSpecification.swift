@@ -1,3 +1,4 @@
+import Choreography
 import Contracts
 import Foundation
 
@@ -75,7 +76,7 @@ public struct FleetSpecification: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Parses the `DRONE_FLEET` format; the error names the group and what is wrong with it.
-    public init(parsing text: String) throws(DroneServiceError) {
+    public init(parsing text: String) throws(SettingError) {
         let pieces = text.split(separator: ",", omittingEmptySubsequences: false).map(Self.trimmed)
         guard !(pieces.count == 1 && pieces[0].isEmpty) else {
             throw Self.invalid(text, "it is empty; give at least one group such as 10x5kg/30km/60kmh")
@@ -123,7 +124,7 @@ public struct FleetSpecification: Sendable, Hashable, CustomStringConvertible {
 
     // MARK: Parsing
 
-    private static func group(_ piece: String, number: Int, of text: String) throws(DroneServiceError) -> FleetGroup {
+    private static func group(_ piece: String, number: Int, of text: String) throws(SettingError) -> FleetGroup {
         let expected = "expected COUNTxPAYLOADkg/RANGEkm/SPEEDkmh such as 10x5kg/30km/60kmh"
         guard !piece.isEmpty else { throw invalid(text, "group \(number) is empty; \(expected)") }
         let countAndRest = piece.split(separator: "x", maxSplits: 1, omittingEmptySubsequences: false).map(trimmed)
@@ -137,7 +138,7 @@ public struct FleetSpecification: Sendable, Hashable, CustomStringConvertible {
         guard parts.count == 3 else {
             throw invalid(text, "group \(number) ('\(piece)') has \(parts.count) '/'-separated figures, not 3; \(expected)")
         }
-        func figure(_ part: String, unit: String, name: String) throws(DroneServiceError) -> Double {
+        func figure(_ part: String, unit: String, name: String) throws(SettingError) -> Double {
             guard part.hasSuffix(unit) else {
                 throw invalid(text, "group \(number) ('\(piece)') gives the \(name) as '\(part)'; write it in \(unit), e.g. 12\(unit)")
             }
@@ -156,8 +157,8 @@ public struct FleetSpecification: Sendable, Hashable, CustomStringConvertible {
         return FleetGroup(count: count, model: model)
     }
 
-    private static func invalid(_ text: String, _ problem: String) -> DroneServiceError {
-        DroneServiceError(.invalidSetting, "DRONE_FLEET '\(text)' is invalid: \(problem)")
+    private static func invalid(_ text: String, _ problem: String) -> SettingError {
+        SettingError(key: "DRONE_FLEET", "'\(text)' is invalid: \(problem)")
     }
 
     private static func trimmed(_ text: some StringProtocol) -> String {
