@@ -21,6 +21,7 @@ let package = Package(
         .executable(name: "choreography-echo", targets: ["ChoreographyEcho"]),
         .executable(name: "fabrikam-service", targets: ["FabrikamService"]),
         .executable(name: "saga-inspect", targets: ["SagaInspectCLI"]),
+        .executable(name: "saga-explorer", targets: ["SagaExplorerCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -73,17 +74,31 @@ let package = Package(
         .target(name: "Contracts", swiftSettings: strictSettings),
 
         // The service runtime: inbox, outbox and relay, retries and parking, deadlines,
-        // migrations, health and metrics, lifecycle.
+        // migrations, health and metrics, lifecycle. No HTTP: that is ServiceHTTP.
         .target(
             name: "Choreography",
             dependencies: [
                 "AMQP", "Postgres", "Contracts",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // The runtime's HTTP edge: problem documents, the health and metrics endpoints, the
+        // database of a service's own routes and its outbox dispatcher, the daemon bootstrap.
+        .target(
+            name: "ServiceHTTP",
+            dependencies: [
+                "Choreography", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: strictSettings
         ),
@@ -91,17 +106,26 @@ let package = Package(
         // The smallest service on the runtime (tests and benchmark).
         .target(name: "EchoService", dependencies: ["Choreography", "Contracts", "Postgres"], swiftSettings: strictSettings),
 
-        // API keys and who may do what over HTTP: the `access` schema, key hashing, the key store,
-        // the bearer authenticator middleware and the authorization rules.
+        // API keys: the `access` schema, key hashing, the key store and the cached verifier (no HTTP).
         .target(
             name: "APIAccess",
             dependencies: [
                 "Choreography", "Postgres",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Who may do what over HTTP: the bearer authenticator middleware, the request context and
+        // the authorization rules.
+        .target(
+            name: "APIAccessHTTP",
+            dependencies: [
+                "APIAccess", "ServiceHTTP", "Choreography", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),
@@ -134,14 +158,14 @@ let package = Package(
         ),
         .target(
             name: "HistoryService",
-            dependencies: ["Choreography", "APIAccess", "Contracts", "Postgres", .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["Choreography", "ServiceHTTP", "APIAccess", "APIAccessHTTP", "Contracts", "Postgres", .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types")],
             resources: [.copy("Migrations")],
             swiftSettings: strictSettings
         ),
         .target(
             name: "IngestionService",
-            dependencies: ["Choreography", "APIAccess", "Contracts", "Postgres", .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["Choreography", "ServiceHTTP", "APIAccess", "APIAccessHTTP", "Contracts", "Postgres", .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types")],
             resources: [.copy("Migrations")],
             swiftSettings: strictSettings
@@ -170,7 +194,7 @@ let package = Package(
 
         // Broker users and their rights, through RabbitMQ's management API (setup, not daemons).
         .target(name: "BrokerAdministration", dependencies: ["AMQP", "Choreography", "PlainHTTPClient"], swiftSettings: strictSettings),
-        // The saga explorer: saga-inspect's analysis as server-rendered pages (saga-inspect serve).
+        // The saga explorer: saga-inspect's analysis as server-rendered pages (saga-explorer).
         .target(
             name: "SagaExplorer",
             dependencies: [
@@ -183,11 +207,26 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // What saga-inspect and saga-explorer share on the command line: where the servers are, exit codes, messages.
+        .target(
+            name: "SagaInspectCommandLine",
+            dependencies: ["SagaInspect", "Postgres", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+
         // Executables.
         .executableTarget(
             name: "SagaInspectCLI",
             dependencies: [
-                "SagaInspect", "SagaExplorer", "Postgres", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "SagaInspect", "SagaInspectCommandLine", "Postgres", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "SagaExplorerCLI",
+            dependencies: [
+                "SagaExplorer", "SagaInspect", "SagaInspectCommandLine", "Postgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -195,7 +234,7 @@ let package = Package(
         .executableTarget(
             name: "FabrikamService",
             dependencies: [
-                "Choreography", "AccountService", "PackageService", "DroneService", "DeliveryService", "HistoryService",
+                "Choreography", "ServiceHTTP", "AccountService", "PackageService", "DroneService", "DeliveryService", "HistoryService",
                 "IngestionService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -207,7 +246,7 @@ let package = Package(
         .executableTarget(
             name: "ChoreographyEcho",
             dependencies: [
-                "EchoService", "Choreography",
+                "EchoService", "Choreography", "ServiceHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -254,7 +293,7 @@ let package = Package(
         .target(
             name: "ServiceTestSupport",
             dependencies: [
-                "Choreography", "APIAccess", "AMQP", "Postgres", "Contracts", "IntegrationSupport",
+                "Choreography", "ServiceHTTP", "APIAccess", "AMQP", "Postgres", "Contracts", "IntegrationSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/ServiceTestSupport",
@@ -265,7 +304,7 @@ let package = Package(
         .testTarget(
             name: "ChoreographyTests",
             dependencies: [
-                "Choreography", "EchoService", "AMQP", "Postgres", "Contracts", "IntegrationSupport", "ServiceTestSupport", "PlainHTTPClient",
+                "Choreography", "ServiceHTTP", "EchoService", "AMQP", "Postgres", "Contracts", "IntegrationSupport", "ServiceTestSupport", "PlainHTTPClient",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -302,7 +341,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IngestionServiceTests",
-            dependencies: ["IngestionService", "APIAccess", "ServiceTestSupport", "IntegrationSupport", "Choreography", "Contracts", "Postgres", "AMQP", "PlainHTTPClient"],
+            dependencies: ["IngestionService", "ServiceHTTP", "APIAccess", "ServiceTestSupport", "IntegrationSupport", "Choreography", "Contracts", "Postgres", "AMQP", "PlainHTTPClient"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -328,7 +367,7 @@ let package = Package(
         ),
         .testTarget(
             name: "APIAccessTests",
-            dependencies: ["APIAccess", "Choreography", "IntegrationSupport", "Postgres", .product(name: "HTTPTypes", package: "swift-http-types")],
+            dependencies: ["APIAccess", "APIAccessHTTP", "ServiceHTTP", "Choreography", "IntegrationSupport", "Postgres", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "SagaLoadMeasuresTests", dependencies: ["SagaLoadMeasures", "Contracts", "SagaScenarios"], swiftSettings: strictSettings),

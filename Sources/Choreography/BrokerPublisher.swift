@@ -45,7 +45,7 @@ struct BrokerPublisher: Sendable {
 
 /// Turns committed outbox rows into AMQP messages with the system's properties and headers, and
 /// publishes them.
-struct OutboxPublisher: Sendable {
+package struct OutboxPublisher: Sendable {
     let broker: BrokerPublisher
     let exchange: String
 
@@ -72,7 +72,7 @@ struct OutboxPublisher: Sendable {
     }
 
     /// `publishCommitted(_:on:)` on a pooled connection, leaving the rows to the relay when it fails.
-    func publishCommittedOrLeaveToRelay(_ rows: [OutboxRow], on pool: PostgresConnectionPool, logger: Logger) async {
+    package func publishCommittedOrLeaveToRelay(_ rows: [OutboxRow], on pool: PostgresConnectionPool, logger: Logger) async {
         _ = await leavingToRelayOnFailure(rows, logger) { try await publishCommitted(rows, on: pool) }
     }
 

@@ -5,6 +5,7 @@ import Foundation
 @_exported import IntegrationSupport
 import Logging
 import Postgres
+import ServiceHTTP
 
 /// One isolated instance of a service for a test, on the real servers: its own queue prefix,
 /// schema and exchange (`t_xxxxxxxx`, `test.xxxxxxxx.events`), runtimes run in-process, events
@@ -70,7 +71,7 @@ public struct ServiceHarness: Sendable {
                     ProcessInfo.processInfo.environment["TEST_LOG"] == "1"
                         ? StreamLogHandler.standardError(label: label) as any LogHandler : SwiftLogNoOpLogHandler()
                 },
-                routes: routes)
+                registry: nil, routes: routes)
         }
         let connection = try await AMQPConnection.connect(url: amqpURL)
         try await prepareExchange(on: connection)

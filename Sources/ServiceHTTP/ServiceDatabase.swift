@@ -1,3 +1,4 @@
+import Choreography
 import Foundation
 import Logging
 import Postgres
@@ -21,7 +22,7 @@ public struct ServiceDatabase: Sendable {
         var logger = self.logger
         logger[metadataKey: "delivery.id"] = "\(deliveryId)"
         let done = try await pool.withTransaction { [logger] db in
-            try UnitOfWork.run(deliveryId: deliveryId, causationId: causationId, logger: logger, db) { context in try body(&context, db) }
+            try UnitOfWork.runCommand(deliveryId: deliveryId, causationId: causationId, logger: logger, db) { context in try body(&context, db) }
         }
         dispatcher.submit(try done.outbox.rows())
         return done.value
