@@ -16,10 +16,10 @@ let package = Package(
         .library(name: "Postgres", targets: ["Postgres"]),
         .library(name: "Contracts", targets: ["Contracts"]),
         .library(name: "Choreography", targets: ["Choreography"]),
-        .executable(name: "saga-bench", targets: ["SagaBench"]),
-        .executable(name: "saga-admin", targets: ["SagaAdmin"]),
-        .executable(name: "choreography-echo", targets: ["ChoreographyEcho"]),
-        .executable(name: "fabrikam-service", targets: ["FabrikamService"]),
+        .executable(name: "saga-bench", targets: ["SagaBenchCLI"]),
+        .executable(name: "saga-admin", targets: ["SagaAdminCLI"]),
+        .executable(name: "choreography-echo", targets: ["ChoreographyEchoCLI"]),
+        .executable(name: "fabrikam-service", targets: ["FabrikamServiceCLI"]),
         .executable(name: "saga-inspect", targets: ["SagaInspectCLI"]),
         .executable(name: "saga-explorer", targets: ["SagaExplorerCLI"]),
     ],
@@ -214,7 +214,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // Executables.
+        // Executables: each target named <Product>CLI, so that none is mistaken for a library.
         .executableTarget(
             name: "SagaInspectCLI",
             dependencies: [
@@ -232,7 +232,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
-            name: "FabrikamService",
+            name: "FabrikamServiceCLI",
             dependencies: [
                 "Choreography", "ServiceHTTP", "AccountService", "PackageService", "DroneService", "DeliveryService", "HistoryService",
                 "IngestionService",
@@ -244,7 +244,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
-            name: "ChoreographyEcho",
+            name: "ChoreographyEchoCLI",
             dependencies: [
                 "EchoService", "Choreography", "ServiceHTTP",
                 .product(name: "Logging", package: "swift-log"),
@@ -254,7 +254,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
-            name: "SagaAdmin",
+            name: "SagaAdminCLI",
             dependencies: [
                 "Choreography", "AMQP", "AccountService", "APIAccess", "Postgres", "BrokerAdministration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -262,7 +262,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
-            name: "SagaBench",
+            name: "SagaBenchCLI",
             dependencies: [
                 "AMQP", "Postgres", "Contracts", "Choreography", "EchoService", "SagaScenarios", "SagaSchedules",
                 "SagaLoadMeasures", "AccountService", "HistoryService", "PlainHTTPClient", "SagaExplorer", "SagaInspect",
