@@ -16,11 +16,12 @@ let package = Package(
         .library(name: "Postgres", targets: ["Postgres"]),
         .library(name: "Contracts", targets: ["Contracts"]),
         .library(name: "Choreography", targets: ["Choreography"]),
-        .executable(name: "saga-bench", targets: ["SagaBench"]),
-        .executable(name: "saga-admin", targets: ["SagaAdmin"]),
-        .executable(name: "choreography-echo", targets: ["ChoreographyEcho"]),
-        .executable(name: "fabrikam-service", targets: ["FabrikamService"]),
+        .executable(name: "saga-bench", targets: ["SagaBenchCLI"]),
+        .executable(name: "saga-admin", targets: ["SagaAdminCLI"]),
+        .executable(name: "choreography-echo", targets: ["ChoreographyEchoCLI"]),
+        .executable(name: "fabrikam-service", targets: ["FabrikamServiceCLI"]),
         .executable(name: "saga-inspect", targets: ["SagaInspectCLI"]),
+        .executable(name: "saga-explorer", targets: ["SagaExplorerCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -77,17 +78,15 @@ let package = Package(
         .target(name: "Contracts", swiftSettings: strictSettings),
 
         // The service runtime: inbox, outbox and relay, retries and parking, deadlines,
-        // migrations, health and metrics, lifecycle.
+        // migrations, health and metrics, lifecycle. No HTTP: that is ServiceHTTP.
         .target(
             name: "Choreography",
             dependencies: [
                 "AMQP", "Postgres", "Contracts",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "OTel", package: "swift-otel"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -95,20 +94,46 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // The runtime's HTTP edge: problem documents, the health and metrics endpoints, the
+        // database of a service's own routes and its outbox dispatcher, the daemon bootstrap.
+        .target(
+            name: "ServiceHTTP",
+            dependencies: [
+                "Choreography", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
         // The smallest service on the runtime (tests and benchmark).
         .target(name: "EchoService", dependencies: ["Choreography", "Contracts", "Postgres"], swiftSettings: strictSettings),
 
-        // API keys and who may do what over HTTP: the `access` schema, key hashing, the key store,
-        // the bearer authenticator middleware and the authorization rules.
+        // API keys: the `access` schema, key hashing, the key store and the cached verifier (no HTTP).
         .target(
             name: "APIAccess",
             dependencies: [
                 "Choreography", "Postgres",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Who may do what over HTTP: the bearer authenticator middleware, the request context and
+        // the authorization rules.
+        .target(
+            name: "APIAccessHTTP",
+            dependencies: [
+                "APIAccess", "ServiceHTTP", "Choreography", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),
@@ -141,14 +166,14 @@ let package = Package(
         ),
         .target(
             name: "HistoryService",
-            dependencies: ["Choreography", "APIAccess", "Contracts", "Postgres", .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["Choreography", "ServiceHTTP", "APIAccess", "APIAccessHTTP", "Contracts", "Postgres", .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types")],
             resources: [.copy("Migrations")],
             swiftSettings: strictSettings
         ),
         .target(
             name: "IngestionService",
-            dependencies: ["Choreography", "APIAccess", "Contracts", "Postgres", .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["Choreography", "ServiceHTTP", "APIAccess", "APIAccessHTTP", "Contracts", "Postgres", .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types")],
             resources: [.copy("Migrations")],
             swiftSettings: strictSettings
@@ -177,7 +202,7 @@ let package = Package(
 
         // Broker users and their rights, through RabbitMQ's management API (setup, not daemons).
         .target(name: "BrokerAdministration", dependencies: ["AMQP", "Choreography", "PlainHTTPClient"], swiftSettings: strictSettings),
-        // The saga explorer: saga-inspect's analysis as server-rendered pages (saga-inspect serve).
+        // The saga explorer: saga-inspect's analysis as server-rendered pages (saga-explorer).
         .target(
             name: "SagaExplorer",
             dependencies: [
@@ -190,19 +215,35 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
-        // Executables.
+        // What saga-inspect and saga-explorer share on the command line: where the servers are, exit codes, messages.
+        .target(
+            name: "SagaInspectCommandLine",
+            dependencies: ["SagaInspect", "Postgres", "Choreography", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+
+        // Executables: each target named <Product>CLI, so that none is mistaken for a library.
         .executableTarget(
             name: "SagaInspectCLI",
             dependencies: [
-                "SagaInspect", "SagaExplorer", "Postgres", "Choreography", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // Choreography directly: reading ServiceSettings through an indirect dependency crashed.
+                "SagaInspect", "SagaInspectCommandLine", "Postgres", "Choreography", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "SagaExplorerCLI",
+            dependencies: [
+                "SagaExplorer", "SagaInspect", "SagaInspectCommandLine", "Postgres", "Choreography",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
         .executableTarget(
-            name: "FabrikamService",
+            name: "FabrikamServiceCLI",
             dependencies: [
-                "Choreography", "AccountService", "PackageService", "DroneService", "DeliveryService", "HistoryService",
+                "Choreography", "ServiceHTTP", "AccountService", "PackageService", "DroneService", "DeliveryService", "HistoryService",
                 "IngestionService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -212,9 +253,9 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
-            name: "ChoreographyEcho",
+            name: "ChoreographyEchoCLI",
             dependencies: [
-                "EchoService", "Choreography",
+                "EchoService", "Choreography", "ServiceHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -222,7 +263,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
-            name: "SagaAdmin",
+            name: "SagaAdminCLI",
             dependencies: [
                 "Choreography", "AMQP", "AccountService", "APIAccess", "Postgres", "BrokerAdministration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -230,7 +271,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .executableTarget(
-            name: "SagaBench",
+            name: "SagaBenchCLI",
             dependencies: [
                 "AMQP", "Postgres", "Contracts", "Choreography", "EchoService", "SagaScenarios", "SagaSchedules",
                 "SagaLoadMeasures", "AccountService", "HistoryService", "PlainHTTPClient", "SagaExplorer", "SagaInspect",
@@ -262,7 +303,7 @@ let package = Package(
         .target(
             name: "ServiceTestSupport",
             dependencies: [
-                "Choreography", "APIAccess", "AMQP", "Postgres", "Contracts", "IntegrationSupport",
+                "Choreography", "ServiceHTTP", "APIAccess", "AMQP", "Postgres", "Contracts", "IntegrationSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
@@ -274,7 +315,7 @@ let package = Package(
         .testTarget(
             name: "ChoreographyTests",
             dependencies: [
-                "Choreography", "EchoService", "AMQP", "Postgres", "Contracts", "IntegrationSupport", "ServiceTestSupport", "PlainHTTPClient",
+                "Choreography", "ServiceHTTP", "EchoService", "AMQP", "Postgres", "Contracts", "IntegrationSupport", "ServiceTestSupport", "PlainHTTPClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
@@ -314,7 +355,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IngestionServiceTests",
-            dependencies: ["IngestionService", "APIAccess", "ServiceTestSupport", "IntegrationSupport", "Choreography", "Contracts", "Postgres", "AMQP", "PlainHTTPClient"],
+            dependencies: ["IngestionService", "ServiceHTTP", "APIAccess", "ServiceTestSupport", "IntegrationSupport", "Choreography", "Contracts", "Postgres", "AMQP", "PlainHTTPClient"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -344,7 +385,7 @@ let package = Package(
         ),
         .testTarget(
             name: "APIAccessTests",
-            dependencies: ["APIAccess", "Choreography", "IntegrationSupport", "Postgres", .product(name: "HTTPTypes", package: "swift-http-types")],
+            dependencies: ["APIAccess", "APIAccessHTTP", "ServiceHTTP", "Choreography", "IntegrationSupport", "Postgres", .product(name: "HTTPTypes", package: "swift-http-types")],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "SagaLoadMeasuresTests", dependencies: ["SagaLoadMeasures", "Contracts", "SagaScenarios"], swiftSettings: strictSettings),

@@ -139,10 +139,10 @@ fi
 export FABRIKAM_API_KEY; FABRIKAM_API_KEY=$(cat "$KEY_FILE")
 say "API key (operator) in $KEY_FILE: export FABRIKAM_API_KEY=\$(cat $KEY_FILE); more keys: $BIN/saga-admin api-keys issue --owner <ownerId>"
 
-# The saga explorer (saga-inspect serve) beside the services: it reads every schema as the read-only
+# The saga explorer (saga-explorer) beside the services: it reads every schema as the read-only
 # role, and the parking queues as saga-admin's broker user (which may replay them, after confirmation).
 EXPLORER_PORT=${EXPLORER_PORT:-8090}
-"$BIN/saga-inspect" serve --port "$EXPLORER_PORT" --amqp-url "$(amqp_url saga-admin)" \
+"$BIN/saga-explorer" --port "$EXPLORER_PORT" --amqp-url "$(amqp_url saga-admin)" \
     > >(sed -u "s/^/[explorer] /" >> "${LOGS:-/dev/stdout}") 2>&1 &
 PIDS+=($!)
 for _ in $(seq 1 120); do curl -fsS "http://127.0.0.1:$EXPLORER_PORT/" >/dev/null 2>&1 && break; sleep 0.5; done

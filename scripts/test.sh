@@ -5,7 +5,7 @@
 # parallel, then those one at a time (the end-to-end tests run all six services as processes;
 # the chaos tests restart the broker and the database, or need seconds of real idleness; the
 # schedule campaign runs 200 adversarial schedules against the six services behind an interposer;
-# the explorer's browser test drives headless Chromium against `saga-inspect serve`).
+# the explorer's browser test drives headless Chromium against `saga-explorer`).
 # Extra arguments go to the first `swift test` and skip the lint and the second phase.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -46,7 +46,7 @@ struct BrokerPublisher: Sendable {
 
 /// Turns committed outbox rows into AMQP messages with the system's properties and headers, and
 /// publishes them.
-struct OutboxPublisher: Sendable {
+package struct OutboxPublisher: Sendable {
     let broker: BrokerPublisher
     let exchange: String
     /// A producer span per published row (child of the span that emitted it), its context in the headers.
@@ -82,7 +82,7 @@ struct OutboxPublisher: Sendable {
     }
 
     /// `publishCommitted(_:)`, leaving the rows to the outbox relay when it fails (logged).
-    func publishCommittedOrLeaveToRelay(_ rows: [OutboxRow], logger: Logger) async {
+    package func publishCommittedOrLeaveToRelay(_ rows: [OutboxRow], logger: Logger) async {
         guard !rows.isEmpty else { return }
         do {
             try await publishCommitted(rows)

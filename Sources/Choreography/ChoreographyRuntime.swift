@@ -1,17 +1,15 @@
 import AMQP
 import Contracts
 import Foundation
-import Hummingbird
 import Logging
 import Postgres
-import Prometheus
 import ServiceLifecycle
 import Tracing
 import UnixSignals
 
 /// Runs one service instance: creates its role and schema (when an admin URL is given),
 /// migrates, opens its connections and runs the event processor, the outbox relay, the deadline
-/// scheduler and the health/metrics HTTP server as one swift-service-lifecycle `ServiceGroup`
+/// scheduler and, with `ServiceHTTP`'s initializer, the health/metrics HTTP server as one swift-service-lifecycle `ServiceGroup`
 /// that shuts down gracefully on SIGTERM/SIGINT: stop consuming and finish the batch in hand,
 /// stop firing deadlines, flush the outbox, then close every connection.
 public struct ChoreographyRuntime: Sendable {
@@ -22,8 +20,7 @@ public struct ChoreographyRuntime: Sendable {
     /// Readiness, as reported on `/health/ready`.
     public let health = HealthState()
     private let logger: Logger
-    private let registry: PrometheusCollectorRegistry?
-    private let routes: ServiceRoutes?
+    private let edge: (any RuntimeEdge)?
     /// The tracer for the runtime's spans (tests set an in-memory one); when nil, the process's
     /// (``TracingBootstrap``) if one was bootstrapped, otherwise none.
     public var tracer: (any Tracer)?
@@ -31,20 +28,18 @@ public struct ChoreographyRuntime: Sendable {
     /// in the service group and stopped last, so that it flushes the spans of the shutdown.
     public var tracingService: (any Service)?
 
-    /// Service-specific HTTP routes, given the service's database for reads and command transactions.
-    public typealias ServiceRoutes = @Sendable (Router<BasicRequestContext>, ServiceDatabase) throws -> Void
+    /// Prepares a runtime that serves no HTTP (`ServiceHTTP` adds one that serves health, metrics
+    /// and the service's routes).
+    public init(definition: ServiceDefinition, configuration: ChoreographyConfiguration, logger: Logger) {
+        self.init(definition: definition, configuration: configuration, logger: logger, edge: nil)
+    }
 
-    /// Prepares a runtime; `registry` is the Prometheus registry the executable bootstrapped
-    /// swift-metrics with (served on `/metrics`), `routes` adds service-specific HTTP routes.
-    public init(
-        definition: ServiceDefinition, configuration: ChoreographyConfiguration, logger: Logger,
-        registry: PrometheusCollectorRegistry? = nil, routes: ServiceRoutes? = nil
-    ) {
+    /// Prepares a runtime whose `edge` runs beside the event processing.
+    package init(definition: ServiceDefinition, configuration: ChoreographyConfiguration, logger: Logger, edge: (any RuntimeEdge)?) {
         self.definition = definition
         self.configuration = configuration
         self.logger = logger
-        self.registry = registry
-        self.routes = routes
+        self.edge = edge
     }
 
     /// The topology this service uses on the broker.
@@ -128,30 +123,15 @@ public struct ChoreographyRuntime: Sendable {
             interval: configuration.deadlinePollInterval, retryPolicy: configuration.retryPolicy, alarm: alarm, metrics: metrics,
             tracer: tracing, logger: logger)
 
-        // Graceful shutdown runs in reverse order: the processor stops first, the HTTP server last.
+        // Graceful shutdown runs in reverse order: the processor stops first, the edge (HTTP) last.
         // Listed first, so that it stops last and exports the spans of the shutdown.
         var services: [any Service] = tracingService.map { [$0] } ?? []
         // Stops after every fast path (the HTTP dispatcher included) and deletes what they published.
         services.append(sweeper)
-        var routePool: PostgresConnectionPool?
-        if let port = configuration.httpPort {
-            let router = Router()
-            // Hummingbird's TracingMiddleware reads the process's tracer.
-            if RuntimeTracer.bootstrapped != nil { router.middlewares.add(RouteTracingMiddleware()) }
-            OperationsEndpoints.register(on: router, health: health, registry: registry)
-            if let routes {
-                let pool = PostgresConnectionPool(
-                    url: Self.url(configuration.databaseURL, searchPath: definition.schema),
-                    maximumConnections: configuration.httpDatabaseConnections, applicationName: "\(definition.name) http", logger: logger)
-                routePool = pool
-                let dispatcher = OutboxDispatcher(outbox: outbox, pool: pool, logger: logger)
-                try routes(router, ServiceDatabase(pool: pool, dispatcher: dispatcher, logger: logger, tracer: tracing))
-                // Listed first, so it stops after the HTTP server and publishes what that committed.
-                services.append(dispatcher)
-            }
-            services.append(Application(
-                router: router, configuration: .init(address: .hostname(configuration.httpHost, port: port)), logger: logger))
-        }
+        let edgeParts = try edge?.start(RuntimeEdgeContext(
+            definition: definition, configuration: configuration, health: health, outbox: outbox,
+            databaseURL: Self.url(configuration.databaseURL, searchPath: definition.schema), tracer: tracing, logger: logger))
+        services += edgeParts?.services ?? []
         services += [relay, deadlines, processor]
         var group = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: logger)
@@ -162,11 +142,11 @@ public struct ChoreographyRuntime: Sendable {
         do {
             try await ServiceGroup(configuration: group).run()
         } catch {
-            await routePool?.close()
+            await edgeParts?.close()
             await closeAll(workers + [housekeeping, relayConnection, deadlineConnection], publisherConnection)
             throw error
         }
-        await routePool?.close()
+        await edgeParts?.close()
         await closeAll(workers + [housekeeping, relayConnection, deadlineConnection], publisherConnection)
         logger.info("service stopped", metadata: ["service.name": "\(definition.name)"])
     }

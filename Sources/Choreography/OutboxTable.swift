@@ -3,19 +3,19 @@ import Foundation
 import Postgres
 
 /// A committed outbox row: what to publish and the row id to delete once published.
-struct OutboxRow: Sendable {
+package struct OutboxRow: Sendable {
     let id: Int64
     let event: OutboxEvent
 }
 
 /// Emitted events inserted into the outbox by a deferred statement: their rows (with ids) once
 /// the transaction has committed.
-struct PendingOutboxRows: Sendable {
+package struct PendingOutboxRows: Sendable {
     let events: [OutboxEvent]
     let ids: DeferredRows?
 
     /// The committed rows.
-    func rows() throws -> [OutboxRow] {
+    package func rows() throws -> [OutboxRow] {
         guard let ids else { return [] }
         return try RuntimeTables.outboxRows(try ids.rows, events)
     }

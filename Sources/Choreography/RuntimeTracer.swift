@@ -6,7 +6,7 @@ import Tracing
 /// a producer span per published event, linked through the trace context stored with outbox rows
 /// and deadlines and carried in message headers. With no tracer (tracing off) every method
 /// returns at once: no span, no attribute, no string built.
-struct RuntimeTracer: Sendable {
+package struct RuntimeTracer: Sendable {
     /// The tracer; nil when tracing is off.
     let tracer: (any Tracer)?
     /// The service's name (`fabrikam.service`).
@@ -15,10 +15,10 @@ struct RuntimeTracer: Sendable {
     let schema: String
 
     /// Tracing off.
-    static let off = RuntimeTracer(tracer: nil, service: "", schema: "")
+    package static let off = RuntimeTracer(tracer: nil, service: "", schema: "")
 
     /// The tracer configured for the process (``TracingBootstrap``), nil when none is.
-    static var bootstrapped: (any Tracer)? {
+    package static var bootstrapped: (any Tracer)? {
         let tracer = InstrumentationSystem.tracer
         return tracer is NoOpTracer ? nil : tracer
     }
@@ -61,7 +61,7 @@ struct RuntimeTracer: Sendable {
     }
 
     /// Starts the span of a database transaction, a child of `parent` (or of the task's current context).
-    func startTransaction(under parent: (any Span)?, events: Int = 1) -> (any Span)? {
+    package func startTransaction(under parent: (any Span)?, events: Int = 1) -> (any Span)? {
         guard let tracer else { return nil }
         let context = parent?.context ?? ServiceContext.current ?? .topLevel
         let span = tracer.startSpan("transaction \(schema)", context: context, ofKind: .client)
@@ -74,7 +74,7 @@ struct RuntimeTracer: Sendable {
     }
 
     /// Ends a transaction or deadline span, recording the failure (its SQLSTATE for a database error) if it failed.
-    func end(_ span: (any Span)?, error: (any Error)? = nil) {
+    package func end(_ span: (any Span)?, error: (any Error)? = nil) {
         guard let span else { return }
         if let error {
             let sqlState = (error as? PostgresError)?.sqlState
@@ -87,7 +87,7 @@ struct RuntimeTracer: Sendable {
 
     /// The propagated form of a span's context (stored with what its work emits), or of the
     /// task's current context when there is no span; nil with tracing off.
-    func carrier(of span: (any Span)?) -> TraceCarrier? {
+    package func carrier(of span: (any Span)?) -> TraceCarrier? {
         guard let tracer, let context = span?.context ?? ServiceContext.current else { return nil }
         var carrier = TraceCarrier()
         tracer.inject(context, into: &carrier, using: TraceCarrierInjector())

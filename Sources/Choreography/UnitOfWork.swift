@@ -6,7 +6,7 @@ import Postgres
 /// command: inside the open transaction, run the work with a fresh ``HandlerContext``, apply the
 /// deadlines it scheduled or cancelled, and record what it emitted in the outbox — together with
 /// the consumed event in the inbox when there is one — in a statement sent with the COMMIT.
-enum UnitOfWork {
+package enum UnitOfWork {
     /// What a unit of work left behind.
     struct Done<Value: Sendable>: Sendable {
         /// What the work returned.
@@ -35,5 +35,17 @@ enum UnitOfWork {
             try RuntimeTables.recordEmitted(context.emitted, db)
         }
         return Done(value: value, outbox: outbox, soonestDeadline: context.scheduled.map(\.fireAt).min())
+    }
+}
+
+extension UnitOfWork {
+    /// An HTTP command's unit of work (`ServiceHTTP`'s `ServiceDatabase`): ``run(deliveryId:causationId:logger:forwardFailureProbability:consumed:_:_:)``
+    /// with nothing consumed; returns the work's value and its outbox rows, readable once the transaction committed.
+    package static func runCommand<Value: Sendable>(
+        deliveryId: UUID, causationId: UUID?, logger: Logger, trace: TraceCarrier?, _ db: isolated PostgresConnection,
+        _ work: (inout HandlerContext) throws -> Value
+    ) throws -> (value: Value, outbox: PendingOutboxRows) {
+        let done = try run(deliveryId: deliveryId, causationId: causationId, logger: logger, trace: trace, db, work)
+        return (done.value, done.outbox)
     }
 }

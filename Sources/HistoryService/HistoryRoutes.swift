@@ -1,4 +1,5 @@
 import APIAccess
+import APIAccessHTTP
 import Choreography
 import Contracts
 import Foundation
@@ -6,6 +7,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import Postgres
+import ServiceHTTP
 
 /// The HTTP side of `schemas/openapi.yaml` that the history service serves:
 /// `GET /api/deliveries/{deliveryId}` (the status) and `GET /api/deliveries/{deliveryId}/events`

@@ -3,6 +3,7 @@ import Contracts
 import Foundation
 import Logging
 import Postgres
+import ServiceHTTP
 
 /// The ingestion service's two commands, each one local transaction that records the decision
 /// and emits its event through the outbox.

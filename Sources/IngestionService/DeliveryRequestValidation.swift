@@ -2,6 +2,7 @@ import Choreography
 import Contracts
 import Foundation
 import HTTPTypes
+import ServiceHTTP
 
 /// Checks a `POST /api/deliveries` body: JSON, the `delivery.requested` payload schema, and the
 /// rules a schema cannot say (the deadline after the pickup time, the pickup within the booking

@@ -1,4 +1,5 @@
 import APIAccess
+import APIAccessHTTP
 import Choreography
 import Contracts
 import Foundation
@@ -6,6 +7,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import Postgres
+import ServiceHTTP
 
 /// The HTTP side of `schemas/openapi.yaml` that the ingestion service serves:
 /// `POST /api/deliveries` and `DELETE /api/deliveries/{deliveryId}`; every error is problem+json.

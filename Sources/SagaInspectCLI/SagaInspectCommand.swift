@@ -1,11 +1,9 @@
 import ArgumentParser
 import Choreography
 import Foundation
-import Hummingbird
-import Logging
 import Postgres
-import SagaExplorer
 import SagaInspect
+import SagaInspectCommandLine
 
 /// `saga-inspect`: reconstructs a delivery's saga across every service, lists sagas by verdict,
 /// and counts them.
@@ -27,91 +25,8 @@ struct SagaInspectCommand: AsyncParsableCommand {
 
             See docs/saga-inspect.md for the verdicts and the JSON shape.
             """,
-        subcommands: [Trace.self, List.self, Stats.self, Serve.self]
+        subcommands: [Trace.self, List.self, Stats.self]
     )
-}
-
-/// The exit codes `--help` and docs/saga-inspect.md document.
-enum SagaInspectExit {
-    static let notFound = ExitCode(1)
-    static let needsAttention = ExitCode(2)
-    static let cannotConnect = ExitCode(3)
-    static let usage = ExitCode(64)
-}
-
-/// Where the database and the broker are.
-struct ConnectionOptions: ParsableArguments {
-    /// The local servers' read-only role; its password comes from libpq's PGPASSWORD or ~/.pgpass.
-    static let defaultDatabaseURL = "postgresql://saga_inspect@127.0.0.1:5440/fabrikam"
-    /// The local broker; saga-inspect's own user needs its password in the URL.
-    static let defaultAMQPURL = "amqp://saga-inspect@127.0.0.1:5680/%2f"
-
-    @Option(help: ArgumentHelp(
-        "PostgreSQL URL of a role that may read the six schemas.",
-        discussion: "Default: $SAGA_INSPECT_DATABASE_URL, else $DATABASE_URL, else \(defaultDatabaseURL)."))
-    var databaseURL: String?
-
-    @Option(name: .customLong("amqp-url"), help: ArgumentHelp(
-        "Broker URL, for the parking queues.", discussion: "Default: $SAGA_INSPECT_AMQP_URL, else $AMQP_URL, else \(defaultAMQPURL)."))
-    var amqpURL: String?
-
-    @Option(help: "Put before the services' queue names (default: $QUEUE_PREFIX, else none).")
-    var queuePrefix: String?
-
-    @Flag(help: "Do not read the parking queues (no broker needed).")
-    var noParked = false
-
-    /// The environment, `SAGA_INSPECT_<KEY>` before `<KEY>`.
-    private var settings: ServiceSettings { ServiceSettings(service: "saga-inspect") }
-
-    var resolvedDatabaseURL: String {
-        databaseURL ?? settings.string("DATABASE_URL", isSecret: true) ?? Self.defaultDatabaseURL
-    }
-
-    var resolvedAMQPURL: String {
-        amqpURL ?? settings.string("AMQP_URL", isSecret: true) ?? Self.defaultAMQPURL
-    }
-
-    var resolvedQueuePrefix: String { queuePrefix ?? settings.string("QUEUE_PREFIX", default: "") }
-
-    /// Opens the read connection, or exits 3 (64 for a malformed URL) with a message that never
-    /// shows the password.
-    func connect() async throws -> PostgresConnection {
-        let url = resolvedDatabaseURL
-        do {
-            return try await PostgresConnection.connect(url: url, applicationName: "saga-inspect")
-        } catch let error as PostgresError where error.code == .invalidURL {
-            Console.error("invalid database URL: \(DatabaseURLText.scrub(error.message, url: url))")
-            throw SagaInspectExit.usage
-        } catch {
-            Console.error("cannot connect to the database at \(DatabaseURLText.hostAndPort(url)): \(DatabaseURLText.reason(error, url: url))")
-            throw SagaInspectExit.cannotConnect
-        }
-    }
-
-    /// Every parked message, unless `--no-parked`; an unreachable broker is a warning.
-    func readParked() async -> SagaParkedMessageReader.Reading {
-        guard !noParked else { return SagaParkedMessageReader.Reading(messages: [], warnings: []) }
-        return await SagaParkedMessageReader(amqpURL: resolvedAMQPURL, queuePrefix: resolvedQueuePrefix).read()
-    }
-
-    /// Runs `body`; a database failure (lost connection, permission, SQL) exits 3 with its message.
-    func reportingDatabaseErrors<Value>(_ body: () async throws -> Value) async throws -> Value {
-        do {
-            return try await body()
-        } catch let error as PostgresError {
-            let url = resolvedDatabaseURL
-            if error.isConnectionError {
-                Console.error("cannot connect to the database at \(DatabaseURLText.hostAndPort(url)): \(DatabaseURLText.reason(error, url: url))")
-            } else {
-                Console.error("cannot read the database at \(DatabaseURLText.hostAndPort(url)): \(DatabaseURLText.scrub(error.description, url: url))")
-            }
-            throw SagaInspectExit.cannotConnect
-        } catch let error as SagaInspectError {
-            Console.error(error.description)
-            throw SagaInspectExit.cannotConnect
-        }
-    }
 }
 
 /// `saga-inspect trace <delivery-id>`.
@@ -316,95 +231,5 @@ struct Stats: AsyncParsableCommand {
             try await listing.stats(since: since.flatMap { SagaTimeText.since($0) })
         }
         Console.print(json ? SagaJSONRenderer.text(SagaListingRenderer.json(stats)) : SagaListingRenderer.text(stats))
-    }
-}
-
-/// `saga-inspect serve`: the saga explorer in the browser.
-struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Serve the saga explorer: the saga list, one saga's diagram and verdict (live), stats and parked messages.",
-        discussion: """
-            Server-rendered HTML on http://HOST:PORT/ (default http://127.0.0.1:8090/). Reads the database with the \
-            given role (a read-only one is enough) and the parking queues on the broker; replaying a parked \
-            message (after a confirmation) is its only write. Stops on Ctrl-C or SIGTERM. See docs/saga-inspect.md.
-
-            Exit codes: 0 stopped, 3 cannot connect to the database at start, 64 usage.
-            """)
-
-    /// The port `serve` listens on unless told otherwise.
-    static let defaultPort = 8090
-
-    @Option(help: "Port to listen on.")
-    var port = Serve.defaultPort
-
-    @Option(help: "Address to listen on (127.0.0.1: this machine only).")
-    var host = "127.0.0.1"
-
-    @Option(help: "Database connections at most.")
-    var connections = 4
-
-    @Option(help: "Seconds without progress after which an in-flight saga is stuck.")
-    var stuckAfter: Double = SagaAnalysis.defaultStuckAfter
-
-    @OptionGroup var connection: ConnectionOptions
-
-    func validate() throws {
-        guard (1...65_535).contains(port) else { throw ValidationError("--port must be 1 to 65535") }
-        guard connections > 0 else { throw ValidationError("--connections must be positive") }
-        guard stuckAfter > 0, stuckAfter.isFinite else { throw ValidationError("--stuck-after must be a positive number of seconds") }
-    }
-
-    func run() async throws {
-        await (try await connection.connect()).close()
-        let pool = PostgresConnectionPool(url: connection.resolvedDatabaseURL, maximumConnections: connections, applicationName: "saga-inspect serve")
-        let explorer = SagaExplorer(
-            database: pool, amqpURL: connection.noParked ? nil : connection.resolvedAMQPURL, queuePrefix: connection.resolvedQueuePrefix,
-            stuckAfter: stuckAfter)
-        let (host, port) = (host, port)
-        let app = Application(
-            router: ExplorerRoutes.router(explorer), configuration: .init(address: .hostname(host, port: port), serverName: "saga-inspect"),
-            onServerRunning: { channel in
-                Console.print("saga explorer listening on http://\(host):\(channel.localAddress?.port ?? port)/")
-            },
-            logger: Logger(label: "saga-inspect.serve"))
-        try await app.runService()
-        await pool.close()
-    }
-}
-
-/// Standard output and error.
-enum Console {
-    /// Writes text as is (renderers end their output with a newline).
-    static func print(_ text: String) {
-        FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
-    }
-
-    /// Writes `saga-inspect: <message>` to standard error.
-    static func error(_ message: String) {
-        FileHandle.standardError.write(Data("saga-inspect: \(message)\n".utf8))
-    }
-}
-
-/// Database URLs in messages: host and port only, never the password.
-enum DatabaseURLText {
-    /// `host:port` of a `postgresql://` URL.
-    static func hostAndPort(_ url: String) -> String {
-        guard let components = URLComponents(string: url), let host = components.host, !host.isEmpty else {
-            return "(the configured server)"
-        }
-        return "\(host):\(components.port ?? 5432)"
-    }
-
-    /// The first line of an error's message, with the URL's password removed.
-    static func reason(_ error: any Error, url: String) -> String {
-        let text = (error as? PostgresError)?.message ?? "\(error)"
-        let firstLine = text.split(separator: "\n").first.map(String.init) ?? text
-        return scrub(firstLine.trimmingCharacters(in: .whitespaces), url: url)
-    }
-
-    /// `text` without the URL's password.
-    static func scrub(_ text: String, url: String) -> String {
-        guard let password = URLComponents(string: url)?.password, !password.isEmpty else { return text }
-        return text.replacingOccurrences(of: password, with: "***")
     }
 }

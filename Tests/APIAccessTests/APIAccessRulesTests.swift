@@ -1,8 +1,10 @@
 import Choreography
 import Foundation
+import ServiceHTTP
 import Testing
 
 @testable import APIAccess
+@testable import APIAccessHTTP
 
 /// The access rules and the key format, without servers.
 @Suite struct APIAccessRulesTests {

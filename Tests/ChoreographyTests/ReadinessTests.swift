@@ -2,6 +2,7 @@ import Choreography
 import Contracts
 import Foundation
 import Hummingbird
+import ServiceHTTP
 import Testing
 
 /// `/health/ready`'s answer, as the OpenAPI document's `Health` schema and 503 problem say.

@@ -5,6 +5,7 @@ import Foundation
 import IngestionService
 import PlainHTTPClient
 import Postgres
+import ServiceHTTP
 import ServiceTestSupport
 import Testing
 

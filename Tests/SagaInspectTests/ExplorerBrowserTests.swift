@@ -11,7 +11,7 @@ private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathCom
 /// Where the browser test leaves its screenshots and logs (git-ignored).
 private let artefacts = repositoryRoot.appendingPathComponent(".build/artefacts")
 
-/// Headless Chromium through chromedriver against a running `saga-inspect serve` (the built
+/// Headless Chromium through chromedriver against a running `saga-explorer` (the built
 /// binary): list, filter, every saga page, and a saga turning final without a reload.
 /// scripts/test.sh installs `chromium` and `chromium-driver` if missing and runs this suite in
 /// its second phase, alone.
@@ -34,8 +34,8 @@ struct ExplorerBrowserTests {
             let driverPort = freePort()
             try FileManager.default.createDirectory(at: artefacts, withIntermediateDirectories: true)
             let explorer = try ChildProcess(
-                repositoryRoot.appendingPathComponent(".build/debug/saga-inspect").path,
-                ["serve", "--port", String(explorerPort), "--database-url", scratch.url, "--no-parked"],
+                repositoryRoot.appendingPathComponent(".build/debug/saga-explorer").path,
+                ["--port", String(explorerPort), "--database-url", scratch.url, "--no-parked"],
                 log: artefacts.appendingPathComponent("explorer-serve.log"))
             defer { explorer.stop() }
             let chromedriver = try ChildProcess(

@@ -5,6 +5,7 @@ import Foundation
 @_exported import IntegrationSupport
 import Logging
 import Postgres
+import ServiceHTTP
 import Tracing
 
 /// One isolated instance of a service for a test, on the real servers: its own queue prefix,
@@ -74,7 +75,7 @@ public struct ServiceHarness: Sendable {
                     ProcessInfo.processInfo.environment["TEST_LOG"] == "1"
                         ? StreamLogHandler.standardError(label: label) as any LogHandler : SwiftLogNoOpLogHandler()
                 },
-                routes: routes)
+                registry: nil, routes: routes)
             runtime.tracer = tracer
             return runtime
         }

@@ -1,6 +1,8 @@
+import APIAccess
 import Choreography
 import Foundation
 import HTTPTypes
+import ServiceHTTP
 
 /// Who may do what through the HTTP API, as pure functions of the principal and the data (the
 /// routes apply them; the tests check them without servers).

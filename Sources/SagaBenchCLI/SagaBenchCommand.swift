@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// `saga-bench`: throughput figures for this machine's broker, database and (later) runtime.
 @main
-struct SagaBench: AsyncParsableCommand {
+struct SagaBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "saga-bench",
         abstract: "Benchmarks for the Fabrikam saga system (prints figures; not a test).",

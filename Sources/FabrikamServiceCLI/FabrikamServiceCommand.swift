@@ -9,6 +9,7 @@ import IngestionService
 import Logging
 import PackageService
 import Prometheus
+import ServiceHTTP
 
 /// The six services and their default HTTP ports.
 enum ServiceName: String, CaseIterable, ExpressibleByArgument {

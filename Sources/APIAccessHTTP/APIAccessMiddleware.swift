@@ -1,3 +1,4 @@
+import APIAccess
 import Choreography
 import Foundation
 import HTTPTypes
@@ -5,6 +6,7 @@ import Hummingbird
 import HummingbirdAuth
 import Logging
 import Postgres
+import ServiceHTTP
 
 /// A problem document thrown by the access middleware, answered as problem+json (401s with
 /// `WWW-Authenticate: Bearer`).

@@ -16,7 +16,7 @@ struct ExplorerListBenchmarkCommand: AsyncParsableCommand {
             Migrates a fresh schema with the history service's migrations (so with the explorer's index), \
             inserts --sagas status rows (70% completed, 10% compensated, 10% rejected, 10% in flight; 500 \
             owners; one a second back from now), ANALYZEs, then builds the first page --runs times the way \
-            `saga-inspect serve` answers GET / (the counts per verdict, the 50 newest rows, the HTML) and \
+            `saga-explorer` answers GET / (the counts per verdict, the 50 newest rows, the HTML) and \
             prints the first (cold) time and the median, p90 and max of the rest. Drops the schema.
             """)
 

@@ -1,3 +1,4 @@
+import Choreography
 import Foundation
 import Hummingbird
 import Logging

@@ -5,7 +5,7 @@ import Foundation
 
 /// `saga-admin`: operator commands for the running system.
 @main
-struct SagaAdmin: AsyncParsableCommand {
+struct SagaAdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "saga-admin",
         abstract: "Operator commands for the Fabrikam saga system.",

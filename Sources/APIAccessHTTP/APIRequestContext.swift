@@ -1,3 +1,4 @@
+import APIAccess
 import Choreography
 import Hummingbird
 import HummingbirdAuth

@@ -2,6 +2,7 @@ import Choreography
 import EchoService
 import Foundation
 import Logging
+import ServiceHTTP
 
 // `choreography-echo`: the echo service as a daemon (used by the runtime's crash tests and as
 // the smallest example of a service executable). Configuration: see ChoreographyConfiguration;

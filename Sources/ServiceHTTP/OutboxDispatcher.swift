@@ -1,3 +1,4 @@
+import Choreography
 import Logging
 import Postgres
 import ServiceLifecycle

@@ -1,3 +1,4 @@
+import Choreography
 import Foundation
 import Logging
 import Postgres
@@ -26,10 +27,10 @@ public struct ServiceDatabase: Sendable {
         // The request's span (Hummingbird's TracingMiddleware) emits; the transaction is its child.
         let trace = tracer.carrier(of: nil)
         let transaction = tracer.startTransaction(under: nil)
-        let done: UnitOfWork.Done<Value>
+        let done: (value: Value, outbox: PendingOutboxRows)
         do {
             done = try await pool.withTransaction { [logger] db in
-                try UnitOfWork.run(deliveryId: deliveryId, causationId: causationId, logger: logger, trace: trace, db) { context in
+                try UnitOfWork.runCommand(deliveryId: deliveryId, causationId: causationId, logger: logger, trace: trace, db) { context in
                     try body(&context, db)
                 }
             }
