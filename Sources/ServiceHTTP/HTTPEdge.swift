@@ -29,7 +29,7 @@ struct HTTPEdge: RuntimeEdge {
                 url: runtime.databaseURL, maximumConnections: runtime.configuration.httpDatabaseConnections,
                 applicationName: "\(runtime.definition.name) http", logger: runtime.logger)
             routePool = pool
-            let dispatcher = OutboxDispatcher(outbox: runtime.outbox, pool: pool, logger: runtime.logger)
+            let dispatcher = OutboxDispatcher(outbox: runtime.outbox, logger: runtime.logger)
             try routes(router, ServiceDatabase(pool: pool, dispatcher: dispatcher, logger: runtime.logger, tracer: runtime.tracer))
             // Listed first, so it stops after the HTTP server and publishes what that committed.
             services.append(dispatcher)

@@ -5,20 +5,18 @@ import ServiceLifecycle
 
 /// The fast path for events committed by HTTP command transactions (`ServiceDatabase`): the
 /// request is answered right after the commit, and this service publishes the rows in the
-/// background and deletes the confirmed ones. While the broker is down the rows simply wait in
+/// background (the outbox sweeper deletes the confirmed ones). While the broker is down the rows simply wait in
 /// the outbox, where the relay finds them; a full buffer leaves the newest to the relay too, so
 /// nothing is lost and no HTTP request waits on the broker.
 final class OutboxDispatcher: Service, Sendable {
     private let stream: AsyncStream<[OutboxRow]>
     private let continuation: AsyncStream<[OutboxRow]>.Continuation
     private let outbox: OutboxPublisher
-    private let pool: PostgresConnectionPool
     private let logger: Logger
 
-    init(outbox: OutboxPublisher, pool: PostgresConnectionPool, logger: Logger, buffer: Int = 10_000) {
+    init(outbox: OutboxPublisher, logger: Logger, buffer: Int = 10_000) {
         (stream, continuation) = AsyncStream.makeStream(of: [OutboxRow].self, bufferingPolicy: .bufferingOldest(buffer))
         self.outbox = outbox
-        self.pool = pool
         self.logger = logger
     }
 
