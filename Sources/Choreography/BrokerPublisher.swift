@@ -1,7 +1,7 @@
-import AMQP
-import Contracts
-import Foundation
-import Logging
+package import AMQP
+package import Contracts
+package import Foundation
+package import Logging
 import Postgres
 import Tracing
 

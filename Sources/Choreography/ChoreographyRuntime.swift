@@ -1,10 +1,10 @@
 import AMQP
 import Contracts
 import Foundation
-import Logging
+public import Logging
 import Postgres
-import ServiceLifecycle
-import Tracing
+public import ServiceLifecycle
+public import Tracing
 import UnixSignals
 
 /// Runs one service instance: creates its role and schema (when an admin URL is given),

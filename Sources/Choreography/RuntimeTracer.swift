@@ -1,6 +1,6 @@
 import AMQP
 import Postgres
-import Tracing
+package import Tracing
 
 /// The runtime's spans: a consumer span per delivery, a child span per database transaction and
 /// a producer span per published event, linked through the trace context stored with outbox rows

@@ -1,5 +1,5 @@
-import Configuration
-import Foundation
+public import Configuration
+public import Foundation
 
 /// Every setting of every executable, read through one swift-configuration `ConfigReader`.
 ///

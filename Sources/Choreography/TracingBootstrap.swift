@@ -1,7 +1,7 @@
 import Foundation
-import Logging
+public import Logging
 import OTel
-import ServiceLifecycle
+public import ServiceLifecycle
 import Tracing
 
 /// Tracing for a daemon: spans exported over OTLP/HTTP by swift-otel, configured by the standard

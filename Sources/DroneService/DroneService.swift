@@ -1,4 +1,4 @@
-import Choreography
+package import Choreography
 import Contracts
 import Foundation
 import Logging
@@ -15,9 +15,9 @@ import Postgres
 /// allocations, and drones are taken with `FOR UPDATE SKIP LOCKED`, so parallel workers and
 /// instances never share one. Each instance keeps the fleet's fixed part in memory
 /// (``FleetSnapshot``), so an allocation ranks the drones without reading the fleet.
-public enum DroneService {
+package enum DroneService {
     /// The service's definition for queue prefix `name` and schema `schema` (tests use unique ones).
-    public static func definition(name: String = "drone", schema: String = "drone", settings: DroneSettings = DroneSettings()) throws -> ServiceDefinition {
+    package static func definition(name: String = "drone", schema: String = "drone", settings: DroneSettings = DroneSettings()) throws -> ServiceDefinition {
         guard settings.timeScale.isFinite, settings.timeScale >= 0 else {
             throw SettingError(key: "DRONE_TIME_SCALE", "\(settings.timeScale) is invalid: it must be a number ≥ 0")
         }
@@ -87,7 +87,7 @@ public enum DroneService {
     }
 
     /// The service's migrations, from its `Migrations` resource folder.
-    public static func migrations() throws -> [Migration] {
+    package static func migrations() throws -> [Migration] {
         try Migration.load(from: .module)
     }
 }

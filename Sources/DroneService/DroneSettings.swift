@@ -1,6 +1,6 @@
-import Choreography
-import Contracts
-import Foundation
+package import Choreography
+package import Contracts
+package import Foundation
 
 /// The drone service's settings, read through ``ServiceSettings``:
 /// - `DRONE_FLEET` (`10x5kg/30km/60kmh,12x12kg/50km/70kmh,8x25kg/80km/50kmh`) — the fleet as
@@ -12,21 +12,21 @@ import Foundation
 ///   flight simulation: `1` flies in real time, `0.01` a hundred times faster, `0` at once.
 /// - `ALLOCATION_LEAD_TIME_S` (`7200`, shared with the delivery service) — a package whose pickup
 ///   is further ahead holds no drone: one is allocated this long before the pickup.
-public struct DroneSettings: Sendable, Hashable {
+package struct DroneSettings: Sendable, Hashable {
     /// The default drone base: Seattle.
-    public static let defaultHome = GeoLocation(latitude: 47.6062, longitude: -122.3321)
+    package static let defaultHome = GeoLocation(latitude: 47.6062, longitude: -122.3321)
 
     /// The fleet to seed.
-    public var fleet: FleetSpecification
+    package var fleet: FleetSpecification
     /// The centre of the home bases.
-    public var home: GeoLocation
+    package var home: GeoLocation
     /// The factor applied to flight durations (≥ 0).
-    public var timeScale: Double
+    package var timeScale: Double
     /// How long before a pickup its drone is allocated (``AllocationLeadTime``).
-    public var allocationLeadTime: TimeInterval
+    package var allocationLeadTime: TimeInterval
 
     /// Settings with the documented defaults unless given.
-    public init(
+    package init(
         fleet: FleetSpecification = .standard, home: GeoLocation = DroneSettings.defaultHome, timeScale: Double = 1.0,
         allocationLeadTime: TimeInterval = AllocationLeadTime.defaultSeconds
     ) {
@@ -37,13 +37,13 @@ public struct DroneSettings: Sendable, Hashable {
     }
 
     /// The settings of the drone service in `environment` (see ``init(reading:)``).
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(SettingError) -> DroneSettings {
+    package static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(SettingError) -> DroneSettings {
         try DroneSettings(reading: ServiceSettings(service: "drone", environment: environment))
     }
 
     /// Reads `DRONE_FLEET`, `DRONE_HOME`, `DRONE_TIME_SCALE` and `ALLOCATION_LEAD_TIME_S`; a missing
     /// or empty key takes its default, a malformed one is a ``SettingError`` naming the key and the value.
-    public init(reading settings: ServiceSettings) throws(SettingError) {
+    package init(reading settings: ServiceSettings) throws(SettingError) {
         self.init()
         if let fleet = settings.string("DRONE_FLEET")?.trimmingCharacters(in: .whitespaces), !fleet.isEmpty {
             self.fleet = try FleetSpecification(parsing: fleet)

@@ -1,4 +1,4 @@
-import Choreography
+package import Choreography
 import Foundation
 
 /// The history service's settings, read through ``ServiceSettings`` by the executable.
@@ -6,17 +6,17 @@ import Foundation
 /// Keys and defaults:
 /// - `HISTORY_TIMELINE_LIMIT` (default `1000`, the API's maximum): the most events
 ///   `GET /api/deliveries/{deliveryId}/events` returns, 1…1000.
-public struct HistorySettings: Sendable {
+package struct HistorySettings: Sendable {
     /// The most events a timeline returns.
-    public var timelineLimit: Int
+    package var timelineLimit: Int
 
     /// Settings with the documented defaults unless given.
-    public init(timelineLimit: Int = HistoryQueries.timelineLimit) {
+    package init(timelineLimit: Int = HistoryQueries.timelineLimit) {
         self.timelineLimit = timelineLimit
     }
 
     /// The settings of the history service in `environment` (see ``init(reading:)``).
-    public static func fromEnvironment(
+    package static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(SettingError) -> HistorySettings {
         try HistorySettings(reading: ServiceSettings(service: "history", environment: environment))
@@ -24,7 +24,7 @@ public struct HistorySettings: Sendable {
 
     /// Settings from `settings` (the keys above); a missing or empty key takes its default,
     /// a malformed one throws ``SettingError`` naming it.
-    public init(reading settings: ServiceSettings) throws(SettingError) {
+    package init(reading settings: ServiceSettings) throws(SettingError) {
         let range = 1...HistoryQueries.timelineLimit
         self.init(timelineLimit: try settings.parsed("HISTORY_TIMELINE_LIMIT", "must be a whole number in \(range)") { text in
             Int(text).flatMap { range.contains($0) ? $0 : nil }

@@ -1,8 +1,8 @@
-import ArgumentParser
+package import ArgumentParser
 import Choreography
 import Foundation
-import Postgres
-import SagaInspect
+package import Postgres
+package import SagaInspect
 
 /// The exit codes `--help` and docs/saga-inspect.md document.
 package enum SagaInspectExit {
