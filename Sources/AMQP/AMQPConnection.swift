@@ -1,5 +1,5 @@
 import DedicatedThread
-import Logging
+public import Logging
 
 /// One AMQP 0-9-1 connection to RabbitMQ with one channel, over rabbitmq-c.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A value in an AMQP field table (message headers, queue and exchange arguments).
 public enum AMQPFieldValue: Sendable, Hashable {

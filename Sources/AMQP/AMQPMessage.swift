@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The basic-class properties of a message (AMQP 0-9-1 `basic.properties`).
 public struct AMQPProperties: Sendable, Hashable {

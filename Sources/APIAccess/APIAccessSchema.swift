@@ -1,14 +1,14 @@
-import Choreography
+package import Choreography
 import Logging
-import Postgres
+package import Postgres
 
 /// The `access` schema that holds the API keys, created with an administrator connection; the
 /// services that authenticate requests only read it, with their own role.
-public enum APIAccessSchema {
+package enum APIAccessSchema {
     /// The schema's name.
-    public static let schema = "access"
+    package static let schema = "access"
     /// The keys table, schema-qualified (the services' search_path is their own schema).
-    public static let keysTable = "\(schema).api_keys"
+    package static let keysTable = "\(schema).api_keys"
 
     /// The schema and its table; idempotent, so every start (and saga-admin) may run it.
     static let creation = """
@@ -29,7 +29,7 @@ public enum APIAccessSchema {
     /// Creates the schema and table (under an advisory lock, so services starting together do
     /// not race) and, when `reader` is given, lets that role read the keys: USAGE on the schema,
     /// SELECT on the table.
-    public static func prepare(on db: isolated PostgresConnection, reader: SQLIdentifier? = nil) throws {
+    package static func prepare(on db: isolated PostgresConnection, reader: SQLIdentifier? = nil) throws {
         try lock(on: db)
         try db.simpleQuery(creation)
         if let reader {
@@ -51,11 +51,11 @@ public enum APIAccessSchema {
 
     /// Takes the transaction-scoped lock every change to the schema's privileges holds (two
     /// concurrent GRANTs on one object fail with "tuple concurrently updated").
-    public static func lock(on db: isolated PostgresConnection) throws {
+    package static func lock(on db: isolated PostgresConnection) throws {
         _ = try db.query("SELECT pg_advisory_xact_lock(hashtext('fabrikam.access'))", [])
     }
 
     /// The admin set-up a service that authenticates requests registers on its definition: the
     /// schema, and read access for the service's role.
-    public static let adminSetup: AdminSetupTask = { db, role, _ in try prepare(on: db, reader: role) }
+    package static let adminSetup: AdminSetupTask = { db, role, _ in try prepare(on: db, reader: role) }
 }

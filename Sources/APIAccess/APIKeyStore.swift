@@ -1,33 +1,33 @@
-import Foundation
-import Postgres
+package import Foundation
+package import Postgres
 
 /// One stored API key as `saga-admin api-keys list` shows it (never the key itself).
-public struct APIKeyRecord: Sendable, Equatable {
+package struct APIKeyRecord: Sendable, Equatable {
     /// The key's id (what `revoke` takes).
-    public var id: UUID
+    package var id: UUID
     /// Customer or operator, and whose.
-    public var role: APIPrincipal.Role
+    package var role: APIPrincipal.Role
     /// A free-text note on what the key is for.
-    public var label: String
+    package var label: String
     /// When it was issued.
-    public var createdAt: Date
+    package var createdAt: Date
     /// When it was revoked, if it was.
-    public var revokedAt: Date?
+    package var revokedAt: Date?
 }
 
 /// A newly issued key: the only time its text exists outside the client.
-public struct IssuedAPIKey: Sendable {
+package struct IssuedAPIKey: Sendable {
     /// The key's id.
-    public var id: UUID
+    package var id: UUID
     /// The key to hand to the client (`Authorization: Bearer <key>`).
-    public var key: String
+    package var key: String
 }
 
 /// Issues, lists, revokes and looks up API keys in `access.api_keys` (see ``APIAccessSchema``).
 /// Only the hash of a key is stored; a lookup is one query on the unique hash index.
-public enum APIKeyStore {
+package enum APIKeyStore {
     /// Issues a new key for `role`; the returned text is not stored and cannot be shown again.
-    public static func issue(_ role: APIPrincipal.Role, label: String = "", on db: isolated PostgresConnection) throws -> IssuedAPIKey {
+    package static func issue(_ role: APIPrincipal.Role, label: String = "", on db: isolated PostgresConnection) throws -> IssuedAPIKey {
         let id = UUID()
         let key = APIKeySecret.generate()
         let (kind, owner) = columns(role)
@@ -38,7 +38,7 @@ public enum APIKeyStore {
     }
 
     /// Every key, oldest first.
-    public static func list(on db: isolated PostgresConnection) throws -> [APIKeyRecord] {
+    package static func list(on db: isolated PostgresConnection) throws -> [APIKeyRecord] {
         try db.query("SELECT id, kind, owner_id, label, created_at, revoked_at FROM \(APIAccessSchema.keysTable) ORDER BY created_at, id", [])
             .map { row in
                 APIKeyRecord(
@@ -51,13 +51,13 @@ public enum APIKeyStore {
 
     /// Revokes a key (requests with it are refused from the next one on, see ``APIKeyVerifier``);
     /// false when there is no such key. Revoking twice keeps the first time.
-    public static func revoke(_ id: UUID, on db: isolated PostgresConnection) throws -> Bool {
+    package static func revoke(_ id: UUID, on db: isolated PostgresConnection) throws -> Bool {
         try db.execute(
             "UPDATE \(APIAccessSchema.keysTable) SET revoked_at = coalesce(revoked_at, clock_timestamp()) WHERE id = $1", [.uuid(id)]) > 0
     }
 
     /// The principal of the live (unrevoked) key whose hash is `hash`, or nil.
-    public static func principal(forHash hash: String, on db: isolated PostgresConnection) throws -> APIPrincipal? {
+    package static func principal(forHash hash: String, on db: isolated PostgresConnection) throws -> APIPrincipal? {
         guard let row = try db.query(
             "SELECT id, kind, owner_id FROM \(APIAccessSchema.keysTable) WHERE key_hash = $1 AND revoked_at IS NULL", [.text(hash)]
         ).first else { return nil }
@@ -67,7 +67,7 @@ public enum APIKeyStore {
     }
 
     /// The principal of `key` if it is live.
-    public static func principal(forKey key: String, on db: isolated PostgresConnection) throws -> APIPrincipal? {
+    package static func principal(forKey key: String, on db: isolated PostgresConnection) throws -> APIPrincipal? {
         try principal(forHash: APIKeySecret.hash(key), on: db)
     }
 
@@ -93,7 +93,7 @@ extension APIKeyStore {
     /// Connects to `url` (an administrator's, or a role that may create the `access` schema and
     /// write its table), makes sure the schema exists, runs `body` in one transaction and closes
     /// the connection: how `saga-admin api-keys`, the harnesses and the tests reach the store.
-    public static func administering<Value: Sendable>(
+    package static func administering<Value: Sendable>(
         url: String, applicationName: String = "api-keys", _ body: @escaping @Sendable (isolated PostgresConnection) throws -> Value
     ) async throws -> Value {
         let connection = try await PostgresConnection.connect(url: url, applicationName: applicationName)
@@ -111,7 +111,7 @@ extension APIKeyStore {
     }
 
     /// Issues a key for `role` through ``administering(url:applicationName:_:)``.
-    public static func issueKey(_ role: APIPrincipal.Role, label: String = "", url: String) async throws -> IssuedAPIKey {
+    package static func issueKey(_ role: APIPrincipal.Role, label: String = "", url: String) async throws -> IssuedAPIKey {
         try await administering(url: url) { db in try issue(role, label: label, on: db) }
     }
 }

@@ -1,25 +1,25 @@
-import APIAccess
+package import APIAccess
 import Choreography
 import Foundation
-import HTTPTypes
-import Hummingbird
+package import HTTPTypes
+package import Hummingbird
 import HummingbirdAuth
 import Logging
 import Postgres
-import ServiceHTTP
+package import ServiceHTTP
 
 /// A problem document thrown by the access middleware, answered as problem+json (401s with
 /// `WWW-Authenticate: Bearer`).
-public struct APIAccessProblem: HTTPResponseError {
+package struct APIAccessProblem: HTTPResponseError {
     /// The problem.
-    public var problem: ProblemDetails
+    package var problem: ProblemDetails
 
     /// Wraps `problem`.
-    public init(_ problem: ProblemDetails) { self.problem = problem }
+    package init(_ problem: ProblemDetails) { self.problem = problem }
 
-    public var status: HTTPResponse.Status { HTTPResponse.Status(code: problem.status) }
+    package var status: HTTPResponse.Status { HTTPResponse.Status(code: problem.status) }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
         var response = problem.response
         if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
         return response
@@ -29,15 +29,15 @@ public struct APIAccessProblem: HTTPResponseError {
 /// HummingbirdAuth's bearer authenticator for API keys: no `Authorization: Bearer` header leaves
 /// the request unauthenticated (``APIPrincipalRequired`` answers 401); a malformed, unknown or
 /// revoked key is refused at once with 401; an unavailable key store is a 503.
-public struct APIKeyAuthenticator: AuthenticatorMiddleware {
-    public typealias Context = APIRequestContext
+package struct APIKeyAuthenticator: AuthenticatorMiddleware {
+    package typealias Context = APIRequestContext
     /// The verifier that looks keys up.
-    public let verifier: APIKeyVerifier
+    package let verifier: APIKeyVerifier
 
     /// An authenticator over `verifier`.
-    public init(verifier: APIKeyVerifier) { self.verifier = verifier }
+    package init(verifier: APIKeyVerifier) { self.verifier = verifier }
 
-    public func authenticate(request: Request, context: APIRequestContext) async throws -> APIPrincipal? {
+    package func authenticate(request: Request, context: APIRequestContext) async throws -> APIPrincipal? {
         guard let bearer = request.headers.bearer else { return nil }
         let key: String
         switch APIAccessRules.key(fromBearer: bearer.token) {
@@ -62,13 +62,13 @@ public struct APIKeyAuthenticator: AuthenticatorMiddleware {
 
 /// Lets only authenticated requests through (HummingbirdAuth's `IsAuthenticatedMiddleware`, but
 /// answering problem+json): anything else is a 401 with `WWW-Authenticate: Bearer`.
-public struct APIPrincipalRequired: RouterMiddleware {
-    public typealias Context = APIRequestContext
+package struct APIPrincipalRequired: RouterMiddleware {
+    package typealias Context = APIRequestContext
 
     /// The middleware.
-    public init() {}
+    package init() {}
 
-    public func handle(_ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
+    package func handle(_ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
         guard let principal = context.identity else { throw APIAccessProblem(APIAccessRules.unauthorized(.missing)) }
         var context = context
         context.logger[metadataKey: "api.key.id"] = "\(principal.keyId.uuidString.lowercased())"
@@ -77,9 +77,9 @@ public struct APIPrincipalRequired: RouterMiddleware {
 }
 
 /// The `/api` routes' entry: a group of `router` whose every route is authenticated by API key.
-public enum APIAccess {
+package enum APIAccess {
     /// Returns the authenticated group; keys are read through `database` with the service's role.
-    public static func authenticated(
+    package static func authenticated(
         _ router: Router<BasicRequestContext>, database: ServiceDatabase, maximumAge: Duration = APIKeyVerifier.defaultMaximumAge
     ) -> RouterGroup<APIRequestContext> {
         let verifier = APIKeyVerifier(maximumAge: maximumAge) { hash in

@@ -1,14 +1,14 @@
-import APIAccess
+package import APIAccess
 import Choreography
 import Foundation
 import HTTPTypes
-import ServiceHTTP
+package import ServiceHTTP
 
 /// Who may do what through the HTTP API, as pure functions of the principal and the data (the
 /// routes apply them; the tests check them without servers).
-public enum APIAccessRules {
+package enum APIAccessRules {
     /// The answer to "may this principal do that".
-    public enum Decision: Sendable, Equatable {
+    package enum Decision: Sendable, Equatable {
         /// Go ahead.
         case allowed
         /// Refused with a 403 saying why.
@@ -17,7 +17,7 @@ public enum APIAccessRules {
 
     /// Whether `principal` may request a delivery billed to `ownerId`: an operator for anyone, a
     /// customer only for its own owner id.
-    public static func mayCreateDelivery(for ownerId: String, as principal: APIPrincipal) -> Decision {
+    package static func mayCreateDelivery(for ownerId: String, as principal: APIPrincipal) -> Decision {
         switch principal.role {
         case .operator:
             return .allowed
@@ -31,7 +31,7 @@ public enum APIAccessRules {
     /// Whether `principal` may read or cancel a delivery whose owner is `owner` (nil when the
     /// service does not know it yet). A delivery it may not see is answered exactly like an
     /// unknown one (404), so delivery ids reveal nothing about other owners.
-    public static func maySee(deliveryOwnedBy owner: String?, as principal: APIPrincipal) -> Bool {
+    package static func maySee(deliveryOwnedBy owner: String?, as principal: APIPrincipal) -> Bool {
         switch principal.role {
         case .operator: true
         case .customer(let own): owner == own
@@ -39,7 +39,7 @@ public enum APIAccessRules {
     }
 
     /// Why a request is not authenticated.
-    public enum Refusal: Sendable, Equatable {
+    package enum Refusal: Sendable, Equatable {
         /// No `Authorization: Bearer` header.
         case missing
         /// A bearer token that is not shaped like a key.
@@ -49,22 +49,22 @@ public enum APIAccessRules {
     }
 
     /// Reads the bearer token: the key when it is well formed, otherwise why not.
-    public static func key(fromBearer token: String?) -> Result<String, RefusalError> {
+    package static func key(fromBearer token: String?) -> Result<String, RefusalError> {
         guard let token else { return .failure(RefusalError(.missing)) }
         guard APIKeySecret.isWellFormed(token) else { return .failure(RefusalError(.malformed)) }
         return .success(token)
     }
 
     /// A refusal as an error.
-    public struct RefusalError: Error, Sendable, Equatable {
+    package struct RefusalError: Error, Sendable, Equatable {
         /// The refusal.
-        public var refusal: Refusal
+        package var refusal: Refusal
         /// Wraps `refusal`.
-        public init(_ refusal: Refusal) { self.refusal = refusal }
+        package init(_ refusal: Refusal) { self.refusal = refusal }
     }
 
     /// The 401 problem for `refusal` (sent with `WWW-Authenticate: Bearer`).
-    public static func unauthorized(_ refusal: Refusal) -> ProblemDetails {
+    package static func unauthorized(_ refusal: Refusal) -> ProblemDetails {
         let detail = switch refusal {
         case .missing: "Send an API key as 'Authorization: Bearer <key>'."
         case .malformed: "The bearer token is not an API key (keys look like \(APIKeySecret.prefix)…)."
@@ -74,7 +74,7 @@ public enum APIAccessRules {
     }
 
     /// The 403 problem for a refused action.
-    public static func forbidden(_ detail: String) -> ProblemDetails {
+    package static func forbidden(_ detail: String) -> ProblemDetails {
         ProblemDetails("forbidden", title: "Forbidden", status: .forbidden, detail: detail)
     }
 }

@@ -1,23 +1,23 @@
-import Foundation
-import Postgres
+package import Foundation
+package import Postgres
 
 /// One account as `saga-admin account list` shows it.
-public struct AccountRecord: Sendable, Hashable {
+package struct AccountRecord: Sendable, Hashable {
     /// The owner id deliveries are requested with.
-    public var ownerId: String
+    package var ownerId: String
     /// Active or suspended.
-    public var status: AccountStatus
+    package var status: AccountStatus
     /// Deliveries allowed per UTC day.
-    public var dailyLimit: Int
+    package var dailyLimit: Int
     /// Deliveries counted today (UTC).
-    public var deliveriesToday: Int
+    package var deliveriesToday: Int
     /// When the account was added.
-    public var createdAt: Date
+    package var createdAt: Date
     /// When it last changed.
-    public var updatedAt: Date
+    package var updatedAt: Date
 
     /// A record.
-    public init(ownerId: String, status: AccountStatus, dailyLimit: Int, deliveriesToday: Int, createdAt: Date, updatedAt: Date) {
+    package init(ownerId: String, status: AccountStatus, dailyLimit: Int, deliveriesToday: Int, createdAt: Date, updatedAt: Date) {
         self.ownerId = ownerId
         self.status = status
         self.dailyLimit = dailyLimit
@@ -28,45 +28,45 @@ public struct AccountRecord: Sendable, Hashable {
 }
 
 /// Why an account administration request was refused.
-public struct AccountAdminError: Error, CustomStringConvertible, Hashable {
+package struct AccountAdminError: Error, CustomStringConvertible, Hashable {
     /// What kind of refusal this is. A struct of constants, so codes can be added.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
         /// The code's stable name.
-        public let name: String
+        package let name: String
 
         /// The owner id is empty, longer than 64 characters or has characters other than `[A-Za-z0-9._-]`.
-        public static let invalidOwnerId = Code(name: "invalidOwnerId")
+        package static let invalidOwnerId = Code(name: "invalidOwnerId")
         /// The daily limit is outside 0…100,000 (the most `account.validated` v1 can carry).
-        public static let invalidDailyLimit = Code(name: "invalidDailyLimit")
+        package static let invalidDailyLimit = Code(name: "invalidDailyLimit")
         /// An account with this owner id exists already.
-        public static let accountExists = Code(name: "accountExists")
+        package static let accountExists = Code(name: "accountExists")
 
-        public var description: String { name }
+        package var description: String { name }
     }
 
     /// What kind of refusal this is.
-    public var code: Code
+    package var code: Code
     /// What went wrong, for people.
-    public var message: String
+    package var message: String
 
     /// A refusal.
-    public init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }
 
 /// The account operations `saga-admin account` offers. Each runs on `db`, whose `search_path`
 /// must be the account service's schema (its migrations applied); each statement commits on its
 /// own unless the caller wraps the call in a transaction.
-public enum AccountAdmin {
+package enum AccountAdmin {
     /// The largest daily limit an account may have.
-    public static let maximumDailyLimit = 100_000
+    package static let maximumDailyLimit = 100_000
 
     /// Adds an active account; throws `AccountAdminError` for an invalid id or limit, or an existing account.
-    public static func add(ownerId: String, dailyLimit: Int, on db: isolated PostgresConnection) throws {
+    package static func add(ownerId: String, dailyLimit: Int, on db: isolated PostgresConnection) throws {
         try validate(ownerId: ownerId)
         try validate(dailyLimit: dailyLimit)
         let inserted = try db.query(
@@ -82,18 +82,18 @@ public enum AccountAdmin {
 
     /// Suspends an account (its requests are rejected with `ACCOUNT_SUSPENDED`); `false` if there is no such account.
     @discardableResult
-    public static func suspend(ownerId: String, on db: isolated PostgresConnection) throws -> Bool {
+    package static func suspend(ownerId: String, on db: isolated PostgresConnection) throws -> Bool {
         try setStatus(.suspended, ownerId: ownerId, db)
     }
 
     /// Makes an account active again; `false` if there is no such account.
     @discardableResult
-    public static func activate(ownerId: String, on db: isolated PostgresConnection) throws -> Bool {
+    package static func activate(ownerId: String, on db: isolated PostgresConnection) throws -> Bool {
         try setStatus(.active, ownerId: ownerId, db)
     }
 
     /// Every account with today's (UTC) usage, ordered by owner id (byte order).
-    public static func list(on db: isolated PostgresConnection) throws -> [AccountRecord] {
+    package static func list(on db: isolated PostgresConnection) throws -> [AccountRecord] {
         let rows = try db.query(
             """
             SELECT a.owner_id, a.status, a.daily_limit, COALESCE(u.deliveries, 0) AS deliveries_today,
@@ -118,7 +118,7 @@ public enum AccountAdmin {
 
     /// Checks an owner id: 1…64 characters of `[A-Za-z0-9._-]`, starting with a letter or digit
     /// (the event schemas' `ownerId`); throws `AccountAdminError` with `.invalidOwnerId`.
-    public static func validate(ownerId: String) throws {
+    package static func validate(ownerId: String) throws {
         let scalars = ownerId.unicodeScalars
         let allowed = scalars.allSatisfy { $0.isASCII && (isAlphanumeric($0) || $0 == "." || $0 == "_" || $0 == "-") }
         guard (1...64).contains(scalars.count), allowed, let first = scalars.first, isAlphanumeric(first) else {
@@ -129,7 +129,7 @@ public enum AccountAdmin {
     }
 
     /// Checks a daily limit: 0…100,000 (the most `account.validated` v1 can carry); throws `AccountAdminError` with `.invalidDailyLimit`.
-    public static func validate(dailyLimit: Int) throws {
+    package static func validate(dailyLimit: Int) throws {
         guard (0...maximumDailyLimit).contains(dailyLimit) else {
             throw AccountAdminError(.invalidDailyLimit, "Daily limit \(dailyLimit) is invalid: use 0 to \(maximumDailyLimit).")
         }

@@ -1,7 +1,7 @@
-import Contracts
+package import Contracts
 
 /// Whether an account may request deliveries.
-public enum AccountStatus: String, Sendable, Hashable, CaseIterable {
+package enum AccountStatus: String, Sendable, Hashable, CaseIterable {
     /// Requests are validated against the daily limit.
     case active
     /// Every request is rejected with `ACCOUNT_SUSPENDED`.
@@ -9,16 +9,16 @@ public enum AccountStatus: String, Sendable, Hashable, CaseIterable {
 }
 
 /// What the account rules look at: the account's status, its limit and today's usage so far.
-public struct AccountStanding: Sendable, Hashable {
+package struct AccountStanding: Sendable, Hashable {
     /// Active or suspended.
-    public var status: AccountStatus
+    package var status: AccountStatus
     /// Deliveries allowed per UTC day.
-    public var dailyLimit: Int
+    package var dailyLimit: Int
     /// Deliveries already counted today (not including the one being decided).
-    public var deliveriesToday: Int
+    package var deliveriesToday: Int
 
     /// A standing.
-    public init(status: AccountStatus, dailyLimit: Int, deliveriesToday: Int) {
+    package init(status: AccountStatus, dailyLimit: Int, deliveriesToday: Int) {
         self.status = status
         self.dailyLimit = dailyLimit
         self.deliveriesToday = deliveriesToday
@@ -26,13 +26,13 @@ public struct AccountStanding: Sendable, Hashable {
 }
 
 /// The account service's domain rule, without I/O: may this owner request one more delivery today?
-public enum AccountRules {
+package enum AccountRules {
     /// The message of a rejection the fault injection forces.
-    public static let injectedFaultMessage = "injected fault (FAULT_FORWARD_FAILURE_PROBABILITY)"
+    package static let injectedFaultMessage = "injected fault (FAULT_FORWARD_FAILURE_PROBABILITY)"
 
     /// `nil` when one more delivery is allowed; otherwise why not. `standing` is `nil` for an
     /// unknown owner. Checked in order: unknown, suspended, daily limit reached.
-    public static func check(_ standing: AccountStanding?) -> AccountRejected.Code? {
+    package static func check(_ standing: AccountStanding?) -> AccountRejected.Code? {
         guard let standing else { return .accountUnknown }
         if standing.status == .suspended { return .accountSuspended }
         if standing.deliveriesToday >= standing.dailyLimit { return .dailyLimitExceeded }
@@ -40,7 +40,7 @@ public enum AccountRules {
     }
 
     /// A human-readable message for a rejection of `ownerId`.
-    public static func message(for code: AccountRejected.Code, ownerId: String, dailyLimit: Int?) -> String {
+    package static func message(for code: AccountRejected.Code, ownerId: String, dailyLimit: Int?) -> String {
         switch code {
         case .accountUnknown:
             "Account \(ownerId) is unknown."

@@ -1,4 +1,4 @@
-import Choreography
+package import Choreography
 import Contracts
 import Foundation
 import Logging
@@ -12,9 +12,9 @@ import Postgres
 ///
 /// Tables (schema `account`): `accounts`, `daily_usage` (per owner and UTC day) and `decisions`
 /// (one per delivery, so a republished request decides nothing twice and counts nothing twice).
-public enum AccountService {
+package enum AccountService {
     /// The service's definition for queue prefix `name` and schema `schema` (tests use unique ones).
-    public static func definition(
+    package static func definition(
         name: String = "account", schema: String = "account", settings: AccountSettings = AccountSettings()
     ) throws -> ServiceDefinition {
         var definition = ServiceDefinition(name: name, schema: try SQLIdentifier(schema), migrations: try migrations())
@@ -29,7 +29,7 @@ public enum AccountService {
     }
 
     /// The service's migrations, from its `Migrations` resource folder.
-    public static func migrations() throws -> [Migration] {
+    package static func migrations() throws -> [Migration] {
         try Migration.load(from: .module)
     }
 }
@@ -39,12 +39,12 @@ public enum AccountService {
 /// No keys of its own: accounts, statuses and limits live in the `accounts` table (seeded by a
 /// migration, changed with `saga-admin account`). The runtime's keys (`ACCOUNT_DATABASE_URL`,
 /// `AMQP_URL`, `FAULT_FORWARD_FAILURE_PROBABILITY`, …) are read by `ChoreographyConfiguration`.
-public struct AccountSettings: Sendable {
+package struct AccountSettings: Sendable {
     /// The settings (there are none to choose yet).
-    public init() {}
+    package init() {}
 
     /// Reads the settings from `environment` (no keys yet; never throws today, but may when keys are added).
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AccountSettings {
+    package static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AccountSettings {
         AccountSettings()
     }
 }

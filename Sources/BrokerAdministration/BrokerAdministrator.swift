@@ -1,22 +1,22 @@
 import AMQP
-import Choreography
+package import Choreography
 import Foundation
 import PlainHTTPClient
 
 /// Creates broker users and sets their rights through RabbitMQ's management HTTP API, as an
 /// administrator: what `rabbitmqctl add_user`, `set_permissions` and `set_topic_permissions` do,
 /// but from any host that reaches the API (a local launcher, a Compose setup container, a test).
-public struct BrokerAdministrator: Sendable {
+package struct BrokerAdministrator: Sendable {
     /// The API's host.
-    public var host: String
+    package var host: String
     /// The API's port (RabbitMQ's default is the AMQP port + 10000: 15672).
-    public var port: Int
+    package var port: Int
     private let authorization: String
     private let vhost: String
 
     /// An administrator acting with the credentials and virtual host of `amqpAdminURL`, on the
     /// management API at `managementURL` (default: the broker's host, AMQP port + 10000).
-    public init(amqpAdminURL: String, managementURL: String? = nil) throws {
+    package init(amqpAdminURL: String, managementURL: String? = nil) throws {
         let amqp = try AMQPConfiguration(url: amqpAdminURL)
         if let managementURL {
             guard let components = URLComponents(string: managementURL), let host = components.host else {
@@ -33,7 +33,7 @@ public struct BrokerAdministrator: Sendable {
     }
 
     /// Creates `grant.user` (or changes its password) with no tags, and gives it exactly the grant's rights.
-    public func apply(_ grant: BrokerGrant, password: String) async throws {
+    package func apply(_ grant: BrokerGrant, password: String) async throws {
         try await put("/api/users/\(Self.segment(grant.user))", ["password": password, "tags": ""])
         try await put("/api/permissions/\(Self.segment(vhost))/\(Self.segment(grant.user))", [
             "configure": grant.configure, "write": grant.write, "read": grant.read,
@@ -46,7 +46,7 @@ public struct BrokerAdministrator: Sendable {
     }
 
     /// Deletes a user; a user that does not exist is not an error.
-    public func deleteUser(_ user: String) async throws {
+    package func deleteUser(_ user: String) async throws {
         let response = try await request("DELETE", "/api/users/\(Self.segment(user))")
         guard (200..<300).contains(response.status) || response.status == 404 else {
             throw BrokerAdministrationError("deleting broker user \(user): HTTP \(response.status) \(response.text)")
@@ -74,10 +74,10 @@ public struct BrokerAdministrator: Sendable {
 }
 
 /// Why the broker's management API refused or failed a change.
-public struct BrokerAdministrationError: Error, CustomStringConvertible {
+package struct BrokerAdministrationError: Error, CustomStringConvertible {
     /// What failed, with the API's answer.
-    public var description: String
+    package var description: String
 
     /// An error saying `description`.
-    public init(_ description: String) { self.description = description }
+    package init(_ description: String) { self.description = description }
 }

@@ -1,4 +1,4 @@
-import Contracts
+public import Contracts
 
 /// One broker user's rights, as RabbitMQ expresses them: regular expressions over the names of
 /// the exchanges and queues it may configure, write (publish to, bind) and read (consume, bind

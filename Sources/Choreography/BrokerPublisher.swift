@@ -1,8 +1,8 @@
-import AMQP
-import Contracts
-import Foundation
-import Logging
-import Postgres
+package import AMQP
+package import Contracts
+package import Foundation
+package import Logging
+package import Postgres
 
 /// The runtime's publishing connection: publishes with confirms and, when the connection was
 /// lost, reconnects (with backoff) and tries once more. Duplicates that this can cause are

@@ -1,5 +1,5 @@
-import AMQP
-import Foundation
+public import AMQP
+public import Foundation
 
 /// How a service instance runs, read from the environment (12-factor).
 ///

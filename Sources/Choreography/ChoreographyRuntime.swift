@@ -1,7 +1,7 @@
 import AMQP
 import Contracts
 import Foundation
-import Logging
+public import Logging
 import Postgres
 import ServiceLifecycle
 import UnixSignals

@@ -1,5 +1,5 @@
-import Foundation
-import Postgres
+public import Foundation
+public import Postgres
 
 /// The service's durable deadlines, for handlers that must coordinate with them.
 public enum Deadlines {

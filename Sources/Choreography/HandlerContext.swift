@@ -1,6 +1,6 @@
-import Contracts
-import Foundation
-import Logging
+public import Contracts
+public import Foundation
+public import Logging
 
 /// An event as a handler receives it: the validated envelope, the raw body and the attempt.
 public struct ReceivedEvent: Sendable {

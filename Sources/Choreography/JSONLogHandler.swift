@@ -1,6 +1,6 @@
 import Contracts
-import Foundation
-import Logging
+public import Foundation
+public import Logging
 
 /// A swift-log handler that writes one JSON object per line to standard error (`LOG_FORMAT=json`),
 /// for log shippers: `timestamp` (RFC 3339, UTC, milliseconds), `level`, `label`, `message`,

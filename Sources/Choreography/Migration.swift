@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One versioned schema change of a service, applied once, in version order.
 public struct Migration: Sendable, Hashable {

@@ -1,4 +1,4 @@
-import AMQP
+public import AMQP
 import Contracts
 
 /// Who published a message, as the broker vouches for it, and whether that is the producer its

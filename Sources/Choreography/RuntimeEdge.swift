@@ -1,5 +1,5 @@
-import Logging
-import ServiceLifecycle
+package import Logging
+package import ServiceLifecycle
 
 /// A part of a daemon beside its event processing — the HTTP edge in `ServiceHTTP` — built by
 /// ``ChoreographyRuntime/run(handleSignals:)`` once the runtime's publisher connection is open.

@@ -1,5 +1,5 @@
-import AMQP
-import Contracts
+public import AMQP
+public import Contracts
 
 /// Every work queue of the saga with its bindings, derived from ``EventCatalog``: each consuming
 /// service's `<prefix><service>.events` bound to the event types it consumes (history to every

@@ -1,5 +1,5 @@
-import Logging
-import Postgres
+public import Logging
+public import Postgres
 
 /// Applies the runtime's tables and a service's migrations to the service's schema, in version
 /// order, once, under an advisory lock so that several instances starting together do not race.

@@ -1,6 +1,6 @@
-import Contracts
-import Logging
-import Postgres
+public import Contracts
+public import Logging
+public import Postgres
 
 /// A handler for one event type: runs inside the service's local transaction, on the
 /// transaction's connection, changes the service's own tables and emits through the context.

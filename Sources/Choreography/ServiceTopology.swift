@@ -1,4 +1,4 @@
-import AMQP
+public import AMQP
 
 /// The broker objects one service uses: its work queue bound to the event keys it handles, one
 /// delay queue per retry step (TTL, then dead-lettered back to the work queue), and a parking

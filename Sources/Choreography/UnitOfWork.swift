@@ -1,6 +1,6 @@
-import Foundation
-import Logging
-import Postgres
+package import Foundation
+package import Logging
+package import Postgres
 
 /// The runtime's unit of work, the same for a consumed event, a fired deadline and an HTTP
 /// command: inside the open transaction, run the work with a fresh ``HandlerContext``, apply the

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// How long before its pickup a delivery's drone is reserved. A booking further ahead holds no
 /// drone until then: the drone service allocates at `pickupTime − lead time`, and the delivery

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Checks incoming message bodies against the contracts: the runtime calls it on every message
 /// before any handler runs, and parks what it refuses.

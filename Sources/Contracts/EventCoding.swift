@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The JSON coders for event payloads and envelopes: field names as declared (stable, camelCase),
 /// dates as RFC 3339 text in UTC with millisecond fractions (`2026-05-01T09:30:00.250Z`); decoding

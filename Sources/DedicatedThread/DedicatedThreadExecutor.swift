@@ -7,7 +7,7 @@ import Synchronization
 /// Actors that own a blocking C handle (a rabbitmq-c connection, a libpq `PGconn`) use one of
 /// these as their `unownedExecutor`, so blocking calls never run on Swift's cooperative pool and
 /// the handle is only ever touched by one thread.
-public final class DedicatedThreadExecutor: SerialExecutor {
+package final class DedicatedThreadExecutor: SerialExecutor {
     private struct State: ~Copyable {
         var jobs: [UnownedJob] = []
         var isShuttingDown = false
@@ -17,17 +17,17 @@ public final class DedicatedThreadExecutor: SerialExecutor {
     /// Counts jobs (and the shutdown request) not yet picked up by the thread.
     private let wakeups = DispatchSemaphore(value: 0)
     /// The name given to the thread, visible in debuggers and `top -H`.
-    public let name: String
+    package let name: String
 
     /// Starts the thread; it runs until `shutdown()` is called and the queue has drained.
-    public init(name: String) {
+    package init(name: String) {
         self.name = name
         let thread = Thread { [self] in self.runLoop() }
         thread.name = name
         thread.start()
     }
 
-    public func enqueue(_ job: consuming ExecutorJob) {
+    package func enqueue(_ job: consuming ExecutorJob) {
         let unownedJob = UnownedJob(job)
         let accepted = state.withLock { state -> Bool in
             guard !state.isShuttingDown else { return false }
@@ -38,12 +38,12 @@ public final class DedicatedThreadExecutor: SerialExecutor {
         wakeups.signal()
     }
 
-    public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
+    package func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
     }
 
     /// Lets the thread finish the jobs already queued and then exit. Idempotent.
-    public func shutdown() {
+    package func shutdown() {
         let first = state.withLock { state -> Bool in
             defer { state.isShuttingDown = true }
             return !state.isShuttingDown

@@ -1,8 +1,8 @@
-import Contracts
-import Foundation
+package import Contracts
+package import Foundation
 
 /// Where a delivery is, as the delivery service tracks it (`deliveries.state`).
-public enum DeliveryState: String, Sendable, Hashable, CaseIterable {
+package enum DeliveryState: String, Sendable, Hashable, CaseIterable {
     /// Waiting for `account.validated` and `drone.allocated` (either order).
     case joining
     /// `delivery.scheduled` was emitted; the drone flies to the pickup point.
@@ -22,7 +22,7 @@ public enum DeliveryState: String, Sendable, Hashable, CaseIterable {
 }
 
 /// What the account branch said (`deliveries.account_state`).
-public enum AccountState: String, Sendable, Hashable, CaseIterable {
+package enum AccountState: String, Sendable, Hashable, CaseIterable {
     /// No answer yet.
     case pending
     /// `account.validated` arrived.
@@ -32,22 +32,22 @@ public enum AccountState: String, Sendable, Hashable, CaseIterable {
 }
 
 /// The drone branch's result, as `drone.allocated` carries it.
-public struct DroneAssignment: Sendable, Hashable {
+package struct DroneAssignment: Sendable, Hashable {
     /// The reserved drone.
-    public var droneId: String
+    package var droneId: String
     /// The package it carries.
-    public var packageId: UUID
+    package var packageId: UUID
     /// When it is expected at the pickup point.
-    public var pickupEta: Date
+    package var pickupEta: Date
     /// When it is expected at the drop-off point (updated by `drone.picked-up`).
-    public var dropoffEta: Date
+    package var dropoffEta: Date
     /// Where it drops off.
-    public var dropoffLocation: GeoLocation
+    package var dropoffLocation: GeoLocation
     /// The delivery's deadline.
-    public var deadline: Date
+    package var deadline: Date
 
     /// An assignment from its fields.
-    public init(droneId: String, packageId: UUID, pickupEta: Date, dropoffEta: Date, dropoffLocation: GeoLocation, deadline: Date) {
+    package init(droneId: String, packageId: UUID, pickupEta: Date, dropoffEta: Date, dropoffLocation: GeoLocation, deadline: Date) {
         self.droneId = droneId
         self.packageId = packageId
         self.pickupEta = pickupEta
@@ -57,7 +57,7 @@ public struct DroneAssignment: Sendable, Hashable {
     }
 
     /// The assignment a `drone.allocated` event announces.
-    public init(_ allocation: DroneAllocated) {
+    package init(_ allocation: DroneAllocated) {
         self.init(
             droneId: allocation.droneId, packageId: allocation.packageId, pickupEta: allocation.pickupEta,
             dropoffEta: allocation.dropoffEta, dropoffLocation: allocation.dropoffLocation, deadline: allocation.deadline)
@@ -65,7 +65,7 @@ public struct DroneAssignment: Sendable, Hashable {
 }
 
 /// An event the delivery service emits in reaction to one input (at most one per input).
-public enum DeliveryEmission: Sendable, Equatable {
+package enum DeliveryEmission: Sendable, Equatable {
     /// `delivery.scheduled`.
     case scheduled(DeliveryScheduled)
     /// `delivery.scheduling-failed`.
@@ -81,24 +81,24 @@ public enum DeliveryEmission: Sendable, Equatable {
 }
 
 /// What handling one input asks of the runtime besides saving the record.
-public struct DeliveryReaction: Sendable, Equatable {
+package struct DeliveryReaction: Sendable, Equatable {
     /// Start the `join-timeout` deadline (the first branch of the join arrived).
-    public var startJoinTimeout = false
+    package var startJoinTimeout = false
     /// Cancel the `join-timeout` deadline (the join is over, one way or another).
-    public var stopJoinTimeout = false
+    package var stopJoinTimeout = false
     /// The events to emit, in order.
-    public var emissions: [DeliveryEmission]
+    package var emissions: [DeliveryEmission]
     /// The join timeout runs from this later moment (the drone is only allocated then, a lead
     /// time before a far-off pickup): a pending timeout is postponed to it.
-    public var joinTimeoutFrom: Date?
+    package var joinTimeoutFrom: Date?
     /// Start the `pickup-overdue` deadline, due a grace period after this pickup ETA (the
     /// delivery was just scheduled).
-    public var pickupDueBy: Date?
+    package var pickupDueBy: Date?
     /// Cancel the `pickup-overdue` deadline (the pickup happened, or the delivery ended).
-    public var stopPickupDeadline = false
+    package var stopPickupDeadline = false
 
     /// A reaction from its parts.
-    public init(
+    package init(
         startJoinTimeout: Bool = false, stopJoinTimeout: Bool = false, emissions: [DeliveryEmission] = [], joinTimeoutFrom: Date? = nil,
         pickupDueBy: Date? = nil, stopPickupDeadline: Bool = false
     ) {
@@ -111,7 +111,7 @@ public struct DeliveryReaction: Sendable, Equatable {
     }
 
     /// A reaction that emits at most one event.
-    public init(
+    package init(
         startJoinTimeout: Bool = false, stopJoinTimeout: Bool = false, stopPickupDeadline: Bool = false, emission: DeliveryEmission?
     ) {
         self.init(
@@ -120,36 +120,36 @@ public struct DeliveryReaction: Sendable, Equatable {
     }
 
     /// The first event to emit, if any.
-    public var emission: DeliveryEmission? { emissions.first }
+    package var emission: DeliveryEmission? { emissions.first }
 
     /// Nothing to do: a late, repeated or no-longer-applicable input.
-    public static let none = DeliveryReaction()
+    package static let none = DeliveryReaction()
 }
 
 /// One delivery as the delivery service knows it (a row of `deliveries`), and the pure state
 /// machine every input drives. Each input method changes the record and says what to emit and
 /// which deadline to start or stop; an input that no longer applies changes nothing.
-public struct DeliveryRecord: Sendable, Equatable {
+package struct DeliveryRecord: Sendable, Equatable {
     /// The delivery.
-    public var deliveryId: UUID
+    package var deliveryId: UUID
     /// The owner, from `account.validated` or `account.rejected`.
-    public var ownerId: String?
+    package var ownerId: String?
     /// The account branch.
-    public var accountState: AccountState
+    package var accountState: AccountState
     /// The drone branch, once `drone.allocated` arrived.
-    public var assignment: DroneAssignment?
+    package var assignment: DroneAssignment?
     /// Where the delivery is.
-    public var state: DeliveryState
+    package var state: DeliveryState
     /// Why it failed or was cancelled: a reason code.
-    public var failureCode: String?
+    package var failureCode: String?
     /// Why it failed or was cancelled: the message.
-    public var failureMessage: String?
+    package var failureMessage: String?
     /// The drone service released the drone for a cancellation (`drone.released`,
     /// `DELIVERY_CANCELLED`): the pickup cannot happen any more.
-    public var droneReleasedForCancellation: Bool
+    package var droneReleasedForCancellation: Bool
 
     /// A record from its fields (a new delivery when only the id is given).
-    public init(
+    package init(
         deliveryId: UUID, ownerId: String? = nil, accountState: AccountState = .pending, assignment: DroneAssignment? = nil,
         state: DeliveryState = .joining, failureCode: String? = nil, failureMessage: String? = nil,
         droneReleasedForCancellation: Bool = false
@@ -168,14 +168,14 @@ public struct DeliveryRecord: Sendable, Equatable {
     /// ends (and whatever a branch reserved is compensated) even if both branch events are lost.
     /// For a pickup more than `leadTime` ahead the drone is only allocated `leadTime` before it,
     /// so the timeout runs from then (postponing one a branch may have started).
-    public mutating func requested(pickupTime: Date, now: Date, leadTime: TimeInterval) -> DeliveryReaction {
+    package mutating func requested(pickupTime: Date, now: Date, leadTime: TimeInterval) -> DeliveryReaction {
         guard state == .joining else { return .none }
         let allocation = AllocationLeadTime.allocationTime(pickupTime: pickupTime, now: now, lead: leadTime)
         return allocation > now ? DeliveryReaction(joinTimeoutFrom: allocation) : DeliveryReaction(startJoinTimeout: true)
     }
 
     /// `account.validated`: records the account branch and tries the join.
-    public mutating func accountValidated(ownerId: String, rules: SchedulingRules, injectedFault: Bool = false) -> DeliveryReaction {
+    package mutating func accountValidated(ownerId: String, rules: SchedulingRules, injectedFault: Bool = false) -> DeliveryReaction {
         guard state == .joining else { return .none }
         self.ownerId = ownerId
         accountState = .validated
@@ -183,7 +183,7 @@ public struct DeliveryRecord: Sendable, Equatable {
     }
 
     /// `drone.allocated`: records the drone branch and tries the join.
-    public mutating func droneAllocated(_ allocation: DroneAssignment, rules: SchedulingRules, injectedFault: Bool = false) -> DeliveryReaction {
+    package mutating func droneAllocated(_ allocation: DroneAssignment, rules: SchedulingRules, injectedFault: Bool = false) -> DeliveryReaction {
         guard state == .joining else { return .none }
         assignment = allocation
         return join(rules: rules, injectedFault: injectedFault)
@@ -192,7 +192,7 @@ public struct DeliveryRecord: Sendable, Equatable {
     /// `account.rejected`, `package.rejected` or `drone.allocation-failed` (`code` says which
     /// branch): the delivery fails; nothing is emitted, since the other services compensate on
     /// the branch's own event.
-    public mutating func branchFailed(_ code: DeliverySchedulingFailed.Code, ownerId: String? = nil, detail: String) -> DeliveryReaction {
+    package mutating func branchFailed(_ code: DeliverySchedulingFailed.Code, ownerId: String? = nil, detail: String) -> DeliveryReaction {
         guard state == .joining else { return .none }
         if code == .accountRejected {
             accountState = .rejected
@@ -206,7 +206,7 @@ public struct DeliveryRecord: Sendable, Equatable {
 
     /// The `join-timeout` deadline fired: a delivery still joining fails with `JOIN_TIMED_OUT`,
     /// naming the drone and package (if known) so they are released and cancelled.
-    public mutating func joinTimedOut(afterSeconds timeout: Double) -> DeliveryReaction {
+    package mutating func joinTimedOut(afterSeconds timeout: Double) -> DeliveryReaction {
         guard state == .joining else { return .none }
         var missing: [String] = []
         if accountState != .validated { missing.append("account.validated") }
@@ -223,7 +223,7 @@ public struct DeliveryRecord: Sendable, Equatable {
 
     /// `drone.picked-up`: a scheduled delivery is now on its way to the drop-off point; a pending
     /// cancellation is refused (the drone service, which decides the pickup, flew first).
-    public mutating func pickedUp(dropoffEta: Date) -> DeliveryReaction {
+    package mutating func pickedUp(dropoffEta: Date) -> DeliveryReaction {
         guard state == .scheduled || state == .cancelling else { return .none }
         let refusal = cancellationRefusedByPickup()
         state = .pickedUp
@@ -234,7 +234,7 @@ public struct DeliveryRecord: Sendable, Equatable {
     /// `drone.delivered`: a delivery in flight completed (also from `scheduled` or `cancelling`,
     /// should the pickup event be late); emits `delivery.completed` so the drone returns to the
     /// pool, after refusing a pending cancellation.
-    public mutating func delivered(droneId: String, packageId: UUID) -> DeliveryReaction {
+    package mutating func delivered(droneId: String, packageId: UUID) -> DeliveryReaction {
         guard state == .scheduled || state == .cancelling || state == .pickedUp else { return .none }
         let refusal = cancellationRefusedByPickup()
         state = .completed
@@ -246,7 +246,7 @@ public struct DeliveryRecord: Sendable, Equatable {
     /// cancellation before the pickup, so the delivery can never fly: a pending cancellation is
     /// now decided (cancelled); otherwise it is remembered until the request itself arrives.
     /// Other release reasons follow events this service decided itself: nothing to do.
-    public mutating func droneReleased(_ code: DroneReleased.Code) -> DeliveryReaction {
+    package mutating func droneReleased(_ code: DroneReleased.Code) -> DeliveryReaction {
         guard code == .deliveryCancelled, [.joining, .scheduled, .cancelling].contains(state) else { return .none }
         droneReleasedForCancellation = true
         guard state == .cancelling, let code = failureCode.flatMap(DeliveryCancelled.Code.init(rawValue:)) else { return .none }
@@ -259,7 +259,7 @@ public struct DeliveryRecord: Sendable, Equatable {
     /// decision, exactly as for a customer's cancellation: `drone.released` cancels the delivery
     /// with `PICKUP_OVERDUE`, `drone.picked-up` lets the flight go on. A delivery already
     /// `cancelling` waits for the decision it asked for; any other state has moved on.
-    public mutating func pickupOverdue(graceSeconds grace: TimeInterval) -> DeliveryReaction {
+    package mutating func pickupOverdue(graceSeconds grace: TimeInterval) -> DeliveryReaction {
         guard state == .scheduled, let assignment else { return .none }
         let reason = Reason(
             DeliveryPickupOverdue.Code.pickupOverdue,
@@ -276,7 +276,7 @@ public struct DeliveryRecord: Sendable, Equatable {
     /// is recorded as cancelled) the delivery is cancelled. Once scheduled, only the drone service
     /// knows whether the pickup happened, so the delivery waits for its decision (`cancelling`)
     /// unless the drone was released for it already. After pickup or an end, it is refused.
-    public mutating func cancellationRequested(_ request: Reason<DeliveryCancellationRequested.Code>) -> DeliveryReaction {
+    package mutating func cancellationRequested(_ request: Reason<DeliveryCancellationRequested.Code>) -> DeliveryReaction {
         let refusal: Reason<DeliveryCancellationRefused.Code>
         let code: DeliveryCancelled.Code = request.code == .operatorRequest ? .operatorRequest : .customerRequest
         switch state {

@@ -1,4 +1,4 @@
-import Choreography
+package import Choreography
 import Contracts
 import Foundation
 import Logging
@@ -15,16 +15,16 @@ import Postgres
 /// If the drone has not picked the package up a grace period after its pickup ETA, the
 /// `pickup-overdue` deadline asks the drone service to release it (`delivery.pickup-overdue`), so
 /// no saga holds a drone that never flies.
-public enum DeliveryService {
+package enum DeliveryService {
     /// The name of the durable deadline that ends a join that does not complete in time.
-    public static let joinTimeoutDeadline = "join-timeout"
+    package static let joinTimeoutDeadline = "join-timeout"
     /// The name of the durable deadline that gives up on a pickup overdue by its grace period.
-    public static let pickupOverdueDeadline = "pickup-overdue"
+    package static let pickupOverdueDeadline = "pickup-overdue"
     /// The deadlines a transition may stop, locked in this order before the delivery's row.
     private static let deadlines = [joinTimeoutDeadline, pickupOverdueDeadline]
 
     /// The service's definition for queue prefix `name` and schema `schema` (tests use unique ones).
-    public static func definition(
+    package static func definition(
         name: String = "delivery", schema: String = "delivery", settings: DeliverySettings = DeliverySettings()
     ) throws -> ServiceDefinition {
         var definition = ServiceDefinition(name: name, schema: try SQLIdentifier(schema), migrations: try migrations())
@@ -96,7 +96,7 @@ public enum DeliveryService {
     }
 
     /// The service's migrations, from its `Migrations` resource folder.
-    public static func migrations() throws -> [Migration] {
+    package static func migrations() throws -> [Migration] {
         try Migration.load(from: .module)
     }
 

@@ -1,6 +1,6 @@
-import Choreography
+package import Choreography
 import Contracts
-import Foundation
+package import Foundation
 
 /// The delivery service's settings, read from the environment by the executable.
 ///
@@ -15,18 +15,18 @@ import Foundation
 ///   drone (`delivery.pickup-overdue`); a positive number, fractions allowed.
 /// - `DELIVERY_NO_FLY_ZONES` (default `sea-tac-airport:47.4502,-122.3088,4`): the zones a drop-off
 ///   may not be in, `name:lat,lon,radiusKm` entries separated by `;`; an empty value means none.
-public struct DeliverySettings: Sendable {
+package struct DeliverySettings: Sendable {
     /// How long the join waits for its second branch.
-    public var joinTimeout: Duration
+    package var joinTimeout: Duration
     /// Where drones may not drop off.
-    public var noFlyZones: [NoFlyZone]
+    package var noFlyZones: [NoFlyZone]
     /// How long before a pickup its drone is allocated (``AllocationLeadTime``).
-    public var allocationLeadTime: TimeInterval
+    package var allocationLeadTime: TimeInterval
     /// Seconds after the pickup ETA before a pickup is overdue.
-    public var pickupGrace: TimeInterval
+    package var pickupGrace: TimeInterval
 
     /// Settings with the documented defaults unless given.
-    public init(
+    package init(
         joinTimeout: Duration = .seconds(30), noFlyZones: [NoFlyZone] = [.seaTacAirport],
         allocationLeadTime: TimeInterval = AllocationLeadTime.defaultSeconds, pickupGrace: TimeInterval = 900
     ) {
@@ -44,7 +44,7 @@ public struct DeliverySettings: Sendable {
 
     /// Settings from environment variables (the keys above); a missing key takes its default,
     /// a malformed one throws ``SettingError`` naming it.
-    public static func fromEnvironment(
+    package static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(SettingError) -> DeliverySettings {
         var settings = DeliverySettings()

@@ -1,39 +1,39 @@
-import Choreography
-import Contracts
+package import Choreography
+package import Contracts
 import Foundation
 
 /// A circular area drones may not drop off in: a centre and a radius along the Earth's surface.
-public struct NoFlyZone: Sendable, Hashable, CustomStringConvertible {
+package struct NoFlyZone: Sendable, Hashable, CustomStringConvertible {
     /// A short name for logs and reason messages, e.g. `sea-tac-airport`.
-    public var name: String
+    package var name: String
     /// The zone's centre.
-    public var centre: GeoLocation
+    package var centre: GeoLocation
     /// The zone's radius in kilometres (more than 0).
-    public var radiusKm: Double
+    package var radiusKm: Double
 
     /// A zone from its name, centre and radius.
-    public init(name: String, centre: GeoLocation, radiusKm: Double) {
+    package init(name: String, centre: GeoLocation, radiusKm: Double) {
         self.name = name
         self.centre = centre
         self.radiusKm = radiusKm
     }
 
     /// Seattle–Tacoma International Airport, 4 km around the terminal: the default zone.
-    public static let seaTacAirport = NoFlyZone(
+    package static let seaTacAirport = NoFlyZone(
         name: "sea-tac-airport", centre: GeoLocation(latitude: 47.4502, longitude: -122.3088), radiusKm: 4)
 
     /// Whether `location` is inside the zone (its great-circle distance to the centre is at most the radius).
-    public func contains(_ location: GeoLocation) -> Bool {
+    package func contains(_ location: GeoLocation) -> Bool {
         GreatCircle.distanceKm(from: centre, to: location) <= radiusKm
     }
 
     /// The zone in the `DELIVERY_NO_FLY_ZONES` form, `name:lat,lon,radiusKm`.
-    public var description: String { "\(name):\(centre.latitude),\(centre.longitude),\(radiusKm)" }
+    package var description: String { "\(name):\(centre.latitude),\(centre.longitude),\(radiusKm)" }
 
     /// Parses a zone list, `name:lat,lon,radiusKm;name2:lat,lon,radiusKm` (spaces around the parts
     /// are ignored, an empty string or empty entries mean no zone). Throws
     /// ``SettingError`` naming the entry and what is wrong with it.
-    public static func parseList(_ text: String) throws(SettingError) -> [NoFlyZone] {
+    package static func parseList(_ text: String) throws(SettingError) -> [NoFlyZone] {
         var zones: [NoFlyZone] = []
         for rawEntry in text.split(separator: ";", omittingEmptySubsequences: false) {
             let entry = rawEntry.trimmingCharacters(in: .whitespaces)

@@ -1,8 +1,8 @@
-import Contracts
-import Foundation
+package import Contracts
+package import Foundation
 
 /// What the join of the account branch and the drone branch decides for a delivery record.
-public enum JoinDecision: Sendable, Equatable {
+package enum JoinDecision: Sendable, Equatable {
     /// The delivery is no longer joining (scheduled, finished, failed or cancelled): nothing to do.
     case notJoining
     /// The drone branch is in, the account branch is not yet.
@@ -18,27 +18,27 @@ public enum JoinDecision: Sendable, Equatable {
 }
 
 /// Whether a drop-off ETA meets a deadline (arriving exactly at the deadline is in time).
-public enum DeadlineRule {
+package enum DeadlineRule {
     /// `dropoffEta <= deadline`.
-    public static func isMet(dropoffEta: Date, deadline: Date) -> Bool { dropoffEta <= deadline }
+    package static func isMet(dropoffEta: Date, deadline: Date) -> Bool { dropoffEta <= deadline }
 }
 
 /// The delivery service's scheduling rules: no-fly zones and the deadline, applied when the join
 /// completes.
-public struct SchedulingRules: Sendable {
+package struct SchedulingRules: Sendable {
     /// Where drones may not drop off.
-    public var noFlyZones: [NoFlyZone]
+    package var noFlyZones: [NoFlyZone]
 
     /// Rules with these no-fly zones.
-    public init(noFlyZones: [NoFlyZone]) {
+    package init(noFlyZones: [NoFlyZone]) {
         self.noFlyZones = noFlyZones
     }
 
     /// The message of a failure caused by fault injection.
-    public static let injectedFaultMessage = "injected fault (FAULT_FORWARD_FAILURE_PROBABILITY)"
+    package static let injectedFaultMessage = "injected fault (FAULT_FORWARD_FAILURE_PROBABILITY)"
 
     /// The first zone that contains `location`, if any.
-    public func noFlyZone(containing location: GeoLocation) -> NoFlyZone? {
+    package func noFlyZone(containing location: GeoLocation) -> NoFlyZone? {
         noFlyZones.first { $0.contains(location) }
     }
 
@@ -46,7 +46,7 @@ public struct SchedulingRules: Sendable {
     /// `DEADLINE_UNREACHABLE` if `injectedFault` (fault injection), `NO_FLY_ZONE` if the drop-off
     /// is in a zone, `DEADLINE_UNREACHABLE` if the drop-off ETA is after the deadline, otherwise
     /// schedule.
-    public func joinDecision(for record: DeliveryRecord, injectedFault: Bool) -> JoinDecision {
+    package func joinDecision(for record: DeliveryRecord, injectedFault: Bool) -> JoinDecision {
         guard record.state == .joining else { return .notJoining }
         let accountIn = record.accountState == .validated
         guard let assignment = record.assignment else { return accountIn ? .awaitingDrone : .awaitingBoth }

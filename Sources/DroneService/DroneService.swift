@@ -1,4 +1,4 @@
-import Choreography
+package import Choreography
 import Contracts
 import Foundation
 import Logging
@@ -14,9 +14,9 @@ import Postgres
 /// compensation came first). A partial unique index keeps any drone out of two active
 /// allocations, and drones are taken with `FOR UPDATE SKIP LOCKED`, so parallel workers and
 /// instances never share one.
-public enum DroneService {
+package enum DroneService {
     /// The service's definition for queue prefix `name` and schema `schema` (tests use unique ones).
-    public static func definition(name: String = "drone", schema: String = "drone", settings: DroneSettings = DroneSettings()) throws -> ServiceDefinition {
+    package static func definition(name: String = "drone", schema: String = "drone", settings: DroneSettings = DroneSettings()) throws -> ServiceDefinition {
         guard settings.timeScale.isFinite, settings.timeScale >= 0 else {
             throw DroneServiceError(.invalidSetting, "DRONE_TIME_SCALE \(settings.timeScale) is invalid: it must be a number ≥ 0")
         }
@@ -85,7 +85,7 @@ public enum DroneService {
     }
 
     /// The service's migrations, from its `Migrations` resource folder.
-    public static func migrations() throws -> [Migration] {
+    package static func migrations() throws -> [Migration] {
         try Migration.load(from: .module)
     }
 }

@@ -1,31 +1,31 @@
 /// An error of the drone service: a setting that cannot be used (the service refuses to start),
 /// or a stored row the service cannot read.
-public struct DroneServiceError: Error, CustomStringConvertible {
+package struct DroneServiceError: Error, CustomStringConvertible {
     /// What kind of error it is.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
         /// The code's name.
-        public let name: String
+        package let name: String
 
         /// A setting (`DRONE_FLEET`, `DRONE_HOME`, `DRONE_TIME_SCALE`) is malformed or out of range.
-        public static let invalidSetting = Code(name: "invalidSetting")
+        package static let invalidSetting = Code(name: "invalidSetting")
         /// A row of the service's tables holds a value the service does not know.
-        public static let unexpectedState = Code(name: "unexpectedState")
+        package static let unexpectedState = Code(name: "unexpectedState")
 
         /// The code's name.
-        public var description: String { name }
+        package var description: String { name }
     }
 
     /// What kind of error it is.
-    public var code: Code
+    package var code: Code
     /// What is wrong, naming the setting and its value.
-    public var message: String
+    package var message: String
     /// Where it was raised.
-    public var file: String
+    package var file: String
     /// Where it was raised.
-    public var line: Int
+    package var line: Int
 
     /// An error with its code and message.
-    public init(_ code: Code, _ message: String, file: String = #fileID, line: Int = #line) {
+    package init(_ code: Code, _ message: String, file: String = #fileID, line: Int = #line) {
         self.code = code
         self.message = message
         self.file = file
@@ -33,5 +33,5 @@ public struct DroneServiceError: Error, CustomStringConvertible {
     }
 
     /// The message (settings hold no secrets).
-    public var description: String { message }
+    package var description: String { message }
 }

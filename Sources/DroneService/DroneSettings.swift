@@ -1,5 +1,5 @@
-import Contracts
-import Foundation
+package import Contracts
+package import Foundation
 
 /// The drone service's settings, from the environment:
 /// - `DRONE_FLEET` (`10x5kg/30km/60kmh,12x12kg/50km/70kmh,8x25kg/80km/50kmh`) — the fleet as
@@ -11,21 +11,21 @@ import Foundation
 ///   flight simulation: `1` flies in real time, `0.01` a hundred times faster, `0` at once.
 /// - `ALLOCATION_LEAD_TIME_S` (`7200`, shared with the delivery service) — a package whose pickup
 ///   is further ahead holds no drone: one is allocated this long before the pickup.
-public struct DroneSettings: Sendable, Hashable {
+package struct DroneSettings: Sendable, Hashable {
     /// The default drone base: Seattle.
-    public static let defaultHome = GeoLocation(latitude: 47.6062, longitude: -122.3321)
+    package static let defaultHome = GeoLocation(latitude: 47.6062, longitude: -122.3321)
 
     /// The fleet to seed.
-    public var fleet: FleetSpecification
+    package var fleet: FleetSpecification
     /// The centre of the home bases.
-    public var home: GeoLocation
+    package var home: GeoLocation
     /// The factor applied to flight durations (≥ 0).
-    public var timeScale: Double
+    package var timeScale: Double
     /// How long before a pickup its drone is allocated (``AllocationLeadTime``).
-    public var allocationLeadTime: TimeInterval
+    package var allocationLeadTime: TimeInterval
 
     /// Settings with the documented defaults unless given.
-    public init(
+    package init(
         fleet: FleetSpecification = .standard, home: GeoLocation = DroneSettings.defaultHome, timeScale: Double = 1.0,
         allocationLeadTime: TimeInterval = AllocationLeadTime.defaultSeconds
     ) {
@@ -37,7 +37,7 @@ public struct DroneSettings: Sendable, Hashable {
 
     /// Reads `DRONE_FLEET`, `DRONE_HOME` and `DRONE_TIME_SCALE`; a missing or empty key takes its
     /// default, a malformed one is an error naming the key and the value.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DroneSettings {
+    package static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DroneSettings {
         func value(_ key: String) -> String? {
             guard let text = environment[key]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
             return text

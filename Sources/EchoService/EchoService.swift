@@ -1,4 +1,4 @@
-import Choreography
+package import Choreography
 import Contracts
 import Foundation
 import Postgres
@@ -13,9 +13,9 @@ import Postgres
 /// - `blocked…` owners listed in the `blocked_owners` table — throw until the row is removed (replay);
 /// - `deadline…` — schedules the `echo-timeout` deadline 300 ms later, whose handler records a
 ///   row in `deadline_firings` and emits `delivery.scheduling-failed` (JOIN_TIMED_OUT).
-public enum EchoService {
+package enum EchoService {
     /// The echo service's definition for queue prefix `name` and schema `schema`.
-    public static func definition(name: String = "echo", schema: String = "echo") throws -> ServiceDefinition {
+    package static func definition(name: String = "echo", schema: String = "echo") throws -> ServiceDefinition {
         var definition = ServiceDefinition(name: name, schema: try SQLIdentifier(schema), migrations: migrations)
         // Its handler only touches rows of its own event: nothing for two transactions to wait on.
         definition.eventsPerTransaction = 16
@@ -70,8 +70,8 @@ public enum EchoService {
 }
 
 /// The echo handler's deliberate failure.
-public struct EchoFailure: Error, CustomStringConvertible {
+package struct EchoFailure: Error, CustomStringConvertible {
     /// Why it failed.
-    public var message: String
-    public var description: String { message }
+    package var message: String
+    package var description: String { message }
 }

@@ -1,8 +1,8 @@
-import Contracts
-import Foundation
+package import Contracts
+package import Foundation
 
 /// Where a delivery is (`schemas/common.v1.json#/$defs/deliveryStage`).
-public enum DeliveryStage: String, Codable, Sendable, Hashable, CaseIterable {
+package enum DeliveryStage: String, Codable, Sendable, Hashable, CaseIterable {
     /// Requested; the account, package and drone branches are running.
     case created = "Created"
     /// Scheduled; the drone flies to the pickup point.
@@ -19,7 +19,7 @@ public enum DeliveryStage: String, Codable, Sendable, Hashable, CaseIterable {
     case rejected = "Rejected"
 
     /// Whether the delivery can no longer move on from this stage.
-    public var isTerminal: Bool {
+    package var isTerminal: Bool {
         switch self {
         case .created, .headedToPickup, .headedToDropoff: false
         case .completed, .cancelled, .compensated, .rejected: true
@@ -28,7 +28,7 @@ public enum DeliveryStage: String, Codable, Sendable, Hashable, CaseIterable {
 }
 
 /// Whether the saga still runs or how it ended (`DeliveryStatus.sagaState` in `schemas/openapi.yaml`).
-public enum SagaState: String, Codable, Sendable, Hashable, CaseIterable {
+package enum SagaState: String, Codable, Sendable, Hashable, CaseIterable {
     /// Still running.
     case inFlight
     /// Ended well.
@@ -42,20 +42,20 @@ public enum SagaState: String, Codable, Sendable, Hashable, CaseIterable {
 }
 
 /// A reason as the status shows it: a code and a message.
-public struct StatusReason: Codable, Sendable, Hashable {
+package struct StatusReason: Codable, Sendable, Hashable {
     /// The machine-readable code, e.g. `ACCOUNT_SUSPENDED`.
-    public var code: String
+    package var code: String
     /// The human-readable message.
-    public var message: String
+    package var message: String
 
     /// A reason from its parts.
-    public init(code: String, message: String) {
+    package init(code: String, message: String) {
         self.code = code
         self.message = message
     }
 
     /// The reason an event carries.
-    public init<Code>(_ reason: Reason<Code>) {
+    package init<Code>(_ reason: Reason<Code>) {
         self.init(code: reason.code.rawValue, message: reason.message)
     }
 }
@@ -63,32 +63,32 @@ public struct StatusReason: Codable, Sendable, Hashable {
 /// A delivery's current status: the body of `GET /api/deliveries/{deliveryId}`
 /// (`DeliveryStatus` in `schemas/openapi.yaml`). Encode it with `EventCoding.makeEncoder()`:
 /// absent fields are left out, ids are lower-case, times are RFC 3339 UTC with milliseconds.
-public struct DeliveryStatus: Codable, Sendable, Hashable {
+package struct DeliveryStatus: Codable, Sendable, Hashable {
     /// The delivery.
-    public var deliveryId: UUID
+    package var deliveryId: UUID
     /// Where it is.
-    public var stage: DeliveryStage
+    package var stage: DeliveryStage
     /// Whether the saga runs or how it ended.
-    public var sagaState: SagaState
+    package var sagaState: SagaState
     /// The owner, once an event named it.
-    public var ownerId: String?
+    package var ownerId: String?
     /// The drone, once one was allocated.
-    public var droneId: String?
+    package var droneId: String?
     /// The package, once it was created.
-    public var packageId: UUID?
+    package var packageId: UUID?
     /// When the drone is expected at the pickup point.
-    public var pickupEta: Date?
+    package var pickupEta: Date?
     /// When it is expected at the drop-off point.
-    public var dropoffEta: Date?
+    package var dropoffEta: Date?
     /// The failure, compensation or refusal that shaped the current stage.
-    public var reason: StatusReason?
+    package var reason: StatusReason?
     /// The type of the delivery's latest event (by `occurredAt`).
-    public var lastEventType: String
+    package var lastEventType: String
     /// When the delivery's latest event occurred.
-    public var updatedAt: Date
+    package var updatedAt: Date
 
     /// A status from its fields.
-    public init(
+    package init(
         deliveryId: UUID, stage: DeliveryStage, sagaState: SagaState, ownerId: String? = nil, droneId: String? = nil,
         packageId: UUID? = nil, pickupEta: Date? = nil, dropoffEta: Date? = nil, reason: StatusReason? = nil,
         lastEventType: String, updatedAt: Date
@@ -111,7 +111,7 @@ public struct DeliveryStatus: Codable, Sendable, Hashable {
     }
 
     /// Encodes the fields of the API; absent ones are left out, ids are lower-case.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(deliveryId.uuidString.lowercased(), forKey: .deliveryId)
         try container.encode(stage, forKey: .stage)
@@ -129,26 +129,26 @@ public struct DeliveryStatus: Codable, Sendable, Hashable {
 
 /// One event of a delivery's timeline: an element of `events` in the body of
 /// `GET /api/deliveries/{deliveryId}/events` (`TimelineEvent` in `schemas/openapi.yaml`).
-public struct TimelineEntry: Codable, Sendable, Hashable {
+package struct TimelineEntry: Codable, Sendable, Hashable {
     /// The event id.
-    public var eventId: UUID
+    package var eventId: UUID
     /// The event type.
-    public var type: String
+    package var type: String
     /// The payload's schema version.
-    public var version: Int
+    package var version: Int
     /// The producing service.
-    public var producer: String
+    package var producer: String
     /// When the event happened.
-    public var occurredAt: Date
+    package var occurredAt: Date
     /// When the history service stored it.
-    public var recordedAt: Date
+    package var recordedAt: Date
     /// The event that caused it (`null` in JSON when none).
-    public var causationId: UUID?
+    package var causationId: UUID?
     /// The payload as published.
-    public var data: JSONValue
+    package var data: JSONValue
 
     /// An entry from its fields.
-    public init(
+    package init(
         eventId: UUID, type: String, version: Int, producer: String, occurredAt: Date, recordedAt: Date,
         causationId: UUID?, data: JSONValue
     ) {
@@ -167,7 +167,7 @@ public struct TimelineEntry: Codable, Sendable, Hashable {
     }
 
     /// Encodes every field, `causationId` as `null` when absent; ids are lower-case.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(eventId.uuidString.lowercased(), forKey: .eventId)
         try container.encode(type, forKey: .type)
@@ -186,14 +186,14 @@ public struct TimelineEntry: Codable, Sendable, Hashable {
 
 /// A delivery's timeline: the body of `GET /api/deliveries/{deliveryId}/events`
 /// (`DeliveryTimeline` in `schemas/openapi.yaml`).
-public struct DeliveryTimeline: Codable, Sendable, Hashable {
+package struct DeliveryTimeline: Codable, Sendable, Hashable {
     /// The delivery.
-    public var deliveryId: UUID
+    package var deliveryId: UUID
     /// Its events in the order the history service recorded them (at most 1000).
-    public var events: [TimelineEntry]
+    package var events: [TimelineEntry]
 
     /// A timeline from its parts.
-    public init(deliveryId: UUID, events: [TimelineEntry]) {
+    package init(deliveryId: UUID, events: [TimelineEntry]) {
         self.deliveryId = deliveryId
         self.events = events
     }
@@ -201,7 +201,7 @@ public struct DeliveryTimeline: Codable, Sendable, Hashable {
     private enum CodingKeys: String, CodingKey { case deliveryId, events }
 
     /// Encodes both fields; the id lower-case.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(deliveryId.uuidString.lowercased(), forKey: .deliveryId)
         try container.encode(events, forKey: .events)

@@ -1,10 +1,10 @@
-import Contracts
-import Foundation
+package import Contracts
+package import Foundation
 
 extension DeliveryStatusSummary {
     /// The summary as `delivery_status.summary` holds it: a JSON object with a member per fact
     /// present; times are seconds since 2001 as JSON numbers, which read back to the same `Date`.
-    public var stored: JSONValue {
+    package var stored: JSONValue {
         var members: [String: JSONValue] = [:]
         func put(_ key: String, _ value: (some StoredField)?) {
             if let value { members[key] = value.stored }
@@ -27,7 +27,7 @@ extension DeliveryStatusSummary {
     }
 
     /// Reads a summary ``stored`` wrote; throws ``StoredSummaryError`` for anything else.
-    public init(stored: JSONValue) throws(StoredSummaryError) {
+    package init(stored: JSONValue) throws(StoredSummaryError) {
         guard case .object(let members) = stored else { throw StoredSummaryError(key: nil) }
         func take<Field: StoredField>(_ key: String) throws(StoredSummaryError) -> Field? {
             guard let value = members[key] else { return nil }
@@ -53,12 +53,12 @@ extension DeliveryStatusSummary {
 }
 
 /// A stored summary that is not what ``DeliveryStatusSummary/stored`` writes.
-public struct StoredSummaryError: Error, CustomStringConvertible {
+package struct StoredSummaryError: Error, CustomStringConvertible {
     /// The member that could not be read; nil when the summary is not an object.
-    public var key: String?
+    package var key: String?
 
     /// What could not be read.
-    public var description: String {
+    package var description: String {
         key.map { "the stored status summary's member '\($0)' cannot be read" } ?? "the stored status summary is not a JSON object"
     }
 }

@@ -1,5 +1,5 @@
-import Contracts
-import Foundation
+package import Contracts
+package import Foundation
 
 /// What a delivery's logged events say about its status, in a form that takes one event at a
 /// time: ``init(_:)`` is what one event contributes and ``merging(_:)`` joins two summaries, so
@@ -25,46 +25,46 @@ import Foundation
 ///
 /// A new event type is a new case in ``init(_:)``; a new kind of fact is a member here, a line in
 /// ``merging(_:)``, its use in ``status(deliveryId:)`` and a key in ``stored``.
-public struct DeliveryStatusSummary: Sendable, Hashable {
+package struct DeliveryStatusSummary: Sendable, Hashable {
     /// The latest event: the status's `lastEventType` and `updatedAt`.
-    public var latest: Latest<EventType>?
+    package var latest: Latest<EventType>?
     /// The owner, from the latest event naming one.
-    public var ownerId: Latest<String>?
+    package var ownerId: Latest<String>?
     /// The drone, from the latest event naming one.
-    public var droneId: Latest<String>?
+    package var droneId: Latest<String>?
     /// The package, from the latest event naming one.
-    public var packageId: Latest<UUID>?
+    package var packageId: Latest<UUID>?
     /// The pickup ETA, from the latest event giving one.
-    public var pickupEta: Latest<Date>?
+    package var pickupEta: Latest<Date>?
     /// The drop-off ETA of the drone service's latest `drone.allocated` or `drone.picked-up`.
-    public var dropoffEta: Latest<Date>?
+    package var dropoffEta: Latest<Date>?
     /// The drop-off ETA `delivery.scheduled` gave, which yields to the drone's (see ``effectiveDropoffEta``).
-    public var scheduledDropoffEta: Latest<Date>?
+    package var scheduledDropoffEta: Latest<Date>?
     /// The earliest event that gave a drop-off ETA.
-    public var firstDropoffEta: LogPosition?
+    package var firstDropoffEta: LogPosition?
     /// The earliest `drone.picked-up` or `drone.delivered`: the flight under way.
-    public var flightStart: LogPosition?
+    package var flightStart: LogPosition?
     /// `delivery.scheduled` was logged.
-    public var scheduled = false
+    package var scheduled = false
     /// `delivery.completed` was logged.
-    public var completed = false
+    package var completed = false
     /// A compensation was logged: `package.cancelled`, or `drone.released` other than after completion.
-    public var compensated = false
+    package var compensated = false
     /// The ending event that decides the outcome so far.
-    public var ending: SagaEnding?
+    package var ending: SagaEnding?
     /// The latest refused cancellation.
-    public var refusal: Latest<StatusReason>?
+    package var refusal: Latest<StatusReason>?
 
     /// The summary of no events.
-    public init() {}
+    package init() {}
 
     /// The summary of the events of one delivery, in any order.
-    public init(folding events: some Sequence<AnyEventEnvelope>) {
+    package init(folding events: some Sequence<AnyEventEnvelope>) {
         self = events.reduce(into: DeliveryStatusSummary()) { summary, event in summary = summary.merging(DeliveryStatusSummary(event)) }
     }
 
     /// The summary of both: each member joined by its rule.
-    public func merging(_ other: DeliveryStatusSummary) -> DeliveryStatusSummary {
+    package func merging(_ other: DeliveryStatusSummary) -> DeliveryStatusSummary {
         var merged = DeliveryStatusSummary()
         merged.latest = .later(latest, other.latest)
         merged.ownerId = .later(ownerId, other.ownerId)
@@ -84,7 +84,7 @@ public struct DeliveryStatusSummary: Sendable, Hashable {
     }
 
     /// The delivery's status; `nil` for the summary of no events.
-    public func status(deliveryId: UUID) -> DeliveryStatus? {
+    package func status(deliveryId: UUID) -> DeliveryStatus? {
         guard let latest else { return nil }
         let stage: DeliveryStage
         let sagaState: SagaState

@@ -1,10 +1,10 @@
-import Contracts
+package import Contracts
 import Foundation
 
 extension DeliveryStatusSummary {
     /// What one event contributes to its delivery's status: the facts it states, each stamped
     /// with the event's position. A payload that does not decode states only what its type does.
-    public init(_ event: AnyEventEnvelope) {
+    package init(_ event: AnyEventEnvelope) {
         let position = LogPosition(of: event)
         func at<Value>(_ value: Value) -> Latest<Value> { Latest(value, at: position) }
         func decided(_ stage: DeliveryStage, _ sagaState: SagaState, _ reason: StatusReason) -> SagaEnding {

@@ -1,16 +1,16 @@
 import Contracts
-import Foundation
-import Postgres
+package import Foundation
+package import Postgres
 
 /// The history service's read side, behind `GET /api/deliveries/{deliveryId}` and
 /// `GET /api/deliveries/{deliveryId}/events`; each query runs on a connection whose
 /// `search_path` is the history schema and returns `nil` for a delivery it has never seen.
-public enum HistoryQueries {
+package enum HistoryQueries {
     /// The most events a timeline returns (`DeliveryTimeline.events.maxItems` in `schemas/openapi.yaml`).
-    public static let timelineLimit = 1000
+    package static let timelineLimit = 1000
 
     /// The delivery's current status, or `nil` if no event of it was logged.
-    public static func status(deliveryId: UUID, on db: isolated PostgresConnection) throws -> DeliveryStatus? {
+    package static func status(deliveryId: UUID, on db: isolated PostgresConnection) throws -> DeliveryStatus? {
         let rows = try db.query("""
             SELECT delivery_id, stage, saga_state, owner_id, drone_id, package_id, pickup_eta, dropoff_eta,
                    reason_code, reason_message, last_event_type, updated_at
@@ -38,14 +38,14 @@ public enum HistoryQueries {
 
     /// The delivery's owner as the projection knows it (nil for an unknown delivery, or while the
     /// owner's event has not been folded yet).
-    public static func owner(deliveryId: UUID, on db: isolated PostgresConnection) throws -> String? {
+    package static func owner(deliveryId: UUID, on db: isolated PostgresConnection) throws -> String? {
         try db.query("SELECT owner_id FROM delivery_status WHERE delivery_id = $1", [.uuid(deliveryId)]).first?
             .decode(String?.self, column: "owner_id")
     }
 
     /// The delivery's events in the order the history service recorded them (at most `limit`,
     /// itself at most ``timelineLimit``), or `nil` if none was logged.
-    public static func timeline(
+    package static func timeline(
         deliveryId: UUID, limit: Int = timelineLimit, on db: isolated PostgresConnection
     ) throws -> [TimelineEntry]? {
         let rows = try db.query("""
@@ -67,7 +67,7 @@ public enum HistoryQueries {
     }
 
     /// The body of `GET /api/deliveries/{deliveryId}/events`, or `nil` for an unknown delivery.
-    public static func timelineDocument(
+    package static func timelineDocument(
         deliveryId: UUID, limit: Int = timelineLimit, on db: isolated PostgresConnection
     ) throws -> DeliveryTimeline? {
         try timeline(deliveryId: deliveryId, limit: limit, on: db).map { DeliveryTimeline(deliveryId: deliveryId, events: $0) }

@@ -4,10 +4,10 @@ import Choreography
 import Contracts
 import Foundation
 import HTTPTypes
-import Hummingbird
+package import Hummingbird
 import Logging
 import Postgres
-import ServiceHTTP
+package import ServiceHTTP
 
 /// The HTTP side of `schemas/openapi.yaml` that the history service serves:
 /// `GET /api/deliveries/{deliveryId}` (the status) and `GET /api/deliveries/{deliveryId}/events`
@@ -15,14 +15,14 @@ import ServiceHTTP
 /// database a 503; every error is problem+json. Every request is authenticated by API key
 /// (``APIAccess``); a customer sees only its own deliveries: another owner's, or one whose owner the
 /// projection does not know yet, is the same 404 as an unknown id.
-public enum HistoryRoutes {
+package enum HistoryRoutes {
     /// One delivery's status.
     static let deliveryPath = "/api/deliveries/:deliveryId"
     /// One delivery's timeline.
     static let timelinePath = "/api/deliveries/:deliveryId/events"
 
     /// Adds the routes to `router`; they read through `database`.
-    public static func register(
+    package static func register(
         on router: Router<BasicRequestContext>, database: ServiceDatabase, settings: HistorySettings = HistorySettings()
     ) {
         let api = APIAccess.authenticated(router, database: database)

@@ -1,5 +1,5 @@
 import APIAccess
-import Choreography
+package import Choreography
 import Contracts
 import Foundation
 import Logging
@@ -10,10 +10,10 @@ import Postgres
 /// event at a time into a stored ``DeliveryStatusSummary``, so the view is the same whatever
 /// order the events arrived in (and what projecting all of them would give) at a constant cost
 /// per event. It emits nothing; ``HistoryQueries`` reads the view for the status API and `saga-inspect`.
-public enum HistoryService {
+package enum HistoryService {
     /// The service's definition for queue prefix `name` and schema `schema` (tests use unique
     /// ones); `settings` only shape the routes (``HistoryRoutes``) and are taken here for symmetry.
-    public static func definition(
+    package static func definition(
         name: String = "history", schema: String = "history", settings: HistorySettings = HistorySettings()
     ) throws -> ServiceDefinition {
         var definition = ServiceDefinition(name: name, schema: try SQLIdentifier(schema), migrations: try migrations())
@@ -34,7 +34,7 @@ public enum HistoryService {
     }
 
     /// The service's migrations, from its `Migrations` resource folder.
-    public static func migrations() throws -> [Migration] {
+    package static func migrations() throws -> [Migration] {
         try Migration.load(from: .module)
     }
 }

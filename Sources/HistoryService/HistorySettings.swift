@@ -1,4 +1,4 @@
-import Choreography
+package import Choreography
 import Foundation
 
 /// The history service's settings, read from the environment by the executable.
@@ -6,18 +6,18 @@ import Foundation
 /// Keys and defaults:
 /// - `HISTORY_TIMELINE_LIMIT` (default `1000`, the API's maximum): the most events
 ///   `GET /api/deliveries/{deliveryId}/events` returns, 1…1000.
-public struct HistorySettings: Sendable {
+package struct HistorySettings: Sendable {
     /// The most events a timeline returns.
-    public var timelineLimit: Int
+    package var timelineLimit: Int
 
     /// Settings with the documented defaults unless given.
-    public init(timelineLimit: Int = HistoryQueries.timelineLimit) {
+    package init(timelineLimit: Int = HistoryQueries.timelineLimit) {
         self.timelineLimit = timelineLimit
     }
 
     /// Settings from environment variables (the keys above); a missing key takes its default,
     /// a malformed one throws ``SettingError`` naming it.
-    public static func fromEnvironment(
+    package static func fromEnvironment(
         _ environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(SettingError) -> HistorySettings {
         var settings = HistorySettings()

@@ -1,27 +1,27 @@
-import Contracts
-import Foundation
+package import Contracts
+package import Foundation
 
 /// Where an event sits in the order the status projection reads a delivery's events: by
 /// `occurredAt`, then by event id (as upper-case text), so ties between clocks break the same way everywhere.
-public struct LogPosition: Sendable, Hashable, Comparable {
+package struct LogPosition: Sendable, Hashable, Comparable {
     /// When the event occurred.
-    public var occurredAt: Date
+    package var occurredAt: Date
     /// The event's id.
-    public var eventId: UUID
+    package var eventId: UUID
 
     /// A position from its parts.
-    public init(occurredAt: Date, eventId: UUID) {
+    package init(occurredAt: Date, eventId: UUID) {
         self.occurredAt = occurredAt
         self.eventId = eventId
     }
 
     /// The position of `event`.
-    public init(of event: AnyEventEnvelope) {
+    package init(of event: AnyEventEnvelope) {
         self.init(occurredAt: event.occurredAt, eventId: event.id)
     }
 
     /// Orders by `occurredAt`, then by event id.
-    public static func < (lhs: LogPosition, rhs: LogPosition) -> Bool {
+    package static func < (lhs: LogPosition, rhs: LogPosition) -> Bool {
         if lhs.occurredAt != rhs.occurredAt { return lhs.occurredAt < rhs.occurredAt }
         return lhs.eventId.uuidString < rhs.eventId.uuidString
     }
@@ -34,14 +34,14 @@ public struct LogPosition: Sendable, Hashable, Comparable {
 }
 
 /// A value an event set, with that event's position: of two, the later event's value stands.
-public struct Latest<Value: Sendable & Hashable>: Sendable, Hashable {
+package struct Latest<Value: Sendable & Hashable>: Sendable, Hashable {
     /// The position of the event that set it.
-    public var position: LogPosition
+    package var position: LogPosition
     /// The value.
-    public var value: Value
+    package var value: Value
 
     /// A value set at `position`.
-    public init(_ value: Value, at position: LogPosition) {
+    package init(_ value: Value, at position: LogPosition) {
         self.position = position
         self.value = value
     }

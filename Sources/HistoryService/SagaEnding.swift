@@ -1,20 +1,20 @@
-import Contracts
+package import Contracts
 
 /// How an ending event would end the saga, kept until a more deciding one is logged.
-public struct SagaEnding: Sendable, Hashable {
+package struct SagaEnding: Sendable, Hashable {
     /// The ending event's type, ranked by `SagaOutcomeRule`.
-    public var type: EventType
+    package var type: EventType
     /// The ending event's position.
-    public var position: LogPosition
+    package var position: LogPosition
     /// The stage it leads to.
-    public var stage: DeliveryStage
+    package var stage: DeliveryStage
     /// The saga state it leads to.
-    public var sagaState: SagaState
+    package var sagaState: SagaState
     /// Its reason.
-    public var reason: StatusReason
+    package var reason: StatusReason
 
     /// An ending from its parts.
-    public init(type: EventType, position: LogPosition, stage: DeliveryStage, sagaState: SagaState, reason: StatusReason) {
+    package init(type: EventType, position: LogPosition, stage: DeliveryStage, sagaState: SagaState, reason: StatusReason) {
         self.type = type
         self.position = position
         self.stage = stage

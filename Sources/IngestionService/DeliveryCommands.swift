@@ -1,15 +1,15 @@
 import Choreography
-import Contracts
-import Foundation
+package import Contracts
+package import Foundation
 import Logging
 import Postgres
-import ServiceHTTP
+package import ServiceHTTP
 
 /// The ingestion service's two commands, each one local transaction that records the decision
 /// and emits its event through the outbox.
-public struct DeliveryCommands: Sendable {
+package struct DeliveryCommands: Sendable {
     /// What `accept` decided.
-    public enum AcceptOutcome: Sendable, Equatable {
+    package enum AcceptOutcome: Sendable, Equatable {
         /// A new delivery; `delivery.requested` is committed to the outbox.
         case accepted(UUID)
         /// The Idempotency-Key was seen with the same body: the first answer, nothing new started.
@@ -19,7 +19,7 @@ public struct DeliveryCommands: Sendable {
     }
 
     /// What `cancel` decided.
-    public enum CancelOutcome: Sendable, Equatable {
+    package enum CancelOutcome: Sendable, Equatable {
         /// `delivery.cancellation-requested` is committed to the outbox.
         case requested
         /// It was requested before; nothing new is emitted.
@@ -31,13 +31,13 @@ public struct DeliveryCommands: Sendable {
     let database: ServiceDatabase
 
     /// Commands over the service's database.
-    public init(database: ServiceDatabase) {
+    package init(database: ServiceDatabase) {
         self.database = database
     }
 
     /// Stores an accepted request and emits `delivery.requested`, honouring `idempotencyKey` (the
     /// owner's: keys are scoped per owner).
-    public func accept(_ request: DeliveryRequested, json: JSONValue, idempotencyKey: String?) async throws -> AcceptOutcome {
+    package func accept(_ request: DeliveryRequested, json: JSONValue, idempotencyKey: String?) async throws -> AcceptOutcome {
         let deliveryId = UUID.random()
         let text = String(decoding: json.serialized(), as: UTF8.self)
         return try await database.transaction(deliveryId: deliveryId) { context, db in
@@ -71,7 +71,7 @@ public struct DeliveryCommands: Sendable {
 
     /// Records a customer's cancellation request and emits `delivery.cancellation-requested` once;
     /// a delivery whose owner `visibleTo` refuses is `.unknown`, exactly like one never accepted.
-    public func cancel(_ deliveryId: UUID, visibleTo: @escaping @Sendable (_ ownerId: String) -> Bool) async throws -> CancelOutcome {
+    package func cancel(_ deliveryId: UUID, visibleTo: @escaping @Sendable (_ ownerId: String) -> Bool) async throws -> CancelOutcome {
         try await database.transaction(deliveryId: deliveryId) { context, db in
             let rows = try db.query(
                 "SELECT owner_id, cancellation_requested_at IS NOT NULL AS requested FROM requests WHERE delivery_id = $1 FOR UPDATE",

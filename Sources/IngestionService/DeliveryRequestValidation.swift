@@ -1,31 +1,31 @@
 import Choreography
-import Contracts
-import Foundation
+package import Contracts
+package import Foundation
 import HTTPTypes
-import ServiceHTTP
+package import ServiceHTTP
 
 /// Checks a `POST /api/deliveries` body: JSON, the `delivery.requested` payload schema, and the
 /// rules a schema cannot say (the deadline after the pickup time, the pickup within the booking
 /// horizon). Every violation is reported.
-public struct DeliveryRequestValidation: Sendable {
+package struct DeliveryRequestValidation: Sendable {
     /// A request that passed: the typed payload and its JSON (stored as received).
-    public struct Accepted: Sendable {
-        public var request: DeliveryRequested
-        public var json: JSONValue
+    package struct Accepted: Sendable {
+        package var request: DeliveryRequested
+        package var json: JSONValue
     }
 
     private let schema: JSONSchema
     /// How far ahead a pickup may be booked: a drone is held for a booked delivery, so a booking
     /// for years ahead would hold one for years.
-    public let bookingHorizon: TimeInterval
+    package let bookingHorizon: TimeInterval
     /// The clock the horizon is measured from.
     private let now: @Sendable () -> Date
 
     /// The default booking horizon: 30 days (`INGESTION_BOOKING_HORIZON_DAYS`).
-    public static let defaultBookingHorizon: TimeInterval = 30 * 86_400
+    package static let defaultBookingHorizon: TimeInterval = 30 * 86_400
 
     /// A validator over the embedded contracts, refusing pickups more than `bookingHorizon` after `now()`.
-    public init(bookingHorizon: TimeInterval = defaultBookingHorizon, now: @escaping @Sendable () -> Date = Date.init) throws {
+    package init(bookingHorizon: TimeInterval = defaultBookingHorizon, now: @escaping @Sendable () -> Date = Date.init) throws {
         self.bookingHorizon = bookingHorizon
         self.now = now
         let validator = try ContractValidator()
@@ -37,7 +37,7 @@ public struct DeliveryRequestValidation: Sendable {
 
     /// The request, or the problem to answer (400 for a body that is not JSON, duplicate member
     /// names included; 422 listing every invalid field).
-    public func validate(_ body: [UInt8]) -> Result<Accepted, ProblemDetails> {
+    package func validate(_ body: [UInt8]) -> Result<Accepted, ProblemDetails> {
         let json: JSONValue
         do {
             json = try JSONValue(parsing: body)

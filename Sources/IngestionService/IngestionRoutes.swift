@@ -2,18 +2,18 @@ import APIAccess
 import APIAccessHTTP
 import Choreography
 import Contracts
-import Foundation
+package import Foundation
 import HTTPTypes
-import Hummingbird
+package import Hummingbird
 import Logging
 import Postgres
-import ServiceHTTP
+package import ServiceHTTP
 
 /// The HTTP side of `schemas/openapi.yaml` that the ingestion service serves:
 /// `POST /api/deliveries` and `DELETE /api/deliveries/{deliveryId}`; every error is problem+json.
 /// Every request is authenticated by API key (``APIAccess``): a customer requests deliveries only
 /// for its own owner id (else 403) and cancels only its own (another owner's is the 404 of an unknown id).
-public enum IngestionRoutes {
+package enum IngestionRoutes {
     /// The 503 detail: a retry with the same key is safe.
     static let unavailable = "The database is unavailable; retry with the same Idempotency-Key."
 
@@ -23,10 +23,10 @@ public enum IngestionRoutes {
     static let deliveryPath = "/api/deliveries/:deliveryId"
 
     /// Bodies over this many bytes are refused with 413.
-    public static let maximumBodyBytes = 16_384
+    package static let maximumBodyBytes = 16_384
 
     /// Adds the routes to `router`.
-    public static func register(
+    package static func register(
         on router: Router<BasicRequestContext>, database: ServiceDatabase,
         bookingHorizon: TimeInterval = DeliveryRequestValidation.defaultBookingHorizon
     ) throws {

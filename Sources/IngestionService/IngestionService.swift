@@ -1,5 +1,5 @@
 import APIAccess
-import Choreography
+package import Choreography
 import Contracts
 import Foundation
 import Logging
@@ -9,9 +9,9 @@ import Postgres
 /// `DELETE /api/deliveries/{id}`). It validates requests, stores what it accepts in its own
 /// schema and emits `delivery.requested` / `delivery.cancellation-requested` through its outbox,
 /// so nothing accepted is ever lost even while the broker is down. It consumes no events.
-public enum IngestionService {
+package enum IngestionService {
     /// The service's definition for queue prefix `name` and schema `schema`.
-    public static func definition(name: String = "ingestion", schema: String = "ingestion") throws -> ServiceDefinition {
+    package static func definition(name: String = "ingestion", schema: String = "ingestion") throws -> ServiceDefinition {
         var definition = ServiceDefinition(name: name, schema: try SQLIdentifier(schema), migrations: try migrations())
         definition.onAdminSetup(APIAccessSchema.adminSetup)
         definition.onStartup { db, logger in
@@ -22,7 +22,7 @@ public enum IngestionService {
     }
 
     /// The service's migrations, from its `Migrations` resource folder.
-    public static func migrations() throws -> [Migration] {
+    package static func migrations() throws -> [Migration] {
         try Migration.load(from: .module)
     }
 }

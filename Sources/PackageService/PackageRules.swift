@@ -1,18 +1,18 @@
-import Contracts
+package import Contracts
 
 /// The weight limits the package rules check, in kilograms.
-public struct PackageLimits: Sendable, Hashable {
+package struct PackageLimits: Sendable, Hashable {
     /// Heaviest small package (`PACKAGE_MAX_WEIGHT_SMALL_KG`, 2).
-    public var smallMaxKg: Double
+    package var smallMaxKg: Double
     /// Heaviest medium package (`PACKAGE_MAX_WEIGHT_MEDIUM_KG`, 10).
-    public var mediumMaxKg: Double
+    package var mediumMaxKg: Double
     /// Heaviest large package (`PACKAGE_MAX_WEIGHT_LARGE_KG`, 25).
-    public var largeMaxKg: Double
+    package var largeMaxKg: Double
     /// The largest drone's payload (`PACKAGE_MAX_PAYLOAD_KG`, 25): nothing heavier can fly.
-    public var maxPayloadKg: Double
+    package var maxPayloadKg: Double
 
     /// Limits; the defaults are the README's.
-    public init(smallMaxKg: Double = 2, mediumMaxKg: Double = 10, largeMaxKg: Double = 25, maxPayloadKg: Double = 25) {
+    package init(smallMaxKg: Double = 2, mediumMaxKg: Double = 10, largeMaxKg: Double = 25, maxPayloadKg: Double = 25) {
         self.smallMaxKg = smallMaxKg
         self.mediumMaxKg = mediumMaxKg
         self.largeMaxKg = largeMaxKg
@@ -20,7 +20,7 @@ public struct PackageLimits: Sendable, Hashable {
     }
 
     /// The heaviest package of a size class.
-    public func maxWeightKg(for size: PackageSize) -> Double {
+    package func maxWeightKg(for size: PackageSize) -> Double {
         switch size {
         case .small: smallMaxKg
         case .medium: mediumMaxKg
@@ -30,14 +30,14 @@ public struct PackageLimits: Sendable, Hashable {
 }
 
 /// The package service's domain rule, without I/O: may this package be flown?
-public enum PackageRules {
+package enum PackageRules {
     /// The message of a rejection the fault injection forces.
-    public static let injectedFaultMessage = "injected fault (FAULT_FORWARD_FAILURE_PROBABILITY)"
+    package static let injectedFaultMessage = "injected fault (FAULT_FORWARD_FAILURE_PROBABILITY)"
 
     /// `nil` when the package is fine; otherwise the rule it breaks, checked in order: weight not
     /// above 0 (`NON_POSITIVE_WEIGHT`), above the largest payload (`OVERWEIGHT`), above its size's
     /// limit (`INVALID_SIZE`). Limits are inclusive: exactly 2 kg is a valid small package.
-    public static func check(_ info: PackageInfo, limits: PackageLimits) -> PackageRejected.Code? {
+    package static func check(_ info: PackageInfo, limits: PackageLimits) -> PackageRejected.Code? {
         guard info.weightKg > 0 else { return .nonPositiveWeight }
         if info.weightKg > limits.maxPayloadKg { return .overweight }
         if info.weightKg > limits.maxWeightKg(for: info.size) { return .invalidSize }
@@ -45,7 +45,7 @@ public enum PackageRules {
     }
 
     /// A human-readable message for the rule `code` that `info` breaks.
-    public static func message(for code: PackageRejected.Code, _ info: PackageInfo, limits: PackageLimits) -> String {
+    package static func message(for code: PackageRejected.Code, _ info: PackageInfo, limits: PackageLimits) -> String {
         let weight = kilograms(info.weightKg)
         return switch code {
         case .nonPositiveWeight:

@@ -1,4 +1,4 @@
-import Choreography
+package import Choreography
 import Contracts
 import Foundation
 import Logging
@@ -12,9 +12,9 @@ import Postgres
 ///
 /// Tables (schema `package`): `packages` and `delivery_outcomes` (one row per delivery, claimed
 /// first by every handler, so events of one delivery handled at once serialise on it).
-public enum PackageService {
+package enum PackageService {
     /// The service's definition for queue prefix `name` and schema `schema` (tests use unique ones).
-    public static func definition(
+    package static func definition(
         name: String = "package", schema: String = "package", settings: PackageSettings = PackageSettings()
     ) throws -> ServiceDefinition {
         var definition = ServiceDefinition(name: name, schema: try SQLIdentifier(schema), migrations: try migrations())
@@ -47,7 +47,7 @@ public enum PackageService {
     }
 
     /// The service's migrations, from its `Migrations` resource folder.
-    public static func migrations() throws -> [Migration] {
+    package static func migrations() throws -> [Migration] {
         try Migration.load(from: .module)
     }
 }
@@ -57,18 +57,18 @@ public enum PackageService {
 /// - `PACKAGE_MAX_WEIGHT_SMALL_KG` (`2`), `PACKAGE_MAX_WEIGHT_MEDIUM_KG` (`10`),
 ///   `PACKAGE_MAX_WEIGHT_LARGE_KG` (`25`) — the heaviest package of each size class;
 /// - `PACKAGE_MAX_PAYLOAD_KG` (`25`) — the largest drone's payload; anything heavier is `OVERWEIGHT`.
-public struct PackageSettings: Sendable {
+package struct PackageSettings: Sendable {
     /// The weight limits.
-    public var limits: PackageLimits
+    package var limits: PackageLimits
 
     /// Settings; the defaults are the README's.
-    public init(limits: PackageLimits = PackageLimits()) {
+    package init(limits: PackageLimits = PackageLimits()) {
         self.limits = limits
     }
 
     /// Reads the settings from `environment`; throws `ChoreographyError` (`.configuration`) for a
     /// value that is not a number greater than 0.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PackageSettings {
+    package static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PackageSettings {
         func kilograms(_ key: String, _ fallback: Double) throws -> Double {
             guard let text = environment[key], !text.isEmpty else { return fallback }
             guard let value = Double(text), value.isFinite, value > 0 else {

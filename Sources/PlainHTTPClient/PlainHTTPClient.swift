@@ -6,42 +6,42 @@ import NIOHTTP1
 /// async-http-client (pooled keep-alive connections, a deadline on every request) that hands back
 /// the whole response as bytes. (FoundationNetworking's async `URLSession` calls can wait forever
 /// on Linux.)
-public struct PlainHTTPClient: Sendable {
+package struct PlainHTTPClient: Sendable {
     /// A complete response.
-    public struct Response: Sendable {
+    package struct Response: Sendable {
         /// The status code, e.g. 202.
-        public var status: Int
+        package var status: Int
         /// Response headers in arrival order.
-        public var headers: [(name: String, value: String)]
+        package var headers: [(name: String, value: String)]
         /// The body bytes.
-        public var body: [UInt8]
+        package var body: [UInt8]
 
         /// The body as UTF-8 text.
-        public var text: String { String(decoding: body, as: UTF8.self) }
+        package var text: String { String(decoding: body, as: UTF8.self) }
 
         /// The first header with this name (case-insensitive).
-        public func header(_ name: String) -> String? {
+        package func header(_ name: String) -> String? {
             headers.first { $0.name.lowercased() == name.lowercased() }?.value
         }
     }
 
     /// Why a request did not get a response.
-    public struct Failure: Error, CustomStringConvertible {
+    package struct Failure: Error, CustomStringConvertible {
         /// What went wrong.
-        public var description: String
+        package var description: String
     }
 
     /// Host to connect to.
-    public var host: String
+    package var host: String
     /// TCP port.
-    public var port: Int
+    package var port: Int
     /// The longest a request may take, connect included.
-    public var timeout: Duration
+    package var timeout: Duration
     /// Headers sent with every request (e.g. `Authorization`), before each request's own.
-    public var headers: [(String, String)]
+    package var headers: [(String, String)]
 
     /// A client for `http://host:port`.
-    public init(host: String = "127.0.0.1", port: Int, timeout: Duration = .seconds(10), headers: [(String, String)] = []) {
+    package init(host: String = "127.0.0.1", port: Int, timeout: Duration = .seconds(10), headers: [(String, String)] = []) {
         self.host = host
         self.port = port
         self.timeout = timeout
@@ -49,23 +49,23 @@ public struct PlainHTTPClient: Sendable {
     }
 
     /// GET `path`.
-    public func get(_ path: String, headers: [(String, String)] = []) async throws -> Response {
+    package func get(_ path: String, headers: [(String, String)] = []) async throws -> Response {
         try await request("GET", path, headers: headers)
     }
 
     /// POST a JSON body to `path`.
-    public func post(_ path: String, json: [UInt8], headers: [(String, String)] = []) async throws -> Response {
+    package func post(_ path: String, json: [UInt8], headers: [(String, String)] = []) async throws -> Response {
         try await request("POST", path, headers: [("Content-Type", "application/json")] + headers, body: json)
     }
 
     /// DELETE `path`.
-    public func delete(_ path: String, headers: [(String, String)] = []) async throws -> Response {
+    package func delete(_ path: String, headers: [(String, String)] = []) async throws -> Response {
         try await request("DELETE", path, headers: headers)
     }
 
     /// Sends one request through async-http-client's shared client (pooled keep-alive
     /// connections) and waits for the whole response, within `timeout`.
-    public func request(_ method: String, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil) async throws -> Response {
+    package func request(_ method: String, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil) async throws -> Response {
         var request = HTTPClientRequest(url: "http://\(host):\(port)\(path)")
         request.method = HTTPMethod(rawValue: method)
         for (name, value) in self.headers + headers { request.headers.add(name: name, value: value) }

@@ -1,5 +1,5 @@
 import DedicatedThread
-import Logging
+public import Logging
 import Synchronization
 
 /// One PostgreSQL session over libpq, with parameterised queries, transactions and LISTEN/NOTIFY.

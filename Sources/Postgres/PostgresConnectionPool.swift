@@ -1,4 +1,4 @@
-import Logging
+public import Logging
 import Synchronization
 
 /// Up to a fixed number of PostgreSQL connections, opened lazily and leased to one task at a time.

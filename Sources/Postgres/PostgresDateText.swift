@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// Converts between `Date` and PostgreSQL's ISO text forms of `timestamptz`, `timestamp` and
 /// `date`, with microsecond precision and no `DateFormatter` (which is slow and locale-bound).

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A Swift type that can be read from a result cell (`row.decode(T.self, column:)`).
 ///

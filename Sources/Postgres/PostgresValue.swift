@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A statement parameter: its PostgreSQL type and its text form, or NULL.
 ///

@@ -1,6 +1,6 @@
 import Foundation
 import HTTPTypes
-import Hummingbird
+package import Hummingbird
 import Logging
 import NIOCore
 import Postgres
@@ -8,9 +8,9 @@ import SagaInspect
 
 /// The explorer's HTTP routes: `/` (sagas), `/sagas/{id}`, `/sagas/{id}/events-stream`, `/stats`,
 /// `/parked`, `/parked/replay` (GET asks, POST replays). Every page is server-rendered HTML.
-public enum ExplorerRoutes {
+package enum ExplorerRoutes {
     /// A router with every route.
-    public static func router(_ explorer: SagaExplorer) -> Router<BasicRequestContext> {
+    package static func router(_ explorer: SagaExplorer) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.get("/") { request, context in
             await page(context.logger) {
@@ -176,9 +176,9 @@ public enum ExplorerRoutes {
 
 /// `application/x-www-form-urlencoded` text (a query string or a form's body) as name → value;
 /// the first of repeated names wins.
-public enum FormFields {
+package enum FormFields {
     /// The fields of `text`, `+` read as a space and percent escapes decoded.
-    public static func parse(_ text: String) -> [String: String] {
+    package static func parse(_ text: String) -> [String: String] {
         var fields: [String: String] = [:]
         for pair in text.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

@@ -1,23 +1,23 @@
-import Foundation
-import Postgres
-import SagaInspect
+package import Foundation
+package import Postgres
+package import SagaInspect
 
 /// What the stats page shows beyond ``SagaStats``: outcomes per hour and a duration histogram.
-public struct ExplorerStats: Sendable {
+package struct ExplorerStats: Sendable {
     /// Counts, reasons and percentiles (``SagaListing/stats(since:)``).
-    public var summary: SagaStats
+    package var summary: SagaStats
     /// Deliveries per hour of latest activity and recorded verdict, oldest hour first.
-    public var outcomesByHour: [(hour: Date, counts: [SagaStatusFilter: Int])]
+    package var outcomesByHour: [(hour: Date, counts: [SagaStatusFilter: Int])]
     /// Ended sagas per duration bucket: the bucket's upper bound in seconds (nil: above the last).
-    public var durationHistogram: [(upTo: Double?, sagas: Int)]
+    package var durationHistogram: [(upTo: Double?, sagas: Int)]
     /// Parked messages per service.
-    public var parkedByService: [String: Int]
+    package var parkedByService: [String: Int]
 
     /// The histogram's upper bounds in seconds.
-    public static let durationBounds: [Double] = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300]
+    package static let durationBounds: [Double] = [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300]
 
     /// Statistics from their parts.
-    public init(
+    package init(
         summary: SagaStats, outcomesByHour: [(hour: Date, counts: [SagaStatusFilter: Int])] = [], durationHistogram: [(upTo: Double?, sagas: Int)] = [],
         parkedByService: [String: Int] = [:]
     ) {
@@ -28,7 +28,7 @@ public struct ExplorerStats: Sendable {
     }
 
     /// Reads everything for deliveries active since `since` (the last 48 hours of outcomes at most).
-    public static func read(since: Date?, schemas: SagaSchemas = SagaSchemas(), parked: [SagaParkedMessage], database: PostgresConnection) async throws -> ExplorerStats {
+    package static func read(since: Date?, schemas: SagaSchemas = SagaSchemas(), parked: [SagaParkedMessage], database: PostgresConnection) async throws -> ExplorerStats {
         let summary = try await SagaListing(database: database, schemas: schemas).stats(since: since)
         let history = try schemas.validated().history
         var hours: [Date: [SagaStatusFilter: Int]] = [:]

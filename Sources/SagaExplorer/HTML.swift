@@ -2,10 +2,10 @@ import Foundation
 
 /// Text made safe for HTML: every page and SVG of the explorer builds its markup from literal
 /// tags and values passed through ``escape(_:)``.
-public enum HTML {
+package enum HTML {
     /// `text` with `&`, `<`, `>`, `"` and `'` replaced by entities (safe in element content and
     /// in quoted attribute values).
-    public static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         var escaped = ""
         escaped.reserveCapacity(text.utf8.count)
         for character in text {
@@ -23,7 +23,7 @@ public enum HTML {
 
     /// A query string from name/value pairs, each percent-encoded (then HTML-escaped by the caller
     /// like any other attribute value).
-    public static func query(_ items: [(String, String)]) -> String {
+    package static func query(_ items: [(String, String)]) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~")
         let pairs = items.map { name, value in
@@ -33,7 +33,7 @@ public enum HTML {
     }
 
     /// A whole page: the shared head, style and navigation around `body` (already escaped markup).
-    public static func document(title: String, current: String, body: String, script: String? = nil) -> String {
+    package static func document(title: String, current: String, body: String, script: String? = nil) -> String {
         let navigation = [("/", "Sagas"), ("/stats", "Stats"), ("/parked", "Parked")].map { path, label in
             path == current ? "<a href=\"\(path)\" aria-current=\"page\">\(label)</a>" : "<a href=\"\(path)\">\(label)</a>"
         }.joined(separator: " ")

@@ -1,11 +1,11 @@
 import Contracts
-import Foundation
+package import Foundation
 import SagaInspect
 
 /// The saga list (`/`): counts per verdict, the filter form, a page of sagas and the link to the next.
-public enum ListPage {
+package enum ListPage {
     /// The page for a filter and what the index found.
-    public static func render(_ page: SagaListPage, filter: SagaListFilter, now: Date = Date()) -> String {
+    package static func render(_ page: SagaListPage, filter: SagaListFilter, now: Date = Date()) -> String {
         var body = "<h1>Sagas</h1>"
         body += counts(page.counts, filter: filter)
         body += form(filter)

@@ -1,10 +1,10 @@
 import Foundation
-import SagaInspect
+package import SagaInspect
 
 /// The parked messages page (`/parked`) and the replay confirmation and result pages.
-public enum ParkedPage {
+package enum ParkedPage {
     /// Every service's parked messages with their reasons, each with a link to replay it.
-    public static func render(_ reading: SagaParkedMessageReader.Reading) -> String {
+    package static func render(_ reading: SagaParkedMessageReader.Reading) -> String {
         var body = "<h1>Parked messages</h1>"
         if !reading.warnings.isEmpty {
             body += "<ul class=\"warnings\">" + reading.warnings.map { "<li>\(HTML.escape($0))</li>" }.joined() + "</ul>"
@@ -36,7 +36,7 @@ public enum ParkedPage {
     }
 
     /// Asks to confirm replaying one message: a form that POSTs to `/parked/replay`.
-    public static func confirm(service: String, messageId: String, message: SagaParkedMessage?) -> String {
+    package static func confirm(service: String, messageId: String, message: SagaParkedMessage?) -> String {
         var body = "<h1>Replay a parked message?</h1>"
         if let message {
             body += "<p>Send <code>\(HTML.escape(message.eventType ?? "(no type)"))</code> <span class=\"id\">\(HTML.escape(messageId))</span> "
@@ -59,7 +59,7 @@ public enum ParkedPage {
     }
 
     /// What a replay did.
-    public static func result(service: String, messageId: String, replayed: [String]) -> String {
+    package static func result(service: String, messageId: String, replayed: [String]) -> String {
         let body = replayed.isEmpty
             ? "<h1>Nothing replayed</h1><p id=\"replay-result\">No message <span class=\"id\">\(HTML.escape(messageId))</span> was parked in \(HTML.escape(service))'s queue.</p>"
             : "<h1>Replayed</h1><p id=\"replay-result\">Sent <span class=\"id\">\(HTML.escape(replayed.joined(separator: ", ")))</span> back to the \(HTML.escape(service)) service's queue.</p>"
@@ -69,9 +69,9 @@ public enum ParkedPage {
 
 /// Error pages: 400 for input the explorer refuses, 404 for an unknown delivery, 503 when the
 /// database cannot be read.
-public enum ErrorPage {
+package enum ErrorPage {
     /// A page with a heading and an explanation.
-    public static func render(status: Int, title: String, message: String) -> String {
+    package static func render(status: Int, title: String, message: String) -> String {
         HTML.document(title: title, current: "", body: "<h1>\(status) \(HTML.escape(title))</h1><p id=\"error-message\">\(HTML.escape(message))</p><p><a href=\"/\">All sagas</a></p>")
     }
 }

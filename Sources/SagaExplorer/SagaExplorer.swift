@@ -1,31 +1,31 @@
 import AMQP
 import APIAccess
 import Choreography
-import Foundation
-import Postgres
-import SagaInspect
+package import Foundation
+package import Postgres
+package import SagaInspect
 
 /// Where the explorer reads from and what it may do: the database (a read-only role is enough),
 /// the broker's parking queues (optional), and replaying a parked message through
 /// ``ParkedMessages`` (the same code path as `saga-admin parked replay`).
-public struct SagaExplorer: Sendable {
+package struct SagaExplorer: Sendable {
     /// Connections to the database holding the six schemas.
-    public var database: PostgresConnectionPool
+    package var database: PostgresConnectionPool
     /// The broker URL for the parking queues; nil: parked messages are not read (nor replayed).
-    public var amqpURL: String?
+    package var amqpURL: String?
     /// Put before each service's queue names.
-    public var queuePrefix: String
+    package var queuePrefix: String
     /// The services' schemas.
-    public var schemas: SagaSchemas
+    package var schemas: SagaSchemas
     /// How long without progress makes a saga stuck.
-    public var stuckAfter: TimeInterval
+    package var stuckAfter: TimeInterval
     /// How often the event stream re-reads a saga.
-    public var pollInterval: Duration
+    package var pollInterval: Duration
     /// How often the event stream re-reads the parking queues, in polls.
-    public var parkedEveryPolls: Int
+    package var parkedEveryPolls: Int
 
     /// An explorer over a database and, optionally, a broker.
-    public init(
+    package init(
         database: PostgresConnectionPool, amqpURL: String?, queuePrefix: String = "", schemas: SagaSchemas = SagaSchemas(),
         stuckAfter: TimeInterval = SagaAnalysis.defaultStuckAfter, pollInterval: Duration = .milliseconds(500), parkedEveryPolls: Int = 10
     ) {
@@ -39,13 +39,13 @@ public struct SagaExplorer: Sendable {
     }
 
     /// Every parking queue's messages; without a broker URL, none and a warning.
-    public func readParked() async -> SagaParkedMessageReader.Reading {
+    package func readParked() async -> SagaParkedMessageReader.Reading {
         guard let amqpURL else { return SagaParkedMessageReader.Reading(warnings: ["parked messages not checked: the explorer runs without a broker (--no-parked)"]) }
         return await SagaParkedMessageReader(amqpURL: amqpURL, queuePrefix: queuePrefix).read()
     }
 
     /// One saga's snapshot and report, or nil when no schema knows the delivery.
-    public func report(_ deliveryId: UUID, parked: SagaParkedMessageReader.Reading, now: Date = Date()) async throws -> (report: SagaReport, snapshot: SagaSnapshot)? {
+    package func report(_ deliveryId: UUID, parked: SagaParkedMessageReader.Reading, now: Date = Date()) async throws -> (report: SagaReport, snapshot: SagaSnapshot)? {
         let schemas = schemas
         let snapshot = try await database.withConnection { db in
             try await SagaSnapshotLoader.load(deliveryId: deliveryId, database: db, schemas: schemas, parked: parked.messages, extraWarnings: parked.warnings)
@@ -55,21 +55,21 @@ public struct SagaExplorer: Sendable {
     }
 
     /// A page of the saga list.
-    public func page(_ filter: SagaListFilter, now: Date = Date()) async throws -> SagaListPage {
+    package func page(_ filter: SagaListFilter, now: Date = Date()) async throws -> SagaListPage {
         let index = SagaIndex(schemas: schemas, stuckAfter: stuckAfter)
         let parked = filter.needsAnalysis || filter.analysePage ? await readParked().messages : []
         return try await database.withConnection { db in try await index.page(filter, parked: parked, database: db, now: now) }
     }
 
     /// The stats page's figures.
-    public func stats(since: Date?) async throws -> ExplorerStats {
+    package func stats(since: Date?) async throws -> ExplorerStats {
         let parked = await readParked().messages
         let schemas = schemas
         return try await database.withConnection { db in try await ExplorerStats.read(since: since, schemas: schemas, parked: parked, database: db) }
     }
 
     /// Whether `key` is a live operator's API key (only an operator may replay a parked message).
-    public func isOperatorKey(_ key: String) async throws -> Bool {
+    package func isOperatorKey(_ key: String) async throws -> Bool {
         guard !key.isEmpty else { return false }
         return try await database.withConnection { db in
             try await db.withIsolation { db in try APIKeyStore.principal(forKey: key, on: db)?.role == .operator }
@@ -77,7 +77,7 @@ public struct SagaExplorer: Sendable {
     }
 
     /// Replays one parked message of a service (one of the six); returns the ids replayed.
-    public func replay(service: String, messageId: String) async throws -> [String] {
+    package func replay(service: String, messageId: String) async throws -> [String] {
         guard let amqpURL else { throw ExplorerInputError("the explorer runs without a broker: nothing to replay") }
         return try await ParkedMessages(amqpURL: amqpURL, service: queuePrefix + service).replay(messageIds: [messageId])
     }

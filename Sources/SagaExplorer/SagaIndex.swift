@@ -1,34 +1,34 @@
-import Foundation
-import Postgres
-import SagaInspect
+package import Foundation
+package import Postgres
+package import SagaInspect
 
 /// One row of the saga list.
-public struct SagaListRow: Sendable, Hashable {
+package struct SagaListRow: Sendable, Hashable {
     /// The delivery.
-    public var deliveryId: UUID
+    package var deliveryId: UUID
     /// history's stage.
-    public var stage: String
+    package var stage: String
     /// history's saga state.
-    public var sagaState: String
+    package var sagaState: String
     /// The owner, if known.
-    public var ownerId: String?
+    package var ownerId: String?
     /// The failure reason code, if any.
-    public var reasonCode: String?
+    package var reasonCode: String?
     /// The latest event's type.
-    public var lastEventType: String
+    package var lastEventType: String
     /// When the latest event occurred.
-    public var updatedAt: Date
+    package var updatedAt: Date
     /// The verdict: history's record for the fast list, ``SagaAnalysis``'s for `stuck` and `inconsistent`.
-    public var verdict: SagaStatusFilter
+    package var verdict: SagaStatusFilter
     /// Whether ``verdict`` comes from the analysis (true) or from history's stored record (false).
-    public var analysed: Bool
+    package var analysed: Bool
     /// The analysis's explanation, when analysed.
-    public var detail: String?
+    package var detail: String?
     /// Where the next page starts if this row is the last.
-    public var cursor: SagaListCursor
+    package var cursor: SagaListCursor
 
     /// A row from its fields.
-    public init(
+    package init(
         deliveryId: UUID, stage: String, sagaState: String, ownerId: String? = nil, reasonCode: String? = nil, lastEventType: String,
         updatedAt: Date, verdict: SagaStatusFilter, analysed: Bool = false, detail: String? = nil, cursor: SagaListCursor
     ) {
@@ -47,18 +47,18 @@ public struct SagaListRow: Sendable, Hashable {
 }
 
 /// A page of the saga list, with the counts per verdict over the same filter.
-public struct SagaListPage: Sendable, Hashable {
+package struct SagaListPage: Sendable, Hashable {
     /// The rows, newest activity first.
-    public var rows: [SagaListRow]
+    package var rows: [SagaListRow]
     /// Where the next page starts (nil: this is the last).
-    public var next: SagaListCursor?
+    package var next: SagaListCursor?
     /// Deliveries per recorded verdict under the filter's other conditions (not its verdict).
-    public var counts: [SagaStatusFilter: Int]
+    package var counts: [SagaStatusFilter: Int]
     /// For `stuck` and `inconsistent`: how many sagas were analysed to find these rows.
-    public var examined: Int?
+    package var examined: Int?
 
     /// A page from its parts.
-    public init(rows: [SagaListRow], next: SagaListCursor?, counts: [SagaStatusFilter: Int], examined: Int? = nil) {
+    package init(rows: [SagaListRow], next: SagaListCursor?, counts: [SagaStatusFilter: Int], examined: Int? = nil) {
         self.rows = rows
         self.next = next
         self.counts = counts
@@ -70,23 +70,23 @@ public struct SagaListPage: Sendable, Hashable {
 /// `delivery_status_by_activity` index (history migration 0003), and the counts per verdict.
 /// Filters on `stuck` and `inconsistent` analyse the sagas across every schema a chunk at a time
 /// (``SagaAnalysis``), since history's record cannot tell them.
-public struct SagaIndex: Sendable {
+package struct SagaIndex: Sendable {
     /// The services' schemas.
-    public var schemas: SagaSchemas
+    package var schemas: SagaSchemas
     /// How long without progress makes a saga stuck (for the analysed filters).
-    public var stuckAfter: TimeInterval
+    package var stuckAfter: TimeInterval
     /// How many sagas a `stuck` or `inconsistent` page examines at most (each costs its share of
     /// a snapshot read across every schema).
-    public var analysisBudget = 2_000
+    package var analysisBudget = 2_000
 
     /// An index over the given schemas.
-    public init(schemas: SagaSchemas = SagaSchemas(), stuckAfter: TimeInterval = SagaAnalysis.defaultStuckAfter) {
+    package init(schemas: SagaSchemas = SagaSchemas(), stuckAfter: TimeInterval = SagaAnalysis.defaultStuckAfter) {
         self.schemas = schemas
         self.stuckAfter = stuckAfter
     }
 
     /// The page the filter asks for, and the counts.
-    public func page(_ filter: SagaListFilter, parked: [SagaParkedMessage] = [], database: PostgresConnection, now: Date = Date()) async throws -> SagaListPage {
+    package func page(_ filter: SagaListFilter, parked: [SagaParkedMessage] = [], database: PostgresConnection, now: Date = Date()) async throws -> SagaListPage {
         let counts = try await self.counts(filter, database: database)
         if let verdict = filter.verdict, filter.needsAnalysis {
             var page = try await search(verdict, filter, parked: parked, database: database, now: now)
@@ -153,7 +153,7 @@ public struct SagaIndex: Sendable {
     static let chunk = 500
 
     /// Deliveries per recorded verdict, under every condition of the filter but its verdict.
-    public func counts(_ filter: SagaListFilter, database: PostgresConnection) async throws -> [SagaStatusFilter: Int] {
+    package func counts(_ filter: SagaListFilter, database: PostgresConnection) async throws -> [SagaStatusFilter: Int] {
         var unfiltered = filter
         unfiltered.verdict = nil
         let status = "\"\(try schemas.validated().history)\".delivery_status"

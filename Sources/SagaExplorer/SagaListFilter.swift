@@ -1,38 +1,38 @@
-import Foundation
-import SagaInspect
+package import Foundation
+package import SagaInspect
 
 /// What the saga list shows, read from the page's query string: a verdict, a stage, an owner, a
 /// time window, a delivery id (or its first characters), and where the page starts.
-public struct SagaListFilter: Sendable, Hashable {
+package struct SagaListFilter: Sendable, Hashable {
     /// Only sagas of this verdict.
-    public var verdict: SagaStatusFilter?
+    package var verdict: SagaStatusFilter?
     /// Only sagas at this history stage (`Created`, `HeadedToPickup`, …).
-    public var stage: String?
+    package var stage: String?
     /// Only this owner's sagas.
-    public var owner: String?
+    package var owner: String?
     /// Only sagas active since (their latest event at or after).
-    public var since: Date?
+    package var since: Date?
     /// What the user typed for `since` (shown back in the form).
-    public var sinceText: String?
+    package var sinceText: String?
     /// A whole delivery id, or its first characters (hex digits and dashes).
-    public var search: String?
+    package var search: String?
     /// Continue after this row: its `updated_at` in microseconds since 1970, and its id.
-    public var after: SagaListCursor?
+    package var after: SagaListCursor?
     /// Rows per page.
-    public var limit = 50
+    package var limit = 50
     /// Whether to check the page's rows against every schema (``SagaAnalysis``) instead of
     /// showing history's record: one snapshot query per schema for the whole page.
-    public var analysePage = false
+    package var analysePage = false
 
     /// The stages history records (the stage filter's choices).
-    public static let stages = ["Created", "HeadedToPickup", "HeadedToDropoff", "Completed", "Cancelled", "Compensated", "Rejected"]
+    package static let stages = ["Created", "HeadedToPickup", "HeadedToDropoff", "Completed", "Cancelled", "Compensated", "Rejected"]
 
     /// No filter: the newest page of everything.
-    public init() {}
+    package init() {}
 
     /// The filter a query string asks for; a value that is not one the form offers is an
     /// ``ExplorerInputError`` (the page answers 400).
-    public static func parse(_ query: [String: String], now: Date = Date()) throws(ExplorerInputError) -> SagaListFilter {
+    package static func parse(_ query: [String: String], now: Date = Date()) throws(ExplorerInputError) -> SagaListFilter {
         var filter = SagaListFilter()
         func value(_ name: String) -> String? {
             guard let text = query[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
@@ -78,7 +78,7 @@ public struct SagaListFilter: Sendable, Hashable {
     }
 
     /// The query string that asks for this filter (without the page position unless `after` is given).
-    public func queryItems(after cursor: SagaListCursor? = nil, verdict overriding: SagaStatusFilter?? = .none, analyse: Bool? = nil) -> [(String, String)] {
+    package func queryItems(after cursor: SagaListCursor? = nil, verdict overriding: SagaStatusFilter?? = .none, analyse: Bool? = nil) -> [(String, String)] {
         var filter = self
         filter.analysePage = analyse ?? analysePage
         return filter.items(after: cursor, verdict: overriding ?? verdict)
@@ -100,38 +100,38 @@ public struct SagaListFilter: Sendable, Hashable {
 
     /// Whether the list can be answered from history's stored record alone (fast, indexed);
     /// `stuck` and `inconsistent` need ``SagaAnalysis`` over every schema.
-    public var needsAnalysis: Bool { verdict == .stuck || verdict == .inconsistent }
+    package var needsAnalysis: Bool { verdict == .stuck || verdict == .inconsistent }
 }
 
 /// Where a page of the list starts: just after the row with this activity time and id.
-public struct SagaListCursor: Sendable, Hashable {
+package struct SagaListCursor: Sendable, Hashable {
     /// `updated_at` in whole microseconds since 1970 (PostgreSQL's precision, exact).
-    public var micros: Int64
+    package var micros: Int64
     /// The row's delivery id.
-    public var deliveryId: UUID
+    package var deliveryId: UUID
 
     /// A cursor from its parts.
-    public init(micros: Int64, deliveryId: UUID) {
+    package init(micros: Int64, deliveryId: UUID) {
         self.micros = micros
         self.deliveryId = deliveryId
     }
 
     /// Reads `<micros>_<uuid>`.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let parts = text.split(separator: "_")
         guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else { return nil }
         self.init(micros: micros, deliveryId: id)
     }
 
     /// `<micros>_<uuid>`.
-    public var text: String { "\(micros)_\(deliveryId.uuidString.lowercased())" }
+    package var text: String { "\(micros)_\(deliveryId.uuidString.lowercased())" }
 }
 
 /// Input the explorer refuses (a 400 page says why).
-public struct ExplorerInputError: Error, Sendable, CustomStringConvertible {
+package struct ExplorerInputError: Error, Sendable, CustomStringConvertible {
     /// What was wrong, in plain words.
-    public var description: String
+    package var description: String
 
     /// An error with its explanation.
-    public init(_ description: String) { self.description = description }
+    package init(_ description: String) { self.description = description }
 }

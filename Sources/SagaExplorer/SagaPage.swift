@@ -1,13 +1,13 @@
 import Contracts
 import Foundation
-import SagaInspect
+package import SagaInspect
 
 /// The page of one saga: the verdict with what is missing and what it waits on, the sequence
 /// diagram, the timeline, and each service's evidence. Everything but the heading sits in
 /// `<div id="live">`, which the event stream replaces while the saga is in flight.
-public enum SagaPage {
+package enum SagaPage {
     /// The whole page; for a verdict that is not final, with the script that follows the event stream.
-    public static func render(_ report: SagaReport, snapshot: SagaSnapshot) -> String {
+    package static func render(_ report: SagaReport, snapshot: SagaSnapshot) -> String {
         let id = report.deliveryId.uuidString.lowercased()
         let body = """
             <h1>Delivery <code class="id">\(id)</code></h1>
@@ -20,7 +20,7 @@ public enum SagaPage {
     }
 
     /// What the event stream pushes: the inside of `<div id="live">`.
-    public static func live(_ report: SagaReport, snapshot: SagaSnapshot) -> String {
+    package static func live(_ report: SagaReport, snapshot: SagaSnapshot) -> String {
         [verdict(report), diagram(report), timeline(report), evidence(report, snapshot: snapshot), warnings(report)].joined(separator: "\n")
     }
 

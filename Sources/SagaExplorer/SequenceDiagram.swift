@@ -1,11 +1,11 @@
 import Foundation
-import SagaInspect
+package import SagaInspect
 
 /// The causation tree as an inline SVG sequence diagram: one lane per service, one node per
 /// event on its producer's lane in time order, an arrow to every service that handled it, a thin
 /// line from each event to the event that caused it, compensations in red and dashed. A
 /// `<title>` and a `<desc>` give the same as text.
-public enum SequenceDiagram {
+package enum SequenceDiagram {
     /// Pixels between lanes.
     static let laneWidth = 150
     /// Pixels between events.
@@ -16,12 +16,12 @@ public enum SequenceDiagram {
     static let top = 56
 
     /// The events in drawing order: by time, then id (the same order every time).
-    public static func ordered(_ report: SagaReport) -> [TracedEvent] {
+    package static func ordered(_ report: SagaReport) -> [TracedEvent] {
         report.events.sorted { ($0.occurredAt, $0.eventId.uuidString) < ($1.occurredAt, $1.eventId.uuidString) }
     }
 
     /// The lanes: the six services, then any other producer or handler the report names.
-    public static func lanes(_ report: SagaReport) -> [String] {
+    package static func lanes(_ report: SagaReport) -> [String] {
         var lanes = SagaContract.services
         for event in report.events {
             for service in [event.producer] + event.handledBy.map(\.service) where !lanes.contains(service) { lanes.append(service) }
@@ -30,7 +30,7 @@ public enum SequenceDiagram {
     }
 
     /// The `<svg>` element.
-    public static func svg(_ report: SagaReport) -> String {
+    package static func svg(_ report: SagaReport) -> String {
         let events = ordered(report)
         let lanes = lanes(report)
         let x = Dictionary(uniqueKeysWithValues: lanes.enumerated().map { ($1, left + $0 * laneWidth) })

@@ -4,9 +4,9 @@ import SagaInspect
 
 /// The stats page (`/stats`): outcomes over time, durations, failures per reason, parked messages,
 /// each as an SVG chart with the numbers in a table beside it.
-public enum StatsPage {
+package enum StatsPage {
     /// The whole page.
-    public static func render(_ stats: ExplorerStats, sinceText: String?) -> String {
+    package static func render(_ stats: ExplorerStats, sinceText: String?) -> String {
         let summary = stats.summary
         var body = "<h1>Stats</h1>"
         body += """

@@ -1,5 +1,5 @@
 import Contracts
-import Foundation
+package import Foundation
 
 /// Judges a ``SagaSnapshot``: rebuilds the causation tree and decides the ``SagaVerdict``.
 /// Pure: no I/O, and `now` is a parameter, so every verdict can be unit tested.
@@ -18,12 +18,12 @@ import Foundation
 ///   compensation still missing `stuckAfter` after the failure is `inconsistent`.
 /// - A parked message of the delivery, an unpublished outbox row older than `stuckAfter`, an
 ///   overdue timer, or no progress for longer than `stuckAfter` while in flight is `stuck`.
-public enum SagaAnalysis {
+package enum SagaAnalysis {
     /// Five minutes: how long a saga may make no progress before it counts as stuck.
-    public static let defaultStuckAfter: TimeInterval = 300
+    package static let defaultStuckAfter: TimeInterval = 300
 
     /// The report for a snapshot as of `now`.
-    public static func analyse(_ snapshot: SagaSnapshot, now: Date = Date(), stuckAfter: TimeInterval = defaultStuckAfter) -> SagaReport {
+    package static func analyse(_ snapshot: SagaSnapshot, now: Date = Date(), stuckAfter: TimeInterval = defaultStuckAfter) -> SagaReport {
         var judge = VerdictRules(snapshot: snapshot, now: now, stuckAfter: stuckAfter)
         return judge.report()
     }
@@ -534,14 +534,14 @@ struct VerdictRules {
 }
 
 /// Times as saga-inspect prints them.
-public enum SagaTimeText {
+package enum SagaTimeText {
     /// `+0.012s`, `+75.300s`: an offset from the saga's first event.
-    public static func offset(_ seconds: TimeInterval) -> String {
+    package static func offset(_ seconds: TimeInterval) -> String {
         (seconds < 0 ? "-" : "+") + String(format: "%.3fs", abs(seconds))
     }
 
     /// `45s`, `5m12s`, `2h03m`: a duration for people.
-    public static func duration(_ seconds: TimeInterval) -> String {
+    package static func duration(_ seconds: TimeInterval) -> String {
         let whole = Int(seconds.rounded(.down))
         if whole < 60 { return seconds < 10 ? String(format: "%.1fs", seconds) : "\(whole)s" }
         if whole < 3_600 { return "\(whole / 60)m" + String(format: "%02ds", whole % 60) }
@@ -552,7 +552,7 @@ public enum SagaTimeText {
 extension SagaTimeText {
     /// The start of a window given as a duration back from `now` (`90s`, `30m`, `1h`, `2d`) or as
     /// an RFC 3339 time (`2026-06-15T08:00:00Z`) or date (`2026-06-15`, UTC midnight); nil if neither.
-    public static func since(_ text: String, now: Date = Date()) -> Date? {
+    package static func since(_ text: String, now: Date = Date()) -> Date? {
         let units: [Character: TimeInterval] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400]
         if let unit = text.last.flatMap({ units[$0] }), let amount = Double(text.dropLast()), amount >= 0, amount.isFinite {
             return now.addingTimeInterval(-amount * unit)

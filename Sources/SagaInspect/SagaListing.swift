@@ -1,9 +1,9 @@
-import Contracts
-import Foundation
-import Postgres
+package import Contracts
+package import Foundation
+package import Postgres
 
 /// Which deliveries `saga-inspect list --status` shows, by their verdict.
-public enum SagaStatusFilter: String, CaseIterable, Sendable {
+package enum SagaStatusFilter: String, CaseIterable, Sendable {
     /// ``SagaVerdict/stuck(reason:)``.
     case stuck
     /// ``SagaVerdict/inFlight(waitingOn:for:)``.
@@ -20,7 +20,7 @@ public enum SagaStatusFilter: String, CaseIterable, Sendable {
     case inconsistent
 
     /// Whether a verdict passes the filter.
-    public func matches(_ verdict: SagaVerdict) -> Bool {
+    package func matches(_ verdict: SagaVerdict) -> Bool {
         switch (self, verdict) {
         case (.stuck, .stuck), (.inflight, .inFlight), (.completed, .completed), (.compensated, .compensated),
              (.rejected, .rejected), (.cancelled, .cancelled), (.inconsistent, .inconsistent):
@@ -46,7 +46,7 @@ extension SagaStatusFilter {
     /// The verdict class history's stored record (`delivery_status.stage`, `saga_state`) gives a
     /// delivery before any analysis: what the explorer's list shows and filters on without reading
     /// the other five schemas. `inconsistent` is never recorded: only ``SagaAnalysis`` finds it.
-    public static func recorded(stage: String, sagaState: String) -> SagaStatusFilter {
+    package static func recorded(stage: String, sagaState: String) -> SagaStatusFilter {
         switch stage {
         case "Completed": .completed
         case "Cancelled": .cancelled
@@ -57,7 +57,7 @@ extension SagaStatusFilter {
     }
 
     /// The stored stages a delivery recorded in this class has (nil: any stage; see ``recordedSagaStates``).
-    public var recordedStages: [String]? {
+    package var recordedStages: [String]? {
         switch self {
         case .completed: ["Completed"]
         case .cancelled: ["Cancelled"]
@@ -69,7 +69,7 @@ extension SagaStatusFilter {
     }
 
     /// The stored saga states a delivery recorded in this class has (nil: any state).
-    public var recordedSagaStates: [String]? {
+    package var recordedSagaStates: [String]? {
         switch self {
         case .inflight: ["inFlight"]
         case .stuck: ["stuck"]
@@ -78,26 +78,26 @@ extension SagaStatusFilter {
     }
 
     /// The label people read: `in flight` for `inflight`, the raw value otherwise.
-    public var label: String { self == .inflight ? "in flight" : rawValue }
+    package var label: String { self == .inflight ? "in flight" : rawValue }
 }
 
 /// Many sagas at once: a listing over `history.delivery_status` with each delivery's verdict, and
 /// statistics. Snapshots are loaded a page at a time (``SagaSnapshotLoader/loadMany``), so a
 /// verdict per listed delivery costs the same queries as one trace.
-public struct SagaListing: Sendable {
+package struct SagaListing: Sendable {
     /// The connection (any role that may read the six schemas).
-    public var database: PostgresConnection
+    package var database: PostgresConnection
     /// The services' schemas.
-    public var schemas: SagaSchemas
+    package var schemas: SagaSchemas
     /// Every parked message (from ``SagaParkedMessageReader``).
-    public var parked: [SagaParkedMessage]
+    package var parked: [SagaParkedMessage]
     /// Warnings to add to every snapshot (e.g. the broker was not checked).
-    public var extraWarnings: [String]
+    package var extraWarnings: [String]
     /// How long without progress makes a saga stuck.
-    public var stuckAfter: TimeInterval
+    package var stuckAfter: TimeInterval
 
     /// A listing over a database.
-    public init(
+    package init(
         database: PostgresConnection, schemas: SagaSchemas = SagaSchemas(), parked: [SagaParkedMessage] = [], extraWarnings: [String] = [],
         stuckAfter: TimeInterval = SagaAnalysis.defaultStuckAfter
     ) {
@@ -109,32 +109,32 @@ public struct SagaListing: Sendable {
     }
 
     /// One listed delivery: the history service's view and saga-inspect's verdict.
-    public struct Entry: Sendable, Hashable {
+    package struct Entry: Sendable, Hashable {
         /// The delivery.
-        public var deliveryId: UUID
+        package var deliveryId: UUID
         /// history's stage (`Created`, `HeadedToPickup`, …).
-        public var stage: String
+        package var stage: String
         /// history's saga state (`inFlight`, `completed`, …).
-        public var sagaState: String
+        package var sagaState: String
         /// The owner, if known.
-        public var ownerId: String?
+        package var ownerId: String?
         /// The drone, if known.
-        public var droneId: String?
+        package var droneId: String?
         /// The failure or refusal reason code, if any.
-        public var reasonCode: String?
+        package var reasonCode: String?
         /// The latest event's type.
-        public var lastEventType: String
+        package var lastEventType: String
         /// When history first saw the delivery.
-        public var createdAt: Date
+        package var createdAt: Date
         /// When its latest event occurred.
-        public var updatedAt: Date
+        package var updatedAt: Date
         /// saga-inspect's verdict.
-        public var verdict: SagaVerdict
+        package var verdict: SagaVerdict
         /// The verdict's explanation.
-        public var detail: String
+        package var detail: String
 
         /// An entry from its fields.
-        public init(
+        package init(
             deliveryId: UUID, stage: String, sagaState: String, ownerId: String? = nil, droneId: String? = nil, reasonCode: String? = nil,
             lastEventType: String, createdAt: Date, updatedAt: Date, verdict: SagaVerdict, detail: String
         ) {
@@ -154,7 +154,7 @@ public struct SagaListing: Sendable {
 
     /// Deliveries created since `since` (newest activity first), at most `limit`, whose verdict
     /// passes `status` (all when nil).
-    public func list(status: SagaStatusFilter? = nil, since: Date? = nil, limit: Int = 50, now: Date = Date()) async throws -> [Entry] {
+    package func list(status: SagaStatusFilter? = nil, since: Date? = nil, limit: Int = 50, now: Date = Date()) async throws -> [Entry] {
         let schemas = try schemas.validated()
         try await requireStatusTable(schemas)
         let pageSize = status == nil ? max(1, min(limit, 500)) : 500
@@ -199,7 +199,7 @@ public struct SagaListing: Sendable {
 
     /// Counts per stage, saga state and failure reason, and saga durations, for deliveries
     /// created since `since` (all when nil).
-    public func stats(since: Date? = nil) async throws -> SagaStats {
+    package func stats(since: Date? = nil) async throws -> SagaStats {
         let schemas = try schemas.validated()
         try await requireStatusTable(schemas)
         let status = "\"\(schemas.history)\".delivery_status"
@@ -252,36 +252,36 @@ public struct SagaListing: Sendable {
 }
 
 /// Saga counts and durations (`saga-inspect stats`).
-public struct SagaStats: Sendable, Hashable {
+package struct SagaStats: Sendable, Hashable {
     /// The window's start (nil: all time).
-    public var since: Date?
+    package var since: Date?
     /// Deliveries in the window.
-    public var total = 0
+    package var total = 0
     /// Deliveries per history stage.
-    public var byStage: [String: Int] = [:]
+    package var byStage: [String: Int] = [:]
     /// Deliveries per history saga state.
-    public var bySagaState: [String: Int] = [:]
+    package var bySagaState: [String: Int] = [:]
     /// Failed deliveries per reason code.
-    public var byReasonCode: [String: Int] = [:]
+    package var byReasonCode: [String: Int] = [:]
     /// Ended sagas (completed, compensated, rejected) the durations are computed over.
-    public var endedSagas = 0
+    package var endedSagas = 0
     /// Median duration, first event to last, of ended sagas.
-    public var p50Seconds: Double?
+    package var p50Seconds: Double?
     /// 99th percentile duration of ended sagas.
-    public var p99Seconds: Double?
+    package var p99Seconds: Double?
     /// Longest duration of ended sagas.
-    public var maxSeconds: Double?
+    package var maxSeconds: Double?
 
     /// Empty statistics for a window.
-    public init(since: Date? = nil) {
+    package init(since: Date? = nil) {
         self.since = since
     }
 }
 
 /// Text and JSON for `saga-inspect list` and `saga-inspect stats`.
-public enum SagaListingRenderer {
+package enum SagaListingRenderer {
     /// One line per delivery: id, verdict, history's stage, last event, age, detail.
-    public static func text(_ entries: [SagaListing.Entry], now: Date = Date()) -> String {
+    package static func text(_ entries: [SagaListing.Entry], now: Date = Date()) -> String {
         guard !entries.isEmpty else { return "no deliveries match\n" }
         var lines = entries.map { entry in
             let age = SagaTimeText.duration(max(0, now.timeIntervalSince(entry.updatedAt)))
@@ -294,7 +294,7 @@ public enum SagaListingRenderer {
 
     /// The entries as a JSON array of `{deliveryId, verdict: {state, detail, missing}, stage, sagaState,
     /// ownerId, droneId, reasonCode, lastEventType, createdAt, updatedAt}`.
-    public static func json(_ entries: [SagaListing.Entry]) -> JSONValue {
+    package static func json(_ entries: [SagaListing.Entry]) -> JSONValue {
         .array(entries.map { entry in
             .object([
                 "deliveryId": SagaJSONRenderer.id(entry.deliveryId),
@@ -311,7 +311,7 @@ public enum SagaListingRenderer {
     }
 
     /// Statistics as text.
-    public static func text(_ stats: SagaStats) -> String {
+    package static func text(_ stats: SagaStats) -> String {
         var lines = ["deliveries: \(stats.total)" + (stats.since.map { " since \(RFC3339.string(from: $0))" } ?? "")]
         func section(_ title: String, _ counts: [String: Int]) {
             guard !counts.isEmpty else { return }
@@ -332,7 +332,7 @@ public enum SagaListingRenderer {
     }
 
     /// Statistics as `{since, total, bySagaState, byStage, byReasonCode, duration: {endedSagas, p50Seconds, p99Seconds, maxSeconds}}`.
-    public static func json(_ stats: SagaStats) -> JSONValue {
+    package static func json(_ stats: SagaStats) -> JSONValue {
         func counts(_ values: [String: Int]) -> JSONValue { .object(values.mapValues { .number(Double($0)) }) }
         func number(_ value: Double?) -> JSONValue { value.map(JSONValue.number) ?? .null }
         return .object([

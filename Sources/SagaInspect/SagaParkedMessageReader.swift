@@ -1,40 +1,40 @@
 import AMQP
-import Choreography
+package import Choreography
 import Foundation
 
 /// Reads every service's parking queue (`<prefix><service>.parked`) without removing anything
 /// (``ParkedMessages/list(limit:)`` takes the messages unacknowledged and returns them).
-public struct SagaParkedMessageReader: Sendable {
+package struct SagaParkedMessageReader: Sendable {
     /// The broker URL.
-    public var amqpURL: String
+    package var amqpURL: String
     /// Put before each service's queue names (`QUEUE_PREFIX`; empty by default).
-    public var queuePrefix: String
+    package var queuePrefix: String
     /// The services whose parking queues are read.
-    public var services: [String]
+    package var services: [String]
 
     /// A reader for the six services' parking queues.
-    public init(amqpURL: String, queuePrefix: String = "", services: [String] = SagaContract.services) {
+    package init(amqpURL: String, queuePrefix: String = "", services: [String] = SagaContract.services) {
         self.amqpURL = amqpURL
         self.queuePrefix = queuePrefix
         self.services = services
     }
 
     /// What a read found: the parked messages, and why some queues could not be read.
-    public struct Reading: Sendable {
+    package struct Reading: Sendable {
         /// Every parked message of every readable queue.
-        public var messages: [SagaParkedMessage]
+        package var messages: [SagaParkedMessage]
         /// Queues that could not be read, in plain words (the broker unreachable, a queue missing).
-        public var warnings: [String]
+        package var warnings: [String]
 
         /// A reading from its parts.
-        public init(messages: [SagaParkedMessage] = [], warnings: [String] = []) {
+        package init(messages: [SagaParkedMessage] = [], warnings: [String] = []) {
             self.messages = messages
             self.warnings = warnings
         }
     }
 
     /// Reads all parking queues; failures become warnings (a trace still works without the broker).
-    public func read(limitPerQueue: Int = 10_000) async -> Reading {
+    package func read(limitPerQueue: Int = 10_000) async -> Reading {
         var reading = Reading(messages: [], warnings: [])
         for service in services {
             let queue = ParkedMessages(amqpURL: amqpURL, service: queuePrefix + service)
@@ -62,7 +62,7 @@ public struct SagaParkedMessageReader: Sendable {
 
 extension SagaParkedMessage {
     /// The saga view of a message listed by ``ParkedMessages``.
-    public init(_ message: ParkedMessage, service: String, queue: String) {
+    package init(_ message: ParkedMessage, service: String, queue: String) {
         self.init(
             service: service, queue: queue, messageId: message.messageId, eventType: message.type, deliveryId: message.deliveryId,
             reason: message.reason, lastError: message.lastError, attempts: message.attempts, parkedAt: message.parkedAt)
@@ -70,7 +70,7 @@ extension SagaParkedMessage {
 
     /// The saga view of a message listed by ``ParkedMessages``, its service told by the queue it
     /// came from (`<prefix><service>.events`).
-    public init(_ message: ParkedMessage) {
+    package init(_ message: ParkedMessage) {
         let origin = message.originalQueue ?? ""
         let queue = origin.hasSuffix(".events") ? String(origin.dropLast(".events".count)) + ".parked" : "(unknown).parked"
         let service = SagaContract.services.first { origin.hasSuffix("\($0).events") } ?? "unknown"

@@ -1,11 +1,11 @@
-import Contracts
-import Foundation
+package import Contracts
+package import Foundation
 
 /// The report as a readable tree: times relative to the first event, who handled each event,
 /// compensations marked, then the outbox, parked messages, timers, warnings and the verdict.
-public enum SagaTextRenderer {
+package enum SagaTextRenderer {
     /// The whole report as text (ends with a newline).
-    public static func render(_ report: SagaReport) -> String {
+    package static func render(_ report: SagaReport) -> String {
         var lines: [String] = []
         lines.append("delivery \(report.deliveryId.uuidString.lowercased())")
         if let start = report.startedAt {
@@ -73,7 +73,7 @@ public enum SagaTextRenderer {
     }
 
     /// The verdict in a few words, e.g. `IN FLIGHT (waiting on drone for drone.allocated)`.
-    public static func headline(_ verdict: SagaVerdict) -> String {
+    package static func headline(_ verdict: SagaVerdict) -> String {
         switch verdict {
         case .completed: "COMPLETED"
         case .compensated: "COMPENSATED"
@@ -86,7 +86,7 @@ public enum SagaTextRenderer {
     }
 
     /// One event's line: `+0.012s  package.created  by package → handled by drone (+0.020s), history (+0.015s)`.
-    public static func line(for event: TracedEvent, start: Date?) -> String {
+    package static func line(for event: TracedEvent, start: Date?) -> String {
         var text = "\(offset(event.occurredAt, start))  \(event.type)"
         if event.isCompensation { text += " [compensation]" }
         text += "  by \(event.producer)"
@@ -117,9 +117,9 @@ public enum SagaTextRenderer {
 /// type, producer, occurredAt, causationId, compensation, handledBy: [{service, at}], logged,
 /// depth, reasonCode}], pendingOutbox: [...], parked: [...], pendingDeadlines: [...],
 /// warnings: [...], startedAt, inspectedAt}`. Dates are RFC 3339 in UTC, ids lowercase.
-public enum SagaJSONRenderer {
+package enum SagaJSONRenderer {
     /// The report as a JSON value.
-    public static func value(_ report: SagaReport) -> JSONValue {
+    package static func value(_ report: SagaReport) -> JSONValue {
         var verdict: [String: JSONValue] = [
             "state": .string(report.verdict.state), "detail": .string(report.detail),
             "missing": .array(report.verdict.missing.map(JSONValue.string)), "final": .bool(report.verdict.isFinal),
@@ -166,12 +166,12 @@ public enum SagaJSONRenderer {
     }
 
     /// The report as pretty-printed JSON text with sorted keys.
-    public static func render(_ report: SagaReport) -> String {
+    package static func render(_ report: SagaReport) -> String {
         text(value(report))
     }
 
     /// Any JSON value as pretty-printed text with sorted keys (ends with a newline).
-    public static func text(_ value: JSONValue) -> String {
+    package static func text(_ value: JSONValue) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(value) else { return value.jsonText + "\n" }
@@ -185,9 +185,9 @@ public enum SagaJSONRenderer {
 /// The report as a Mermaid `sequenceDiagram` (renders on GitHub): one participant per service,
 /// an arrow from producer to each consumer per handled event, compensations drawn as `-x`
 /// arrows with a note, parked and unpublished messages as notes, the verdict as a final note.
-public enum SagaMermaidRenderer {
+package enum SagaMermaidRenderer {
     /// The diagram's Mermaid source (ends with a newline).
-    public static func render(_ report: SagaReport) -> String {
+    package static func render(_ report: SagaReport) -> String {
         let known = SagaContract.services
         let extra = Set(report.events.flatMap { [$0.producer] + $0.handledBy.map(\.service) } + report.parked.map(\.service))
             .subtracting(known).sorted()

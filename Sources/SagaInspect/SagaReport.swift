@@ -1,7 +1,7 @@
-import Foundation
+package import Foundation
 
 /// How a saga stands, decided from the data by ``SagaAnalysis``.
-public enum SagaVerdict: Sendable, Hashable {
+package enum SagaVerdict: Sendable, Hashable {
     /// `delivery.completed`, the drone back in the pool, the package delivered.
     case completed
     /// A step failed (`drone.allocation-failed`, `delivery.scheduling-failed`) and every
@@ -23,7 +23,7 @@ public enum SagaVerdict: Sendable, Hashable {
 
     /// The state's stable name: `completed`, `compensated`, `rejected`, `cancelled`, `inFlight`,
     /// `stuck` or `inconsistent`.
-    public var state: String {
+    package var state: String {
         switch self {
         case .completed: "completed"
         case .compensated: "compensated"
@@ -36,7 +36,7 @@ public enum SagaVerdict: Sendable, Hashable {
     }
 
     /// Whether the saga has ended cleanly and nothing more will happen.
-    public var isFinal: Bool {
+    package var isFinal: Bool {
         switch self {
         case .completed, .compensated, .rejected, .cancelled: true
         case .inFlight, .stuck, .inconsistent: false
@@ -44,7 +44,7 @@ public enum SagaVerdict: Sendable, Hashable {
     }
 
     /// Whether an operator should look at it (stuck or inconsistent).
-    public var needsAttention: Bool {
+    package var needsAttention: Bool {
         switch self {
         case .stuck, .inconsistent: true
         default: false
@@ -52,7 +52,7 @@ public enum SagaVerdict: Sendable, Hashable {
     }
 
     /// What is missing (only for `inconsistent`).
-    public var missing: [String] {
+    package var missing: [String] {
         if case .inconsistent(let missing) = self { return missing }
         return []
     }
@@ -60,86 +60,86 @@ public enum SagaVerdict: Sendable, Hashable {
 
 /// The reconstructed saga: the causation tree with who handled what, what is still pending, and
 /// the verdict with its explanation. Made by ``SagaAnalysis/analyse(_:now:stuckAfter:)``.
-public struct SagaReport: Sendable, Hashable {
+package struct SagaReport: Sendable, Hashable {
     /// The delivery.
-    public var deliveryId: UUID
+    package var deliveryId: UUID
     /// The verdict.
-    public var verdict: SagaVerdict
+    package var verdict: SagaVerdict
     /// The verdict in one or two plain sentences.
-    public var detail: String
+    package var detail: String
     /// The events in tree order (depth first; roots and children in time order).
-    public var events: [TracedEvent]
+    package var events: [TracedEvent]
     /// Events committed but not yet published.
-    public var pendingOutbox: [PendingOutboxEvent]
+    package var pendingOutbox: [PendingOutboxEvent]
     /// The delivery's parked messages.
-    public var parked: [SagaParkedMessage]
+    package var parked: [SagaParkedMessage]
     /// Timers neither fired nor cancelled.
-    public var pendingDeadlines: [SagaDeadline]
+    package var pendingDeadlines: [SagaDeadline]
     /// Everything the saga still waits for, most pressing first (the verdict names the first).
-    public var waits: [SagaWait]
+    package var waits: [SagaWait]
     /// What could not be read, and oddities that do not change the verdict.
-    public var warnings: [String]
+    package var warnings: [String]
     /// The first event's time: the origin of the relative times.
-    public var startedAt: Date?
+    package var startedAt: Date?
     /// The latest event, handling or commit seen.
-    public var lastActivityAt: Date?
+    package var lastActivityAt: Date?
     /// The `now` the verdict was computed for.
-    public var inspectedAt: Date
+    package var inspectedAt: Date
 
     /// The event with an id, if the report has it.
-    public func event(_ id: UUID) -> TracedEvent? { events.first { $0.eventId == id } }
+    package func event(_ id: UUID) -> TracedEvent? { events.first { $0.eventId == id } }
 }
 
 /// One event of the causation tree.
-public struct TracedEvent: Sendable, Hashable {
+package struct TracedEvent: Sendable, Hashable {
     /// The event id.
-    public var eventId: UUID
+    package var eventId: UUID
     /// The event type.
-    public var type: String
+    package var type: String
     /// The producing service.
-    public var producer: String
+    package var producer: String
     /// When it occurred (for an event known only from inboxes: when it was first handled).
-    public var occurredAt: Date
+    package var occurredAt: Date
     /// The event that caused it, as the event says.
-    public var causationId: UUID?
+    package var causationId: UUID?
     /// Whether the causation id names an event of this saga (otherwise the event is a root).
-    public var causeKnown: Bool
+    package var causeKnown: Bool
     /// Depth in the tree (0 for a root).
-    public var depth: Int
+    package var depth: Int
     /// The events it caused, in time order.
-    public var children: [UUID]
+    package var children: [UUID]
     /// Whether it undoes an earlier step (`package.cancelled`, `drone.released` other than after completion).
-    public var isCompensation: Bool
+    package var isCompensation: Bool
     /// Whether the history service logged it (otherwise it is known only from the inboxes).
-    public var logged: Bool
+    package var logged: Bool
     /// Which services handled it, and when, earliest first.
-    public var handledBy: [Handling]
+    package var handledBy: [Handling]
     /// The reason code, for failures and compensations.
-    public var reasonCode: String?
+    package var reasonCode: String?
     /// The reason message, for failures and compensations.
-    public var reasonMessage: String?
+    package var reasonMessage: String?
     /// A short note: the drone or package it names.
-    public var note: String?
+    package var note: String?
 
     /// A service's handling of an event.
-    public struct Handling: Sendable, Hashable {
+    package struct Handling: Sendable, Hashable {
         /// The service.
-        public var service: String
+        package var service: String
         /// When its transaction recorded the event in its inbox.
-        public var at: Date
+        package var at: Date
     }
 }
 
 /// Something the saga waits for: a service to emit (or publish, or handle) an event.
-public struct SagaWait: Sendable, Hashable {
+package struct SagaWait: Sendable, Hashable {
     /// The service.
-    public var service: String
+    package var service: String
     /// The event type awaited.
-    public var event: String
+    package var event: String
     /// Since when (the event that made it due, or the commit of an unpublished row).
-    public var since: Date?
+    package var since: Date?
     /// When a timer makes it due, if one does.
-    public var dueAt: Date?
+    package var dueAt: Date?
     /// In plain words.
-    public var description: String
+    package var description: String
 }

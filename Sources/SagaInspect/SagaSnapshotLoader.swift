@@ -1,25 +1,25 @@
-import Choreography
+package import Choreography
 import Contracts
-import Foundation
-import Postgres
+package import Foundation
+package import Postgres
 
 /// The schema each service owns. By default all six live in one database under their own names.
-public struct SagaSchemas: Sendable, Hashable {
+package struct SagaSchemas: Sendable, Hashable {
     /// The ingestion service's schema.
-    public var ingestion: String
+    package var ingestion: String
     /// The account service's schema.
-    public var account: String
+    package var account: String
     /// The package service's schema.
-    public var package: String
+    package var package: String
     /// The drone service's schema.
-    public var drone: String
+    package var drone: String
     /// The delivery service's schema.
-    public var delivery: String
+    package var delivery: String
     /// The history service's schema.
-    public var history: String
+    package var history: String
 
     /// Schema names; each defaults to its service's name.
-    public init(
+    package init(
         ingestion: String = "ingestion", account: String = "account", package: String = "package", drone: String = "drone",
         delivery: String = "delivery", history: String = "history"
     ) {
@@ -32,12 +32,12 @@ public struct SagaSchemas: Sendable, Hashable {
     }
 
     /// Every service with its schema, in lane order.
-    public var all: [(service: String, schema: String)] {
+    package var all: [(service: String, schema: String)] {
         [("ingestion", ingestion), ("account", account), ("package", package), ("drone", drone), ("delivery", delivery), ("history", history)]
     }
 
     /// Checks that every name is a plain SQL identifier (they are placed in SQL text).
-    public func validated() throws -> SagaSchemas {
+    package func validated() throws -> SagaSchemas {
         for (service, schema) in all {
             do {
                 _ = try SQLIdentifier(schema)
@@ -52,11 +52,11 @@ public struct SagaSchemas: Sendable, Hashable {
 /// Reads everything known about deliveries from every service's schema in one read-only,
 /// repeatable-read transaction, so the log, the inboxes and the services' rows agree with each
 /// other. A schema, table or column that is missing or unreadable becomes a warning, not an error.
-public enum SagaSnapshotLoader {
+package enum SagaSnapshotLoader {
     /// The snapshot of one delivery, or `nil` when no service's schema (and no parked message)
     /// knows the id. `parked` is every parked message read from the broker (see
     /// ``SagaParkedMessageReader``); the delivery's own are picked out by correlation id.
-    public static func load(
+    package static func load(
         deliveryId: UUID, database: PostgresConnection, schemas: SagaSchemas = SagaSchemas(), parked: [SagaParkedMessage] = [],
         extraWarnings: [String] = []
     ) async throws -> SagaSnapshot? {
@@ -65,7 +65,7 @@ public enum SagaSnapshotLoader {
 
     /// The snapshot of one delivery, with parked messages as ``ParkedMessages/list(limit:)``
     /// returns them (each one's service is told by the queue it came from).
-    public static func load(
+    package static func load(
         deliveryId: UUID, database: PostgresConnection, schemas: SagaSchemas = SagaSchemas(), parkedMessages: [ParkedMessage]
     ) async throws -> SagaSnapshot? {
         try await load(deliveryId: deliveryId, database: database, schemas: schemas, parked: parkedMessages.map(SagaParkedMessage.init))
@@ -73,7 +73,7 @@ public enum SagaSnapshotLoader {
 
     /// The snapshots of several deliveries with the same number of queries as one (the listing
     /// analyses a page of deliveries at once). Ids no service knows are left out.
-    public static func loadMany(
+    package static func loadMany(
         deliveryIds: [UUID], database: PostgresConnection, schemas: SagaSchemas = SagaSchemas(), parked: [SagaParkedMessage] = [],
         extraWarnings: [String] = []
     ) async throws -> [UUID: SagaSnapshot] {

@@ -1,7 +1,7 @@
-import ArgumentParser
+package import ArgumentParser
 import Foundation
-import Postgres
-import SagaInspect
+package import Postgres
+package import SagaInspect
 
 /// The exit codes `--help` and docs/saga-inspect.md document.
 package enum SagaInspectExit {

@@ -1,26 +1,26 @@
 /// The CPU clock ticks of named groups of processes at one moment: per group (a service, the
 /// broker, the database), per member process (for a server, its root process with its whole tree).
-public struct CPUSnapshot: Sendable, Hashable {
+package struct CPUSnapshot: Sendable, Hashable {
     /// Ticks per member pid, per group name.
-    public var ticks: [String: [Int32: UInt64]]
+    package var ticks: [String: [Int32: UInt64]]
 
     /// A snapshot from its ticks.
-    public init(ticks: [String: [Int32: UInt64]] = [:]) {
+    package init(ticks: [String: [Int32: UInt64]] = [:]) {
         self.ticks = ticks
     }
 }
 
 /// The CPU one group used between two snapshots.
-public struct CPUGroupUsage: Sendable, Hashable {
+package struct CPUGroupUsage: Sendable, Hashable {
     /// CPU seconds (user + system).
-    public var seconds: Double
+    package var seconds: Double
     /// Members present at the start and gone at the end: what they used since the start is missing.
-    public var exitedMembers: Int
+    package var exitedMembers: Int
     /// Members that appeared during the interval: counted whole, start-up included.
-    public var startedMembers: Int
+    package var startedMembers: Int
 
     /// A usage from its fields.
-    public init(seconds: Double, exitedMembers: Int = 0, startedMembers: Int = 0) {
+    package init(seconds: Double, exitedMembers: Int = 0, startedMembers: Int = 0) {
         self.seconds = seconds
         self.exitedMembers = exitedMembers
         self.startedMembers = startedMembers
@@ -28,11 +28,11 @@ public struct CPUGroupUsage: Sendable, Hashable {
 }
 
 /// CPU arithmetic between two snapshots.
-public enum CPUUsage {
+package enum CPUUsage {
     /// The seconds each group used from `start` to `end` (every group of either snapshot), with
     /// `ticksPerSecond` clock ticks per second (`sysconf(_SC_CLK_TCK)`, 100 on Linux). A member in
     /// both counts its difference, one that appeared counts whole, one that exited counts nothing.
-    public static func usage(from start: CPUSnapshot, to end: CPUSnapshot, ticksPerSecond: Double) -> [String: CPUGroupUsage] {
+    package static func usage(from start: CPUSnapshot, to end: CPUSnapshot, ticksPerSecond: Double) -> [String: CPUGroupUsage] {
         var result: [String: CPUGroupUsage] = [:]
         for group in Set(start.ticks.keys).union(end.ticks.keys) {
             let before = start.ticks[group] ?? [:]
@@ -54,7 +54,7 @@ public enum CPUUsage {
     }
 
     /// Milliseconds per saga of `seconds` over `sagas` sagas (0 when no saga ended).
-    public static func millisecondsPerSaga(_ seconds: Double, sagas: Int) -> Double {
+    package static func millisecondsPerSaga(_ seconds: Double, sagas: Int) -> Double {
         sagas > 0 ? seconds * 1000 / Double(sagas) : 0
     }
 }

@@ -1,8 +1,8 @@
 /// Which sockets listen on a TCP port, from the kernel's `/proc/net/tcp` table.
-public enum ListeningSockets {
+package enum ListeningSockets {
     /// The inodes of the sockets in `table` (the text of `/proc/net/tcp` or `/proc/net/tcp6`) that
     /// listen (state `0A`) on local port `port`; match them with `/proc/<pid>/fd/*` links `socket:[inode]`.
-    public static func inodes(listeningOn port: Int, table: String) -> Set<UInt64> {
+    package static func inodes(listeningOn port: Int, table: String) -> Set<UInt64> {
         var inodes: Set<UInt64> = []
         for line in table.split(separator: "\n").dropFirst() {
             // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode …
@@ -17,7 +17,7 @@ public enum ListeningSockets {
     }
 
     /// The inode a `/proc/<pid>/fd/*` link target names when it is a socket (`socket:[12345]`).
-    public static func socketInode(linkTarget: String) -> UInt64? {
+    package static func socketInode(linkTarget: String) -> UInt64? {
         guard linkTarget.hasPrefix("socket:["), linkTarget.hasSuffix("]") else { return nil }
         return UInt64(linkTarget.dropFirst("socket:[".count).dropLast())
     }

@@ -1,23 +1,23 @@
-import Foundation
-import SagaScenarios
+package import Foundation
+package import SagaScenarios
 
 /// The figures of a load run, from what history logged for each of its sagas.
-public struct LoadFigures: Sendable {
+package struct LoadFigures: Sendable {
     /// One submitted saga as the run's end finds it.
-    public struct Saga: Sendable {
+    package struct Saga: Sendable {
         /// Its path.
-        public var path: SagaPath
+        package var path: SagaPath
         /// History's stage now (`nil`: history does not know it).
-        public var stage: String?
+        package var stage: String?
         /// Its ending and compensation events as history logged them.
-        public var events: [SagaEnd.LoggedEvent]
+        package var events: [SagaEnd.LoggedEvent]
         /// The client's wall clock just before the POST.
-        public var postedAt: Date
+        package var postedAt: Date
         /// When the client saw it end (`nil`: not within the timeout).
-        public var seenEndedAt: Date?
+        package var seenEndedAt: Date?
 
         /// A saga from its fields.
-        public init(path: SagaPath, stage: String?, events: [SagaEnd.LoggedEvent], postedAt: Date, seenEndedAt: Date?) {
+        package init(path: SagaPath, stage: String?, events: [SagaEnd.LoggedEvent], postedAt: Date, seenEndedAt: Date?) {
             self.path = path
             self.stage = stage
             self.events = events
@@ -27,21 +27,21 @@ public struct LoadFigures: Sendable {
     }
 
     /// Terminal stages per path, unexpected ones, sagas that did not end.
-    public var outcomes = OutcomeTally()
+    package var outcomes = OutcomeTally()
     /// POST → end (``SagaEnd/endedAt(_:)``) of every saga that ended.
-    public var latency = LatencySummary()
+    package var latency = LatencySummary()
     /// Sagas that ended.
-    public var ended = 0
+    package var ended = 0
     /// Seconds from the first POST to the last end.
-    public var span = 0.0
+    package var span = 0.0
     /// Sagas whose end (a compensation) was logged after the client had already seen them end.
-    public var endedAfterSeen = 0
+    package var endedAfterSeen = 0
 
     /// Ended sagas per second over ``span`` (0 when nothing ended).
-    public var sagasPerSecond: Double { span > 0 ? Double(ended) / span : 0 }
+    package var sagasPerSecond: Double { span > 0 ? Double(ended) / span : 0 }
 
     /// The figures of `sagas`.
-    public init(_ sagas: [Saga]) {
+    package init(_ sagas: [Saga]) {
         var lastEnd: Date?
         for saga in sagas {
             let end = SagaEnd.endedAt(saga.events)

@@ -1,22 +1,22 @@
 /// One process's CPU clock ticks as `/proc/<pid>/stat` reports them.
-public struct ProcessTimes: Sendable, Hashable {
+package struct ProcessTimes: Sendable, Hashable {
     /// The process id.
-    public var pid: Int32
+    package var pid: Int32
     /// The command name (`comm`, at most 15 characters), e.g. `postgres` or `beam.smp`.
-    public var command: String
+    package var command: String
     /// The parent's process id.
-    public var parentPid: Int32
+    package var parentPid: Int32
     /// Ticks spent in user mode (`utime`).
-    public var userTicks: UInt64
+    package var userTicks: UInt64
     /// Ticks spent in kernel mode (`stime`).
-    public var systemTicks: UInt64
+    package var systemTicks: UInt64
     /// Ticks of the children it has waited for, user mode (`cutime`).
-    public var reapedChildrenUserTicks: UInt64
+    package var reapedChildrenUserTicks: UInt64
     /// Ticks of the children it has waited for, kernel mode (`cstime`).
-    public var reapedChildrenSystemTicks: UInt64
+    package var reapedChildrenSystemTicks: UInt64
 
     /// A record from its fields.
-    public init(
+    package init(
         pid: Int32, command: String, parentPid: Int32, userTicks: UInt64, systemTicks: UInt64,
         reapedChildrenUserTicks: UInt64 = 0, reapedChildrenSystemTicks: UInt64 = 0
     ) {
@@ -30,14 +30,14 @@ public struct ProcessTimes: Sendable, Hashable {
     }
 
     /// `utime + stime`: the process's own CPU ticks.
-    public var ownTicks: UInt64 { userTicks + systemTicks }
+    package var ownTicks: UInt64 { userTicks + systemTicks }
 
     /// The process's own ticks plus those of the children it has reaped.
-    public var ticksWithReapedChildren: UInt64 { ownTicks + reapedChildrenUserTicks + reapedChildrenSystemTicks }
+    package var ticksWithReapedChildren: UInt64 { ownTicks + reapedChildrenUserTicks + reapedChildrenSystemTicks }
 
     /// Parses the one line of `/proc/<pid>/stat`; `nil` if it is not that format. The command name
     /// is between the first `(` and the last `)` and may hold spaces or parentheses.
-    public static func parse(stat line: String) -> ProcessTimes? {
+    package static func parse(stat line: String) -> ProcessTimes? {
         guard let open = line.firstIndex(of: "("), let close = line.lastIndex(of: ")"), open < close,
               let pid = Int32(line[..<open].trimmingCharacters(in: " "))
         else { return nil }
@@ -55,7 +55,7 @@ public struct ProcessTimes: Sendable, Hashable {
 
     /// The member of `pids` whose parent is not one of them (the server process that forked the
     /// others holding its listening socket); `nil` when there is none or several.
-    public static func topmost(of pids: Set<Int32>, in processes: [ProcessTimes]) -> Int32? {
+    package static func topmost(of pids: Set<Int32>, in processes: [ProcessTimes]) -> Int32? {
         let parents = Dictionary(processes.map { ($0.pid, $0.parentPid) }, uniquingKeysWith: { first, _ in first })
         let roots = pids.filter { pid in parents[pid].map { !pids.contains($0) } ?? false }
         return roots.count == 1 ? roots.first : nil
@@ -64,7 +64,7 @@ public struct ProcessTimes: Sendable, Hashable {
     /// The CPU ticks of the tree rooted at `root` among `processes`: every live member's own
     /// ticks and the ticks of the children each has reaped (a backend that exited during a run
     /// moves from its own line into its parent's reaped ticks, so deltas stay whole).
-    public static func treeTicks(root: Int32, in processes: [ProcessTimes]) -> UInt64? {
+    package static func treeTicks(root: Int32, in processes: [ProcessTimes]) -> UInt64? {
         let children = Dictionary(grouping: processes, by: \.parentPid)
         guard let top = processes.first(where: { $0.pid == root }) else { return nil }
         var total: UInt64 = 0

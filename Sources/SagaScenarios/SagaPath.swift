@@ -1,8 +1,8 @@
-import Foundation
+package import Foundation
 
 /// The paths of the delivery saga, each with the deterministic request
 /// that drives it: the demo, the load generator and the end-to-end tests submit these.
-public enum SagaPath: String, CaseIterable, Sendable, Codable {
+package enum SagaPath: String, CaseIterable, Sendable, Codable {
     /// Everything succeeds: Completed.
     case completed
     /// A suspended account: account.rejected, then the package and drone compensate.
@@ -24,7 +24,7 @@ public enum SagaPath: String, CaseIterable, Sendable, Codable {
     case cancelled
 
     /// The stage(s) the history service shows when this path has ended.
-    public var expectedStages: Set<String> {
+    package var expectedStages: Set<String> {
         switch self {
         case .completed: ["Completed"]
         // A rejected account may meet a package already created: once it is cancelled the stage is Compensated.
@@ -36,7 +36,7 @@ public enum SagaPath: String, CaseIterable, Sendable, Codable {
     }
 
     /// The owner id this path's request uses.
-    public var ownerId: String {
+    package var ownerId: String {
         switch self {
         case .accountSuspended: "acct-suspended-002"
         case .accountUnknown: "acct-unknown-999"
@@ -47,7 +47,7 @@ public enum SagaPath: String, CaseIterable, Sendable, Codable {
 
     /// The JSON body of this path's `POST /api/deliveries`, with the pickup at `now`, for
     /// `ownerId` (default: the path's own ``ownerId``).
-    public func requestBody(now: Date = Date(), tag: String = "load", ownerId: String? = nil) -> [UInt8] {
+    package func requestBody(now: Date = Date(), tag: String = "load", ownerId: String? = nil) -> [UInt8] {
         let pickup = (47.6205, -122.3493)
         var dropoff = (47.6097, -122.3331)
         var weightKg = 1.2
@@ -79,7 +79,7 @@ public enum SagaPath: String, CaseIterable, Sendable, Codable {
     }
 
     /// Parses a mix such as `completed=80,no-fly-zone=10,cancelled=10` into weights.
-    public static func parseMix(_ text: String) throws -> [(SagaPath, Int)] {
+    package static func parseMix(_ text: String) throws -> [(SagaPath, Int)] {
         try text.split(separator: ",").map { item in
             let parts = item.split(separator: "=")
             guard parts.count == 2, let path = SagaPath(rawValue: String(parts[0]).trimmingCharacters(in: .whitespaces)),
@@ -92,7 +92,7 @@ public enum SagaPath: String, CaseIterable, Sendable, Codable {
     }
 
     /// `count` paths spread by `mix` weights, interleaved (deterministic).
-    public static func plan(count: Int, mix: [(SagaPath, Int)]) -> [SagaPath] {
+    package static func plan(count: Int, mix: [(SagaPath, Int)]) -> [SagaPath] {
         let total = mix.reduce(0) { $0 + $1.1 }
         guard total > 0 else { return [] }
         var plan: [SagaPath] = []
@@ -108,6 +108,6 @@ public enum SagaPath: String, CaseIterable, Sendable, Codable {
 }
 
 /// A scenario input that cannot be used, with the reason.
-public struct SagaScenarioError: Error, CustomStringConvertible {
-    public var description: String
+package struct SagaScenarioError: Error, CustomStringConvertible {
+    package var description: String
 }

@@ -1,12 +1,12 @@
-import AMQP
+package import AMQP
 import Choreography
-import Foundation
+package import Foundation
 
 /// Stands between the services and their queues. In interposed mode the services publish to the
 /// system's exchange, where only the interposer's tap queue is bound, and their work queues are
 /// bound to an exchange nobody publishes to: every event reaches a consumer only when a schedule
 /// delivers it, in the order, number of copies and moment the schedule chooses.
-public actor Interposer {
+package actor Interposer {
     private let tapQueue: String
     private let exchange: String
     private let amqpURL: String
@@ -24,7 +24,7 @@ public actor Interposer {
     private let harnessUser: String
 
     /// An interposer for a system whose services publish to `exchange`, tapped by `tapQueue`.
-    public init(amqpURL: String, exchange: String, tapQueue: String, queuePrefix: String) {
+    package init(amqpURL: String, exchange: String, tapQueue: String, queuePrefix: String) {
         self.amqpURL = amqpURL
         harnessUser = (try? AMQPConfiguration(url: amqpURL).user) ?? ""
         self.exchange = exchange
@@ -33,7 +33,7 @@ public actor Interposer {
     }
 
     /// Reads the tap until the task is cancelled, filing each message under its delivery.
-    public func tap() async throws {
+    package func tap() async throws {
         let consumer = try await AMQPConnection.connect(url: amqpURL)
         try await consumer.setPrefetch(512)
         try await consumer.consume(queue: tapQueue)
@@ -58,13 +58,13 @@ public actor Interposer {
     }
 
     /// The messages tapped for `deliveryId` since the last call.
-    public func take(for deliveryId: UUID) -> [AMQPDelivery] {
+    package func take(for deliveryId: UUID) -> [AMQPDelivery] {
         tapped.removeValue(forKey: deliveryId) ?? []
     }
 
     /// Returns once every message published (and confirmed) before the call has been tapped: a
     /// marker goes through the same queue, which is first in, first out.
-    public func barrier(timeout: Duration = .seconds(30)) async throws {
+    package func barrier(timeout: Duration = .seconds(30)) async throws {
         let id = UUID().uuidString
         try await publish(AMQPOutgoingMessage(
             exchange: exchange, routingKey: Self.barrierKey, body: [], properties: AMQPProperties(messageId: id), mandatory: true))
@@ -78,7 +78,7 @@ public actor Interposer {
 
     /// Delivers a tapped message to one consuming service's work queue, as the broker would
     /// have routed it (the routing key it was published with travels in the runtime's header).
-    public func deliver(_ message: AMQPDelivery, to service: String) async throws {
+    package func deliver(_ message: AMQPDelivery, to service: String) async throws {
         // Relayed as the harness's broker user, naming the publisher the broker vouched for (the
         // services believe the harness's user as a relayer: it is theirs, or in BROKER_RELAYERS).
         var properties = PublisherIdentity.relaying(message.properties, relayers: [harnessUser])
@@ -101,14 +101,14 @@ public actor Interposer {
     }
 
     /// Closes the publishing connection.
-    public func close() async {
+    package func close() async {
         await publisher?.close()
         publisher = nil
     }
 }
 
 /// A failure of the harness itself (not a broken invariant), with the reason.
-public struct ScheduleHarnessError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct ScheduleHarnessError: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }

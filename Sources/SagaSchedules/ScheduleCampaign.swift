@@ -3,22 +3,22 @@ import Postgres
 
 /// A run of many schedules against one interposed system, several at once (each saga is its own
 /// delivery, so their schedules do not mix), with the invariants checked after each.
-public struct ScheduleCampaign: Sendable {
+package struct ScheduleCampaign: Sendable {
     /// The seed every plan and decision follows from.
-    public var seed: UInt64
+    package var seed: UInt64
     /// How many schedules.
-    public var count: Int
+    package var count: Int
     /// How many run at once.
-    public var concurrency: Int
+    package var concurrency: Int
     /// How adversarial they are.
-    public var options: ScheduleOptions
+    package var options: ScheduleOptions
     /// Run only these schedule numbers (a replay); nil runs `0..<count`.
-    public var only: [Int]?
+    package var only: [Int]?
     /// The longest one saga may take.
-    public var bound: Duration = .seconds(120)
+    package var bound: Duration = .seconds(120)
 
     /// A campaign.
-    public init(seed: UInt64, count: Int, concurrency: Int = 6, options: ScheduleOptions = ScheduleOptions(), only: [Int]? = nil) {
+    package init(seed: UInt64, count: Int, concurrency: Int = 6, options: ScheduleOptions = ScheduleOptions(), only: [Int]? = nil) {
         self.seed = seed
         self.count = count
         self.concurrency = concurrency
@@ -27,12 +27,12 @@ public struct ScheduleCampaign: Sendable {
     }
 
     /// The plans this campaign runs.
-    public var plans: [SchedulePlan] {
+    package var plans: [SchedulePlan] {
         (only ?? Array(0..<count)).map { SchedulePlan(seed: seed, index: $0, options: options) }
     }
 
     /// Runs every plan on `system` (started in interposed mode); `progress` hears of each result.
-    public func run(on system: DeliverySystem, progress: @Sendable (ScheduleResult) -> Void = { _ in }) async throws -> CampaignReport {
+    package func run(on system: DeliverySystem, progress: @Sendable (ScheduleResult) -> Void = { _ in }) async throws -> CampaignReport {
         guard let interposerQueue = system.tapQueue else { throw ScheduleHarnessError("the system was not started interposed") }
         let interposer = Interposer(amqpURL: system.amqpURL, exchange: system.exchange, tapQueue: interposerQueue, queuePrefix: system.queuePrefix)
         let started = ContinuousClock.now
@@ -74,25 +74,25 @@ public struct ScheduleCampaign: Sendable {
 }
 
 /// What a campaign found.
-public struct CampaignReport: Sendable {
+package struct CampaignReport: Sendable {
     /// The campaign's seed.
-    public var seed: UInt64
+    package var seed: UInt64
     /// Every schedule's result, by number.
-    public var results: [ScheduleResult]
+    package var results: [ScheduleResult]
     /// Messages left in parking queues, per service (none may be).
-    public var parked: [String: Int]
+    package var parked: [String: Int]
     /// How long it took.
-    public var duration: Duration
+    package var duration: Duration
 
     /// The schedules that broke an invariant.
-    public var failures: [ScheduleResult] { results.filter { !$0.violations.isEmpty } }
+    package var failures: [ScheduleResult] { results.filter { !$0.violations.isEmpty } }
 
     /// How many sagas ended in each stage.
-    public var stages: [String: Int] { results.reduce(into: [:]) { $0[$1.stage ?? "none", default: 0] += 1 } }
+    package var stages: [String: Int] { results.reduce(into: [:]) { $0[$1.stage ?? "none", default: 0] += 1 } }
 
     /// A summary, and for each failing schedule its plan, what broke, its steps and the command
     /// that replays it.
-    public func text(replayCommand: (SchedulePlan) -> String) -> String {
+    package func text(replayCommand: (SchedulePlan) -> String) -> String {
         let steps = results.reduce(0) { $0 + $1.steps }
         let kills = results.reduce(0) { $0 + $1.kills }
         var lines = [

@@ -1,16 +1,16 @@
-import Foundation
-import SagaScenarios
+package import Foundation
+package import SagaScenarios
 
 /// SplitMix64 (Steele, Lea and Flood): a tiny seedable generator, so that a schedule is a pure
 /// function of its seed. Written here because none of the listed packages offers a seedable
 /// generator (the standard library's is not seedable).
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+package struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
     /// A generator whose whole sequence follows from `seed`.
-    public init(seed: UInt64) { state = seed }
+    package init(seed: UInt64) { state = seed }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -19,61 +19,61 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// True with probability `probability`.
-    public mutating func chance(_ probability: Double) -> Bool {
+    package mutating func chance(_ probability: Double) -> Bool {
         probability > 0 && Double(next() >> 11) / Double(1 << 53) < probability
     }
 
     /// A number in `0..<bound` (`bound` > 0).
-    public mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+    package mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }
 
 /// How adversarial the schedules are.
-public struct ScheduleOptions: Sendable, Hashable {
+package struct ScheduleOptions: Sendable, Hashable {
     /// Chance that a delivered message is delivered again later (a redelivery or a duplicate publish).
-    public var duplicateProbability = 0.2
+    package var duplicateProbability = 0.2
     /// Chance that two copies of a message are delivered at once (racing each other).
-    public var twinProbability = 0.05
+    package var twinProbability = 0.05
     /// Share of schedules in which the customer cancels, after a step drawn from the seed.
-    public var cancelShare = 0.75
+    package var cancelShare = 0.75
     /// The highest step after which a cancellation is injected.
-    public var latestCancelStep = 36
+    package var latestCancelStep = 36
     /// Share of schedules in which the pickup becomes overdue (the delivery service's
     /// `pickup-overdue` deadline is brought forward, as a clock would), after a drawn step.
-    public var overdueShare = 0.5
+    package var overdueShare = 0.5
     /// The highest step after which the pickup becomes overdue.
-    public var latestOverdueStep = 14
+    package var latestOverdueStep = 14
     /// Share of schedules whose pickup is three hours ahead, beyond the allocation lead time (the
     /// drone is allocated on a deadline, which the harness's clock brings forward).
-    public var farOffShare = 0.25
+    package var farOffShare = 0.25
     /// Chance, per step, that a consuming service is killed (SIGKILL) and started again.
-    public var killProbability = 0.0
+    package var killProbability = 0.0
     /// The paths the schedules cycle through (a cancellation is injected on top of any of them).
-    public var paths: [SagaPath] = SagaPath.allCases.filter { $0 != .cancelled }
+    package var paths: [SagaPath] = SagaPath.allCases.filter { $0 != .cancelled }
 
     /// The default mix.
-    public init() {}
+    package init() {}
 }
 
 /// One schedule: the saga path to submit and, drawn from the seed, whether and after which step
 /// the customer cancels. With the seed it also fixes every decision of the run (see
 /// ``ScheduleDecider``), so a failing schedule replays from `(seed, index)`.
-public struct SchedulePlan: Sendable, Hashable, CustomStringConvertible {
+package struct SchedulePlan: Sendable, Hashable, CustomStringConvertible {
     /// The campaign's seed.
-    public let seed: UInt64
+    package let seed: UInt64
     /// This schedule's number in the campaign.
-    public let index: Int
+    package let index: Int
     /// The request submitted.
-    public let path: SagaPath
+    package let path: SagaPath
     /// After how many deliveries the customer cancels (nil: never).
-    public let cancelAfterStep: Int?
+    package let cancelAfterStep: Int?
     /// After how many deliveries the pickup becomes overdue, at the first step from then on at
     /// which the delivery waits for it (nil: never).
-    public let overdueAfterStep: Int?
+    package let overdueAfterStep: Int?
     /// The pickup is three hours ahead rather than now.
-    public let farOffPickup: Bool
+    package let farOffPickup: Bool
 
     /// The plan of schedule `index` of the campaign seeded `seed`.
-    public init(seed: UInt64, index: Int, options: ScheduleOptions) {
+    package init(seed: UInt64, index: Int, options: ScheduleOptions) {
         self.seed = seed
         self.index = index
         path = options.paths[index % options.paths.count]
@@ -85,7 +85,7 @@ public struct SchedulePlan: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// How far ahead the pickup is.
-    public var pickupAhead: TimeInterval { farOffPickup ? 3 * 3_600 : 0 }
+    package var pickupAhead: TimeInterval { farOffPickup ? 3 * 3_600 : 0 }
 
     /// The generator of one stream of decisions of schedule `index` (independent of the others').
     static func generator(seed: UInt64, index: Int, stream: UInt64) -> SplitMix64 {
@@ -93,40 +93,40 @@ public struct SchedulePlan: Sendable, Hashable, CustomStringConvertible {
         return SplitMix64(seed: mixer.next())
     }
 
-    public var description: String {
+    package var description: String {
         "schedule \(index) of seed \(seed): \(path.rawValue)" + (farOffPickup ? " (pickup in 3 h)" : "") + (cancelAfterStep.map { ", cancel after step \($0)" } ?? "")
             + (overdueAfterStep.map { ", pickup overdue after step \($0)" } ?? "")
     }
 }
 
 /// What the interposer does at one step of a schedule.
-public struct ScheduleStep: Sendable, Hashable {
+package struct ScheduleStep: Sendable, Hashable {
     /// Which of the waiting deliveries (message, consumer) goes now.
-    public var pick: Int
+    package var pick: Int
     /// Keep a copy to deliver again later.
-    public var duplicate: Bool
+    package var duplicate: Bool
     /// Deliver two copies at once.
-    public var twin: Bool
+    package var twin: Bool
     /// Kill this consuming service and start it again before delivering (nil: none).
-    public var kill: String?
+    package var kill: String?
 }
 
 /// The decisions of one schedule, drawn in order from its seed: given the same waiting
 /// deliveries, the same seed always makes the same choices.
-public struct ScheduleDecider: Sendable {
+package struct ScheduleDecider: Sendable {
     private var random: SplitMix64
     private let options: ScheduleOptions
     /// Services that may be killed.
-    public static let killable = ["account", "package", "drone", "delivery", "history"]
+    package static let killable = ["account", "package", "drone", "delivery", "history"]
 
     /// The decider of `plan`.
-    public init(plan: SchedulePlan, options: ScheduleOptions) {
+    package init(plan: SchedulePlan, options: ScheduleOptions) {
         random = SchedulePlan.generator(seed: plan.seed, index: plan.index, stream: 2)
         self.options = options
     }
 
     /// The next step when `waiting` deliveries wait (at least one).
-    public mutating func next(waiting: Int) -> ScheduleStep {
+    package mutating func next(waiting: Int) -> ScheduleStep {
         precondition(waiting > 0, "a step needs a waiting delivery")
         let kill = random.chance(options.killProbability) ? Self.killable[random.below(Self.killable.count)] : nil
         return ScheduleStep(

@@ -1,32 +1,32 @@
 import AMQP
 import Contracts
 import DeliveryService
-import Foundation
+package import Foundation
 import Postgres
 import SagaScenarios
 
 /// What one schedule did and what it found.
-public struct ScheduleResult: Sendable {
+package struct ScheduleResult: Sendable {
     /// The plan that was run.
-    public var plan: SchedulePlan
+    package var plan: SchedulePlan
     /// The delivery it created (nil if the request was refused).
-    public var deliveryId: UUID?
+    package var deliveryId: UUID?
     /// Every decision and delivery, in order (printed when an invariant broke).
-    public var log: [String] = []
+    package var log: [String] = []
     /// The history stage the saga ended in.
-    public var stage: String?
+    package var stage: String?
     /// The invariants that did not hold, in plain words (empty: all held).
-    public var violations: [String] = []
+    package var violations: [String] = []
     /// How many deliveries the interposer made.
-    public var steps = 0
+    package var steps = 0
     /// How many times a service was killed and started again during this schedule.
-    public var kills = 0
+    package var kills = 0
     /// The customer cancelled.
-    public var cancelled = false
+    package var cancelled = false
     /// The pickup was made overdue while the delivery waited for it.
-    public var overdue = false
+    package var overdue = false
     /// How many times the harness's clock brought a deadline forward.
-    public var clockAdvances = 0
+    package var clockAdvances = 0
 }
 
 /// Runs one schedule against an interposed system: submits the plan's request, then delivers

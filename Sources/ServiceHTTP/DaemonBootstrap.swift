@@ -1,16 +1,16 @@
 import Choreography
 import Foundation
-import Logging
+package import Logging
 import Metrics
-import Prometheus
+package import Prometheus
 
 /// What a daemon executable sets up once, in `main`, before it runs a `ChoreographyRuntime`:
 /// swift-log to standard error at `LOG_LEVEL` (default `info`), as text or, with
 /// `LOG_FORMAT=json`, one JSON object per line (``JSONLogHandler``), and swift-metrics into a
 /// Prometheus registry (served on `/metrics`). Libraries never call it.
-public enum DaemonBootstrap {
+package enum DaemonBootstrap {
     /// Bootstraps logging and metrics; returns the service's logger (with `service` metadata) and the registry.
-    public static func bootstrap(service: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+    package static func bootstrap(service: String, environment: [String: String] = ProcessInfo.processInfo.environment)
         -> (logger: Logger, registry: PrometheusCollectorRegistry)
     {
         let level = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info

@@ -1,8 +1,8 @@
-import Choreography
-import Hummingbird
-import Logging
+package import Choreography
+package import Hummingbird
+package import Logging
 import Postgres
-import Prometheus
+package import Prometheus
 import ServiceLifecycle
 
 /// The runtime's HTTP edge: on `HTTP_PORT`, the operations endpoints (health, metrics) and the
@@ -40,12 +40,12 @@ struct HTTPEdge: RuntimeEdge {
 
 extension ChoreographyRuntime {
     /// Service-specific HTTP routes, given the service's database for reads and command transactions.
-    public typealias ServiceRoutes = @Sendable (Router<BasicRequestContext>, ServiceDatabase) throws -> Void
+    package typealias ServiceRoutes = @Sendable (Router<BasicRequestContext>, ServiceDatabase) throws -> Void
 
     /// Prepares a runtime that also serves HTTP on `HTTP_PORT`: `registry` is the Prometheus
     /// registry the executable bootstrapped swift-metrics with (served on `/metrics`), `routes`
     /// adds service-specific HTTP routes.
-    public init(
+    package init(
         definition: ServiceDefinition, configuration: ChoreographyConfiguration, logger: Logger,
         registry: PrometheusCollectorRegistry?, routes: ServiceRoutes? = nil
     ) {

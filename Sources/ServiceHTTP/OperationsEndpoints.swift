@@ -1,17 +1,17 @@
-import Choreography
+package import Choreography
 import Foundation
-import Hummingbird
+package import Hummingbird
 import Logging
-import Prometheus
+package import Prometheus
 
 /// The HTTP surface every daemon has: `/health/live`, `/health/ready` (503 until connected to both
 /// servers and migrated) and Prometheus `/metrics`. Services may add their own routes.
-public enum OperationsEndpoints {
+package enum OperationsEndpoints {
     /// The paths served here (GET only).
     static let paths = ["/health/live", "/health/ready", "/metrics"]
 
     /// Adds the health and metrics routes to `router`.
-    public static func register(on router: Router<BasicRequestContext>, health: HealthState, registry: PrometheusCollectorRegistry?) {
+    package static func register(on router: Router<BasicRequestContext>, health: HealthState, registry: PrometheusCollectorRegistry?) {
         router.get("/health/live") { _, _ -> Response in
             .json(.ok, Data(#"{"status":"up"}"#.utf8))
         }

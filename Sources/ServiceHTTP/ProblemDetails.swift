@@ -1,36 +1,36 @@
-import Foundation
-import Hummingbird
-import Logging
+package import Foundation
+package import Hummingbird
+package import Logging
 import Postgres
 
 /// An RFC 9457 problem document (`application/problem+json`), the body of every HTTP error the
 /// services answer (see `schemas/openapi.yaml`, `Problem`).
-public struct ProblemDetails: Codable, Sendable, Equatable {
+package struct ProblemDetails: Codable, Sendable, Equatable {
     /// One invalid field of a request.
-    public struct FieldError: Codable, Sendable, Equatable {
+    package struct FieldError: Codable, Sendable, Equatable {
         /// JSON pointer of the field in the request body; empty for the body itself.
-        public var pointer: String
+        package var pointer: String
         /// What is wrong with it.
-        public var detail: String
+        package var detail: String
         /// The JSON Schema keyword that failed, when a schema found it.
-        public var keyword: String?
+        package var keyword: String?
 
         /// A field error.
-        public init(pointer: String, detail: String, keyword: String? = nil) {
+        package init(pointer: String, detail: String, keyword: String? = nil) {
             self.pointer = pointer
             self.detail = String(detail.prefix(500))
             self.keyword = keyword
         }
     }
 
-    public var type: String
-    public var title: String
-    public var status: Int
-    public var detail: String?
-    public var errors: [FieldError]?
+    package var type: String
+    package var title: String
+    package var status: Int
+    package var detail: String?
+    package var errors: [FieldError]?
 
     /// A problem of kind `slug` (https://fabrikam.example/problems/<slug>).
-    public init(_ slug: String, title: String, status: HTTPResponse.Status, detail: String? = nil, errors: [FieldError]? = nil) {
+    package init(_ slug: String, title: String, status: HTTPResponse.Status, detail: String? = nil, errors: [FieldError]? = nil) {
         self.type = "https://fabrikam.example/problems/\(slug)"
         self.title = title
         self.status = status.code
@@ -39,7 +39,7 @@ public struct ProblemDetails: Codable, Sendable, Equatable {
     }
 
     /// The HTTP response carrying this problem.
-    public var response: Response {
+    package var response: Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let body = (try? encoder.encode(self)) ?? Data(#"{"type":"about:blank","title":"error","status":500}"#.utf8)
@@ -51,7 +51,7 @@ public struct ProblemDetails: Codable, Sendable, Equatable {
 
 extension Response {
     /// A JSON response with an encoded body (dates in RFC 3339, as the contracts write them).
-    public static func json(_ status: HTTPResponse.Status, _ body: Data, headers: HTTPFields = [:]) -> Response {
+    package static func json(_ status: HTTPResponse.Status, _ body: Data, headers: HTTPFields = [:]) -> Response {
         var headers = headers
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
@@ -62,7 +62,7 @@ extension ProblemDetails: Error {}
 
 extension ProblemDetails {
     /// A path's delivery id, or a thrown 400 problem when it is not a UUID.
-    public static func deliveryId(_ text: String?) throws -> UUID {
+    package static func deliveryId(_ text: String?) throws -> UUID {
         guard let text, let id = UUID(uuidString: text) else {
             throw ProblemDetails(
                 "malformed-request", title: "Malformed request", status: .badRequest,
@@ -72,13 +72,13 @@ extension ProblemDetails {
     }
 
     /// The 404 for a delivery no one knows.
-    public static func deliveryNotFound(_ id: UUID) -> ProblemDetails {
+    package static func deliveryNotFound(_ id: UUID) -> ProblemDetails {
         ProblemDetails("not-found", title: "Delivery not found", status: .notFound, detail: "No delivery \(id.uuidString.lowercased()).")
     }
 
     /// Runs a route and turns its failures into answers: a thrown `ProblemDetails` becomes its
     /// response, an unavailable database a 503 (with `unavailableDetail`), anything else a logged 500.
-    public static func answering(
+    package static func answering(
         _ logger: Logger, unavailableDetail: String, _ route: () async throws -> Response
     ) async -> Response {
         do {

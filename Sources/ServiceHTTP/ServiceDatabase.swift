@@ -1,13 +1,13 @@
-import Choreography
-import Foundation
+package import Choreography
+package import Foundation
 import Logging
-import Postgres
+package import Postgres
 
 /// Database access for a service's own HTTP routes (the ingestion commands, the history
 /// queries): reads, and command transactions whose emitted events go through the outbox exactly
 /// as an event handler's do — committed with the changes, then published in the background (the
 /// caller never waits on the broker) and left to the outbox relay if the broker is unavailable.
-public struct ServiceDatabase: Sendable {
+package struct ServiceDatabase: Sendable {
     let pool: PostgresConnectionPool
     let dispatcher: OutboxDispatcher
     let logger: Logger
@@ -15,7 +15,7 @@ public struct ServiceDatabase: Sendable {
     /// Runs `body` in one local transaction for `deliveryId`; what it emits through the context is
     /// inserted into the outbox in the same transaction and handed to the background publisher
     /// after the commit.
-    public func transaction<Value: Sendable>(
+    package func transaction<Value: Sendable>(
         deliveryId: UUID, causationId: UUID? = nil,
         _ body: @escaping @Sendable (inout HandlerContext, isolated PostgresConnection) throws -> Value
     ) async throws -> Value {
@@ -29,7 +29,7 @@ public struct ServiceDatabase: Sendable {
     }
 
     /// Runs read-only work on a pooled connection (search_path is the service's schema).
-    public func read<Value: Sendable>(_ body: @escaping @Sendable (isolated PostgresConnection) throws -> Value) async throws -> Value {
+    package func read<Value: Sendable>(_ body: @escaping @Sendable (isolated PostgresConnection) throws -> Value) async throws -> Value {
         try await pool.withConnection { db in try body(db) }
     }
 }

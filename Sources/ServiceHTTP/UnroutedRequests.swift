@@ -1,15 +1,15 @@
-import HTTPTypes
-import Hummingbird
+package import HTTPTypes
+package import Hummingbird
 
 /// The answers for requests no route takes, as problem+json like every other error: 405 with an
 /// `Allow` header for a path served with other methods, and 404 for an unknown path (Hummingbird
 /// answers both with an empty 404).
-public enum UnroutedRequests {
+package enum UnroutedRequests {
     /// The methods a path can be asked for that the 405 answers cover.
-    public static let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete]
+    package static let methods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete]
 
     /// Answers 405 on `path` for every method of ``methods`` that is not `allowed`.
-    public static func refuseOtherMethods<Context: RequestContext>(
+    package static func refuseOtherMethods<Context: RequestContext>(
         on router: some RouterMethods<Context>, at path: String, allowing allowed: [HTTPRequest.Method]
     ) {
         let refusal = methodNotAllowed(allowing: allowed)
@@ -19,7 +19,7 @@ public enum UnroutedRequests {
     }
 
     /// The 405 answer naming the `allowed` methods.
-    public static func methodNotAllowed(allowing allowed: [HTTPRequest.Method]) -> Response {
+    package static func methodNotAllowed(allowing allowed: [HTTPRequest.Method]) -> Response {
         let list = allowed.map(\.rawValue).joined(separator: ", ")
         var response = ProblemDetails(
             "method-not-allowed", title: "Method not allowed", status: .methodNotAllowed,
@@ -29,16 +29,16 @@ public enum UnroutedRequests {
     }
 
     /// The 404 answer for a path no route serves.
-    public static let notFound = ProblemDetails(
+    package static let notFound = ProblemDetails(
         "not-found", title: "Not found", status: .notFound, detail: "No resource at this path.")
 
     /// Turns Hummingbird's empty 404 for an unknown path into ``notFound``.
-    public struct NotFoundMiddleware<Context: RequestContext>: RouterMiddleware {
+    package struct NotFoundMiddleware<Context: RequestContext>: RouterMiddleware {
         /// The middleware.
-        public init() {}
+        package init() {}
 
         /// Passes the request on; a "no route" error becomes the problem document.
-        public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
             do {
                 return try await next(request, context)
             } catch let error as HTTPError where error.status == .notFound {

@@ -5,13 +5,13 @@ import Glibc
 #endif
 
 /// A test-harness failure with a readable reason.
-public struct HarnessError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct HarnessError: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }
 
 /// Polls `condition` until it holds or `timeout` passes (then throws, naming what was awaited).
-public func waitUntil(
+package func waitUntil(
     _ what: String, timeout: Duration = .seconds(30), isolation: isolated (any Actor)? = #isolation,
     _ condition: () async throws -> Bool
 ) async throws {
@@ -34,7 +34,7 @@ private let nextTestPort = Mutex(Int.random(in: testPortRange))
 
 /// A TCP port on 127.0.0.1 that is free now and that this process has not handed out before, for
 /// a test's HTTP server.
-public func freePort() -> Int {
+package func freePort() -> Int {
     for _ in testPortRange {
         let candidate = nextTestPort.withLock { port in
             defer { port = port + 1 < testPortRange.upperBound ? port + 1 : testPortRange.lowerBound }

@@ -1,35 +1,35 @@
-import AMQP
-import Choreography
-import Contracts
-import Foundation
+package import AMQP
+package import Choreography
+package import Contracts
+package import Foundation
 @_exported import IntegrationSupport
 import Logging
-import Postgres
-import ServiceHTTP
+package import Postgres
+package import ServiceHTTP
 
 /// One isolated instance of a service for a test, on the real servers: its own queue prefix,
 /// schema and exchange (`t_xxxxxxxx`, `test.xxxxxxxx.events`), runtimes run in-process, events
 /// injected as their producers would publish them, and what the service emits captured.
-public struct ServiceHarness: Sendable {
+package struct ServiceHarness: Sendable {
     /// Queue prefix and schema name.
-    public let name: String
+    package let name: String
     /// The test's own topic exchange.
-    public let exchange: String
-    public let amqpURL: String
-    public let databaseURL: String
+    package let exchange: String
+    package let amqpURL: String
+    package let databaseURL: String
     /// The runtime configuration (fast retries, relay and deadline polling).
-    public var configuration: ChoreographyConfiguration
+    package var configuration: ChoreographyConfiguration
     /// The service under test, built for `name`.
-    public let definition: ServiceDefinition
+    package let definition: ServiceDefinition
     /// HTTP routes the service serves (set `configuration.httpPort` too, e.g. to `freePort()`).
-    public var routes: ChoreographyRuntime.ServiceRoutes?
+    package var routes: ChoreographyRuntime.ServiceRoutes?
     /// Whether a sink queue takes every event on the test exchange, as history's queue does in
     /// the real system. Publishes are mandatory, so without it an event no test queue is bound to
     /// is returned and stays in the outbox.
-    public let everyEventHasAQueue: Bool
+    package let everyEventHasAQueue: Bool
 
     /// A harness for the service `make(name, schema)` builds; `configure` adjusts the runtime.
-    public init(
+    package init(
         retryAttempts: Int = 3, everyEventHasAQueue: Bool = true,
         _ make: (_ name: String, _ schema: String) throws -> ServiceDefinition,
         configure: (inout ChoreographyConfiguration) -> Void = { _ in }
@@ -57,13 +57,13 @@ public struct ServiceHarness: Sendable {
     }
 
     /// The service's queues on the test exchange.
-    public var topology: ServiceTopology {
+    package var topology: ServiceTopology {
         ServiceTopology(exchange: exchange, service: name, bindings: definition.bindings, retryPolicy: configuration.retryPolicy)
     }
 
     /// Runs `instances` runtimes in this process while `body` runs, then cancels them.
     /// `TEST_LOG=1` shows their logs on standard error.
-    public func withRunningService<T: Sendable>(instances: Int = 1, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    package func withRunningService<T: Sendable>(instances: Int = 1, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let runtimes = (0..<instances).map { index in
             ChoreographyRuntime(
                 definition: definition, configuration: configuration,
@@ -97,7 +97,7 @@ public struct ServiceHarness: Sendable {
 
     /// Declares the service's queues and bindings ahead of the runtime, so events published
     /// before it starts wait in its work queue (use it to stage an adversarial order).
-    public func declareTopology() async throws {
+    package func declareTopology() async throws {
         let connection = try await AMQPConnection.connect(url: amqpURL)
         try await prepareExchange(on: connection)
         try await topology.declare(on: connection)
@@ -105,7 +105,7 @@ public struct ServiceHarness: Sendable {
     }
 
     /// The sink queue (see ``everyEventHasAQueue``): bound to every event, messages expire at once.
-    public var sinkQueue: String { "\(name).sink" }
+    package var sinkQueue: String { "\(name).sink" }
 
     /// Declares the test exchange and, unless the test wants unroutable events, the sink queue.
     private func prepareExchange(on connection: AMQPConnection) async throws {
@@ -116,7 +116,7 @@ public struct ServiceHarness: Sendable {
     }
 
     /// Declares a capture queue bound to `keys` on the test exchange; returns its name.
-    public func captureQueue(_ keys: [String] = ["#"]) async throws -> String {
+    package func captureQueue(_ keys: [String] = ["#"]) async throws -> String {
         let connection = try await AMQPConnection.connect(url: amqpURL)
         let queue = "\(name).capture"
         try await prepareExchange(on: connection)
@@ -129,7 +129,7 @@ public struct ServiceHarness: Sendable {
     /// Publishes `event` for `deliveryId` as its producer would (envelope, properties, headers,
     /// confirms); returns the event id. Publishing the same `id` twice makes a duplicate.
     @discardableResult
-    public func publish<Event: DomainEvent>(
+    package func publish<Event: DomainEvent>(
         _ event: Event, deliveryId: UUID, id: UUID = UUID(), causationId: UUID? = nil
     ) async throws -> UUID {
         try await publishMessages([try EventMessage.make(event, id: id, deliveryId: deliveryId, causationId: causationId, exchange: exchange)])
@@ -137,7 +137,7 @@ public struct ServiceHarness: Sendable {
     }
 
     /// Publishes raw messages with confirms on the test exchange.
-    public func publishMessages(_ messages: [AMQPOutgoingMessage]) async throws {
+    package func publishMessages(_ messages: [AMQPOutgoingMessage]) async throws {
         let connection = try await AMQPConnection.connect(url: amqpURL)
         try await prepareExchange(on: connection)
         let outcomes = try await connection.publish(messages)
@@ -149,13 +149,13 @@ public struct ServiceHarness: Sendable {
     /// passed, plus any that arrive shortly after; returns one envelope per event id, in arrival
     /// order. (The outbox publishes at least once: a second copy of an event id — the relay taking
     /// a row the fast path also sent — is the same event, not a second effect.)
-    public func drain(_ queue: String, expecting count: Int, timeout: Duration = .seconds(30)) async throws -> [AnyEventEnvelope] {
+    package func drain(_ queue: String, expecting count: Int, timeout: Duration = .seconds(30)) async throws -> [AnyEventEnvelope] {
         try await drainMessages(queue, expecting: count, timeout: timeout)
             .map { try EventCoding.makeDecoder().decode(AnyEventEnvelope.self, from: Data($0.body)) }
     }
 
     /// `drain(_:expecting:timeout:)` as raw deliveries (properties and headers), one per message id.
-    public func drainMessages(_ queue: String, expecting count: Int, timeout: Duration = .seconds(30)) async throws -> [AMQPDelivery] {
+    package func drainMessages(_ queue: String, expecting count: Int, timeout: Duration = .seconds(30)) async throws -> [AMQPDelivery] {
         let connection = try await AMQPConnection.connect(url: amqpURL)
         try await connection.setPrefetch(500)
         try await connection.consume(queue: queue)
@@ -177,7 +177,7 @@ public struct ServiceHarness: Sendable {
     }
 
     /// Runs a query with `search_path` set to the service's schema.
-    public func query(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> PostgresRows {
+    package func query(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> PostgresRows {
         let connection = try await PostgresConnection.connect(url: databaseURL)
         _ = try await connection.simpleQuery("SET search_path TO \(name)")
         let rows = try await connection.query(sql, parameters)
@@ -186,12 +186,12 @@ public struct ServiceHarness: Sendable {
     }
 
     /// A count (the first column of the first row) from the service's schema.
-    public func count(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> Int {
+    package func count(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> Int {
         try await query(sql, parameters)[0].decode(Int.self, at: 0)
     }
 
     /// How many messages wait in a queue.
-    public func depth(_ queue: String) async throws -> Int {
+    package func depth(_ queue: String) async throws -> Int {
         let connection = try await AMQPConnection.connect(url: amqpURL)
         let count = try await connection.inspectQueue(queue).messageCount
         await connection.close()
@@ -199,7 +199,7 @@ public struct ServiceHarness: Sendable {
     }
 
     /// How many consumers the broker counts on `queue`.
-    public func consumerCount(_ queue: String) async throws -> Int {
+    package func consumerCount(_ queue: String) async throws -> Int {
         let connection = try await AMQPConnection.connect(url: amqpURL)
         let count = try await connection.inspectQueue(queue).consumerCount
         await connection.close()
@@ -207,17 +207,17 @@ public struct ServiceHarness: Sendable {
     }
 
     /// Deletes a queue, as an operator (or a broker policy) might under a running service.
-    public func deleteQueue(_ queue: String) async throws {
+    package func deleteQueue(_ queue: String) async throws {
         let connection = try await AMQPConnection.connect(url: amqpURL)
         _ = try await connection.deleteQueue(queue)
         await connection.close()
     }
 
     /// How many messages the service parked.
-    public func parkedCount() async throws -> Int { try await depth(topology.parkedQueue) }
+    package func parkedCount() async throws -> Int { try await depth(topology.parkedQueue) }
 
     /// Removes the test's queues, exchange and schema.
-    public func cleanUp() async throws {
+    package func cleanUp() async throws {
         let connection = try await AMQPConnection.connect(url: amqpURL)
         for queue in [topology.workQueue, topology.parkedQueue, "\(name).capture", sinkQueue]
             + (1..<configuration.retryPolicy.maximumAttempts).map(topology.retryQueue(afterAttempt:)) {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A type-erased event message: the envelope fields with `data` as raw JSON. This is what the
 /// runtime gets from ``ContractValidator`` for any incoming message, before a handler asks for

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A typed event message: the envelope fields around one payload type.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// `delivery.scheduled`: account validated, drone allocated, route and deadline fine; the flight may start.
 public struct DeliveryScheduled: DomainEvent {

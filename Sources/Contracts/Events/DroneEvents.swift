@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// `drone.allocated`: a free drone with enough payload and range was reserved.
 public struct DroneAllocated: DomainEvent {

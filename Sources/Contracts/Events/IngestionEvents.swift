@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// `delivery.requested`: a customer asked for a package to be flown; starts the saga.
 public struct DeliveryRequested: DomainEvent {

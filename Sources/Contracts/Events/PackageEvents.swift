@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// `package.created`: the package passed its rules and was registered; carries the route the drone
 /// service needs.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// RFC 3339 `date-time` (section 5.6): the checker behind `format: date-time` and the text form of
 /// every timestamp in the contracts.

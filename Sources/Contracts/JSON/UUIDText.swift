@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The text form of UUIDs (8-4-4-4-12 hexadecimal digits, either case), parsed without the
 /// `sscanf` Foundation's `UUID(uuidString:)` uses, since every message carries several.

@@ -1,24 +1,24 @@
-import Contracts
+package import Contracts
 import Foundation
 
 /// A delivery's route: where the package is picked up and where it is dropped off.
-public struct DeliveryRoute: Sendable, Hashable {
+package struct DeliveryRoute: Sendable, Hashable {
     /// The pickup point.
-    public var pickup: GeoLocation
+    package var pickup: GeoLocation
     /// The drop-off point.
-    public var dropoff: GeoLocation
+    package var dropoff: GeoLocation
 
     /// A route.
-    public init(pickup: GeoLocation, dropoff: GeoLocation) {
+    package init(pickup: GeoLocation, dropoff: GeoLocation) {
         self.pickup = pickup
         self.dropoff = dropoff
     }
 
     /// Kilometres from the pickup to the drop-off.
-    public var pickupToDropoffKm: Double { GreatCircle.distanceKm(from: pickup, to: dropoff) }
+    package var pickupToDropoffKm: Double { GreatCircle.distanceKm(from: pickup, to: dropoff) }
 
     /// Kilometres a drone based at `home` flies for this route: home → pickup → drop-off → home.
-    public func rangeNeededKm(from home: GeoLocation) -> Double {
+    package func rangeNeededKm(from home: GeoLocation) -> Double {
         GreatCircle.distanceKm(from: home, to: pickup) + pickupToDropoffKm + GreatCircle.distanceKm(from: dropoff, to: home)
     }
 }

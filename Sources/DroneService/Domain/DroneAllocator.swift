@@ -1,19 +1,19 @@
-import Contracts
+package import Contracts
 import Foundation
 
 /// A drone as the allocator sees it: what it can do, where it is based, and whether it is free.
-public struct DroneCandidate: Sendable, Hashable {
+package struct DroneCandidate: Sendable, Hashable {
     /// The drone's id.
-    public var droneId: String
+    package var droneId: String
     /// What it can do.
-    public var model: DroneModel
+    package var model: DroneModel
     /// Its home base.
-    public var home: GeoLocation
+    package var home: GeoLocation
     /// Whether it is in the pool (state `idle`).
-    public var isIdle: Bool
+    package var isIdle: Bool
 
     /// A candidate.
-    public init(droneId: String, model: DroneModel, home: GeoLocation, isIdle: Bool) {
+    package init(droneId: String, model: DroneModel, home: GeoLocation, isIdle: Bool) {
         self.droneId = droneId
         self.model = model
         self.home = home
@@ -22,17 +22,17 @@ public struct DroneCandidate: Sendable, Hashable {
 }
 
 /// A drone that can fly a delivery, with the figures that ranked it.
-public struct RankedDrone: Sendable, Hashable {
+package struct RankedDrone: Sendable, Hashable {
     /// The drone.
-    public var drone: DroneCandidate
+    package var drone: DroneCandidate
     /// Kilometres from its home to the pickup point (the ranking key).
-    public var distanceToPickupKm: Double
+    package var distanceToPickupKm: Double
     /// Kilometres the whole round trip takes.
-    public var rangeNeededKm: Double
+    package var rangeNeededKm: Double
 }
 
 /// What the allocator decided for a delivery.
-public enum DroneChoice: Sendable, Hashable {
+package enum DroneChoice: Sendable, Hashable {
     /// Idle drones with the payload and the range, nearest to the pickup first (ties by id).
     /// Try them in order: another transaction may take one first.
     case candidates([RankedDrone])
@@ -42,13 +42,13 @@ public enum DroneChoice: Sendable, Hashable {
 
 /// Chooses drones for a delivery: the nearest idle drone (to the pickup) whose payload and range
 /// are enough. Pure: no I/O; the caller locks the chosen row.
-public enum DroneAllocator {
+package enum DroneAllocator {
     /// Ranks `fleet` (every drone, busy or not) for a package of `weightKg` on `route`.
     ///
     /// The failure codes distinguish why: `NO_DRONE_WITH_CAPACITY` when no drone of the fleet
     /// carries the weight, `NO_DRONE_IN_RANGE` when none of those has the range for the round trip
     /// home → pickup → drop-off → home, `NO_DRONE_AVAILABLE` when capable drones exist but all are busy.
-    public static func choose(among fleet: [DroneCandidate], weightKg: Double, route: DeliveryRoute) -> DroneChoice {
+    package static func choose(among fleet: [DroneCandidate], weightKg: Double, route: DeliveryRoute) -> DroneChoice {
         let strongEnough = fleet.filter { $0.model.maxPayloadKg >= weightKg }
         guard !strongEnough.isEmpty else {
             let largest = fleet.map(\.model.maxPayloadKg).max()
@@ -79,7 +79,7 @@ public enum DroneAllocator {
     }
 
     /// The message for `NO_DRONE_AVAILABLE` when all `capableCount` capable drones are busy.
-    public static func busyMessage(capableCount: Int) -> String {
+    package static func busyMessage(capableCount: Int) -> String {
         capableCount == 1
             ? "The only drone with the payload and range for this delivery is busy."
             : "All \(capableCount) drones with the payload and range for this delivery are busy."

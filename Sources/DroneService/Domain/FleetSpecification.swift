@@ -1,17 +1,17 @@
-import Contracts
+package import Contracts
 import Foundation
 
 /// What one kind of drone can do.
-public struct DroneModel: Sendable, Hashable {
+package struct DroneModel: Sendable, Hashable {
     /// The heaviest package it carries, in kilograms.
-    public var maxPayloadKg: Double
+    package var maxPayloadKg: Double
     /// How far it flies on one charge (a whole round trip), in kilometres.
-    public var rangeKm: Double
+    package var rangeKm: Double
     /// Its cruising speed, in kilometres per hour.
-    public var speedKmh: Double
+    package var speedKmh: Double
 
     /// A drone model; every figure is positive.
-    public init(maxPayloadKg: Double, rangeKm: Double, speedKmh: Double) {
+    package init(maxPayloadKg: Double, rangeKm: Double, speedKmh: Double) {
         self.maxPayloadKg = maxPayloadKg
         self.rangeKm = rangeKm
         self.speedKmh = speedKmh
@@ -19,30 +19,30 @@ public struct DroneModel: Sendable, Hashable {
 }
 
 /// `count` drones of one model, one comma-separated group of a fleet specification.
-public struct FleetGroup: Sendable, Hashable {
+package struct FleetGroup: Sendable, Hashable {
     /// How many drones of the model (at least one).
-    public var count: Int
+    package var count: Int
     /// The model.
-    public var model: DroneModel
+    package var model: DroneModel
 
     /// A group.
-    public init(count: Int, model: DroneModel) {
+    package init(count: Int, model: DroneModel) {
         self.count = count
         self.model = model
     }
 }
 
 /// One drone of the configured fleet: its id, model and home base.
-public struct FleetDrone: Sendable, Hashable {
+package struct FleetDrone: Sendable, Hashable {
     /// `drone-001`, `drone-002`, … in the order of the specification.
-    public var droneId: String
+    package var droneId: String
     /// What it can do.
-    public var model: DroneModel
+    package var model: DroneModel
     /// Where it is based (it starts and ends every flight there).
-    public var home: GeoLocation
+    package var home: GeoLocation
 
     /// A drone.
-    public init(droneId: String, model: DroneModel, home: GeoLocation) {
+    package init(droneId: String, model: DroneModel, home: GeoLocation) {
         self.droneId = droneId
         self.model = model
         self.home = home
@@ -54,28 +54,28 @@ public struct FleetDrone: Sendable, Hashable {
 /// 30 km at 60 km/h, …). Counts are whole numbers ≥ 1 (at most 999 drones in all); payload,
 /// range and speed are positive decimal numbers with their unit written after them; spaces
 /// around groups and parts are ignored.
-public struct FleetSpecification: Sendable, Hashable, CustomStringConvertible {
+package struct FleetSpecification: Sendable, Hashable, CustomStringConvertible {
     /// The groups, in order; drone ids are numbered through them.
-    public var groups: [FleetGroup]
+    package var groups: [FleetGroup]
 
     /// The most drones a fleet may have (ids have three digits).
-    public static let maximumDroneCount = 999
+    package static let maximumDroneCount = 999
 
     /// The default fleet: 10 × (5 kg, 30 km, 60 km/h), 12 × (12 kg, 50 km, 70 km/h),
     /// 8 × (25 kg, 80 km, 50 km/h) — drone-001 … drone-030.
-    public static let standard = FleetSpecification(groups: [
+    package static let standard = FleetSpecification(groups: [
         FleetGroup(count: 10, model: DroneModel(maxPayloadKg: 5, rangeKm: 30, speedKmh: 60)),
         FleetGroup(count: 12, model: DroneModel(maxPayloadKg: 12, rangeKm: 50, speedKmh: 70)),
         FleetGroup(count: 8, model: DroneModel(maxPayloadKg: 25, rangeKm: 80, speedKmh: 50)),
     ])
 
     /// A fleet of the given groups (not validated; use `init(parsing:)` for configuration text).
-    public init(groups: [FleetGroup]) {
+    package init(groups: [FleetGroup]) {
         self.groups = groups
     }
 
     /// Parses the `DRONE_FLEET` format; the error names the group and what is wrong with it.
-    public init(parsing text: String) throws(DroneServiceError) {
+    package init(parsing text: String) throws(DroneServiceError) {
         let pieces = text.split(separator: ",", omittingEmptySubsequences: false).map(Self.trimmed)
         guard !(pieces.count == 1 && pieces[0].isEmpty) else {
             throw Self.invalid(text, "it is empty; give at least one group such as 10x5kg/30km/60kmh")
@@ -92,18 +92,18 @@ public struct FleetSpecification: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The specification in the `DRONE_FLEET` format (parses back to the same fleet).
-    public var description: String {
+    package var description: String {
         groups.map { group in
             "\(group.count)x\(Self.number(group.model.maxPayloadKg))kg/\(Self.number(group.model.rangeKm))km/\(Self.number(group.model.speedKmh))kmh"
         }.joined(separator: ",")
     }
 
     /// How many drones the fleet has.
-    public var droneCount: Int { groups.reduce(0) { $0 + $1.count } }
+    package var droneCount: Int { groups.reduce(0) { $0 + $1.count } }
 
     /// The drones, `drone-001` onwards in group order, with homes spread deterministically over a
     /// disc of `radiusKm` around `centre` (a sunflower spiral: even coverage, no two alike).
-    public func drones(around centre: GeoLocation, radiusKm: Double = 5) -> [FleetDrone] {
+    package func drones(around centre: GeoLocation, radiusKm: Double = 5) -> [FleetDrone] {
         let models = groups.flatMap { group in Array(repeating: group.model, count: group.count) }
         let goldenAngle = 180 * (3 - 5.0.squareRoot())
         return models.enumerated().map { index, model in
@@ -116,7 +116,7 @@ public struct FleetSpecification: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The id of the `number`th drone (from 1): `drone-001`.
-    public static func droneId(number: Int) -> String {
+    package static func droneId(number: Int) -> String {
         let digits = String(number)
         return "drone-" + String(repeating: "0", count: max(0, 3 - digits.count)) + digits
     }

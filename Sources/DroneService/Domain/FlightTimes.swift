@@ -1,16 +1,16 @@
-import Contracts
-import Foundation
+package import Contracts
+package import Foundation
 
 /// When a drone is expected at the pickup and drop-off points (real time; the simulation's time
 /// scale does not change them).
-public struct FlightTimes: Sendable, Hashable {
+package struct FlightTimes: Sendable, Hashable {
     /// Expected arrival at the pickup point.
-    public var pickupEta: Date
+    package var pickupEta: Date
     /// Expected arrival at the drop-off point.
-    public var dropoffEta: Date
+    package var dropoffEta: Date
 
     /// Explicit times.
-    public init(pickupEta: Date, dropoffEta: Date) {
+    package init(pickupEta: Date, dropoffEta: Date) {
         self.pickupEta = pickupEta
         self.dropoffEta = dropoffEta
     }
@@ -19,7 +19,7 @@ public struct FlightTimes: Sendable, Hashable {
     /// `pickupEta = max(now, pickupTime) + home→pickup / speed`,
     /// `dropoffEta = pickupEta + pickup→dropoff / speed`, rounded to whole milliseconds (the
     /// precision events carry).
-    public static func estimate(
+    package static func estimate(
         now: Date, pickupTime: Date, home: GeoLocation, route: DeliveryRoute, speedKmh: Double
     ) -> FlightTimes {
         precondition(speedKmh > 0, "a drone's speed is positive")
@@ -37,25 +37,25 @@ public struct FlightTimes: Sendable, Hashable {
 
 /// When the simulated flight's events happen: the real flight durations multiplied by the time
 /// scale (`DRONE_TIME_SCALE`; 0 = at once, 1 = real time).
-public struct FlightSimulation: Sendable, Hashable {
+package struct FlightSimulation: Sendable, Hashable {
     /// The factor applied to real flight durations (≥ 0).
-    public var timeScale: Double
+    package var timeScale: Double
 
     /// A simulation at `timeScale` (≥ 0).
-    public init(timeScale: Double) {
+    package init(timeScale: Double) {
         precondition(timeScale >= 0 && timeScale.isFinite, "the time scale is a finite number ≥ 0")
         self.timeScale = timeScale
     }
 
     /// When the pickup happens for a flight scheduled at `now`: `now + (pickupEta − now)·scale`,
     /// never before `now`.
-    public func pickupDate(now: Date, times: FlightTimes) -> Date {
+    package func pickupDate(now: Date, times: FlightTimes) -> Date {
         now.addingTimeInterval(max(0, times.pickupEta.timeIntervalSince(now)) * timeScale)
     }
 
     /// When the drop-off happens for a pickup at `now`: `now + (dropoffEta − pickupEta)·scale`,
     /// never before `now`.
-    public func dropoffDate(now: Date, times: FlightTimes) -> Date {
+    package func dropoffDate(now: Date, times: FlightTimes) -> Date {
         now.addingTimeInterval(max(0, times.dropoffEta.timeIntervalSince(times.pickupEta)) * timeScale)
     }
 }
