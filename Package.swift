@@ -89,14 +89,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
-                .product(name: "OTel", package: "swift-otel"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],
             swiftSettings: strictSettings
         ),
 
         // The runtime's HTTP edge: problem documents, the health and metrics endpoints, the
-        // database of a service's own routes and its outbox dispatcher, the daemon bootstrap.
+        // database of a service's own routes and its outbox dispatcher, the daemon bootstrap
+        // (logging, metrics and the OTLP span exporter).
         .target(
             name: "ServiceHTTP",
             dependencies: [
@@ -108,6 +108,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "OTel", package: "swift-otel"),
             ],
             swiftSettings: strictSettings
         ),
@@ -275,7 +276,7 @@ let package = Package(
             name: "SagaBenchCLI",
             dependencies: [
                 "AMQP", "Postgres", "Contracts", "Choreography", "EchoService", "SagaScenarios", "SagaSchedules",
-                "SagaLoadMeasures", "AccountService", "HistoryService", "PlainHTTPClient", "SagaExplorer", "SagaInspect",
+                "SagaLoadMeasures", "AccountService", "HistoryService", "PlainHTTPClient", "SagaExplorer", "SagaInspect", "ServiceHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

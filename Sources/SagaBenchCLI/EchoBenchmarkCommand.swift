@@ -2,6 +2,7 @@ import ArgumentParser
 import Choreography
 import Foundation
 import Logging
+import ServiceHTTP
 import ServiceLifecycle
 
 /// `saga-bench echo`: the runtime's events/s and latency next to the raw limits, in one run.

@@ -4,6 +4,7 @@ import Contracts
 import Foundation
 import InMemoryTracing
 import IntegrationSupport
+import ServiceHTTP
 import ServiceTestSupport
 import Testing
 import Tracing
