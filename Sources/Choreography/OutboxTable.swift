@@ -131,7 +131,9 @@ enum RuntimeTables {
         try db.query("SELECT count(*) AS n FROM outbox", []).first?.decode(Int.self, column: "n") ?? 0
     }
 
-    /// Applies a handler's deadline requests and cancellations.
+    /// Applies a handler's deadline requests and cancellations (deferred: their results are not
+    /// needed, so they travel with the transaction's next statement or its COMMIT instead of a
+    /// round trip each).
     static func applyDeadlines(_ context: HandlerContext, _ db: isolated PostgresConnection) throws {
         for request in context.scheduled {
             let onConflict = request.postponing
@@ -140,7 +142,7 @@ enum RuntimeTables {
                   WHERE deadlines.fired_at IS NULL AND deadlines.cancelled_at IS NULL AND deadlines.fire_at < EXCLUDED.fire_at
                   """
                 : "DO NOTHING"
-            _ = try db.execute("""
+            try db.executeDeferred("""
                 INSERT INTO deadlines (name, delivery_id, fire_at, payload, causation_id, trace_context)
                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name, delivery_id) \(onConflict)
                 """, [.text(request.name), .uuid(request.deliveryId), .timestamp(request.fireAt),
@@ -148,7 +150,7 @@ enum RuntimeTables {
                       .jsonb(request.trace?.storedForm)])
         }
         for name in context.cancelled {
-            _ = try db.execute(
+            try db.executeDeferred(
                 "UPDATE deadlines SET cancelled_at = clock_timestamp() WHERE name = $1 AND delivery_id = $2 AND fired_at IS NULL",
                 [.text(name), .uuid(context.deliveryId)])
         }
@@ -174,9 +176,9 @@ enum RuntimeTables {
         }
     }
 
-    /// Marks a deadline fired (in the transaction that ran its handler).
+    /// Marks a deadline fired (in the transaction that ran its handler; deferred, sent with its COMMIT).
     static func markFired(_ id: Int64, _ db: isolated PostgresConnection) throws {
-        _ = try db.execute("UPDATE deadlines SET fired_at = clock_timestamp() WHERE id = $1", [.int64(id)])
+        try db.executeDeferred("UPDATE deadlines SET fired_at = clock_timestamp() WHERE id = $1", [.int64(id)])
     }
 
     /// Records a failed attempt of a deadline's handler; returns how many attempts failed so far.
