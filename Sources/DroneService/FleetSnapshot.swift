@@ -12,13 +12,22 @@ final class FleetSnapshot: Sendable {
     /// The fleet as last read, every drone counted as idle; read from the database on first use.
     func fleet(_ db: isolated PostgresConnection) throws -> [DroneCandidate] {
         if let known = drones.withLock({ $0 }) { return known }
-        return try refreshed(db).map { DroneCandidate(droneId: $0.droneId, model: $0.model, home: $0.home, isIdle: true) }
+        return try refreshed(db).map(\.countedIdle)
     }
 
     /// Reads the whole fleet, with each drone's current state, and keeps its fixed part.
     func refreshed(_ db: isolated PostgresConnection) throws -> [DroneCandidate] {
         let fleet = try DroneTables.fleet(db)
-        drones.withLock { $0 = fleet.map { DroneCandidate(droneId: $0.droneId, model: $0.model, home: $0.home, isIdle: true) } }
+        drones.withLock { $0 = fleet.map(\.countedIdle) }
         return fleet
+    }
+}
+
+extension DroneCandidate {
+    /// The same drone, counted as idle (the snapshot keeps only what does not change).
+    fileprivate var countedIdle: DroneCandidate {
+        var drone = self
+        drone.isIdle = true
+        return drone
     }
 }
