@@ -308,6 +308,7 @@ let package = Package(
                 "Choreography", "ServiceHTTP", "APIAccess", "AMQP", "Postgres", "Contracts", "IntegrationSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
             ],
             path: "Tests/ServiceTestSupport",
             swiftSettings: strictSettings

@@ -50,7 +50,7 @@ struct EchoHarness {
         return environment
     }
 
-    /// Runs `instances` runtimes in this process while `body` runs, then cancels them.
+    /// Runs `instances` runtimes in this process while `body` runs, then stops them gracefully.
     func withRunningService<T: Sendable>(instances: Int = 1, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         try await service.withRunningService(instances: instances, body)
     }

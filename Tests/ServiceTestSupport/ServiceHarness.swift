@@ -4,6 +4,7 @@ package import Contracts
 package import Foundation
 @_exported import IntegrationSupport
 import Logging
+import ServiceLifecycleTestKit
 package import Postgres
 package import ServiceHTTP
 package import Tracing
@@ -65,7 +66,9 @@ package struct ServiceHarness: Sendable {
         ServiceTopology(exchange: exchange, service: name, bindings: definition.bindings, retryPolicy: configuration.retryPolicy)
     }
 
-    /// Runs `instances` runtimes in this process while `body` runs, then cancels them.
+    /// Runs `instances` runtimes in this process while `body` runs, then stops them gracefully, as
+    /// SIGTERM stops a daemon: they finish what they hold, the relay publishes what is left and
+    /// the sweeper deletes what was published, so the outbox is empty when this returns.
     /// `TEST_LOG=1` shows their logs on standard error.
     package func withRunningService<T: Sendable>(instances: Int = 1, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let runtimes = (0..<instances).map { index in
@@ -82,22 +85,27 @@ package struct ServiceHarness: Sendable {
         let connection = try await AMQPConnection.connect(url: amqpURL)
         try await prepareExchange(on: connection)
         await connection.close()
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            for runtime in runtimes {
-                group.addTask {
-                    try await runtime.run(handleSignals: false)
-                    return nil
+        // The runtimes' service groups follow this graceful shutdown, as a nested group follows its parent's.
+        return try await testGracefulShutdown { shutdown in
+            try await withThrowingTaskGroup(of: T?.self) { group in
+                for runtime in runtimes {
+                    group.addTask {
+                        try await runtime.run(handleSignals: false)
+                        return nil
+                    }
                 }
-            }
-            try await waitUntil("runtimes ready", timeout: .seconds(60)) { runtimes.allSatisfy { $0.health.isReady } }
-            group.addTask { try await body() }
-            while let next = try await group.next() {
-                if let value = next {
-                    group.cancelAll()
-                    return value
+                try await waitUntil("runtimes ready", timeout: .seconds(60)) { runtimes.allSatisfy { $0.health.isReady } }
+                group.addTask { try await body() }
+                var result: T?
+                while let next = try await group.next() {
+                    if let value = next {
+                        result = value
+                        shutdown.triggerGracefulShutdown()
+                    }
                 }
+                guard let result else { throw HarnessError("runtimes ended before the test body") }
+                return result
             }
-            throw HarnessError("runtimes ended before the test body")
         }
     }
 
