@@ -19,8 +19,10 @@ struct EventProcessingTests {
             messages += try (0..<20).map { _ in try harness.request(owner: "dup-owner") }
             try await harness.publish(messages)
             try await harness.publish([repeated, repeated])
-            try await waitUntil("21 echoes") { try await harness.count("SELECT count(*) FROM echoes") == 21 }
-            try await Task.sleep(for: .milliseconds(500))
+            // 27 copies of 21 events: every copy settled, 6 of them skipped as duplicates.
+            try await waitUntil("21 events handled and 6 duplicates skipped") {
+                harness.eventsHandled == 21 && harness.duplicatesSkipped == 6
+            }
         }
         #expect(try await harness.count("SELECT count(*) FROM echoes") == 21)
         #expect(try await harness.count("SELECT count(*) FROM inbox") == 21)
@@ -69,9 +71,8 @@ struct EventProcessingTests {
             try await waitUntil("8 echoes and 2 parked") {
                 let echoes = try await harness.count("SELECT count(*) FROM echoes")
                 let parked = try await harness.depth(harness.topology.parkedQueue)
-                return echoes == 8 && parked == 2
+                return echoes == 8 && parked == 2 && harness.duplicatesSkipped == 1
             }
-            try await Task.sleep(for: .milliseconds(300))
         }
         #expect(try await harness.count("SELECT count(*) FROM echoes") == 8)
         #expect(try await harness.count("SELECT count(*) FROM inbox") == 8)
@@ -245,8 +246,11 @@ struct EventProcessingTests {
         let capture = try await harness.captureQueue(["delivery.scheduling-failed"])
         try await harness.withRunningService(instances: 2) {
             try await harness.publish(try (0..<10).map { _ in try harness.request(owner: "deadline-owner") })
-            try await waitUntil("ten firings") { try await harness.count("SELECT count(*) FROM deadline_firings") >= 10 }
-            try await Task.sleep(for: .seconds(1))
+            // A fired deadline is marked in its firing's transaction; once all ten are marked, no
+            // instance can fire one again, so the counts below are final.
+            try await waitUntil("ten deadlines marked fired") {
+                try await harness.count("SELECT count(*) FROM deadlines WHERE fired_at IS NOT NULL") == 10
+            }
         }
         #expect(try await harness.count("SELECT count(*) FROM deadline_firings") == 10)
         #expect(try await harness.count("SELECT count(DISTINCT delivery_id) FROM deadline_firings") == 10)

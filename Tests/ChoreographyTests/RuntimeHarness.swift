@@ -30,6 +30,8 @@ struct EchoHarness {
     var amqpURL: String { service.amqpURL }
     var databaseURL: String { service.databaseURL }
     var topology: ServiceTopology { service.topology }
+    var eventsHandled: Int { service.eventsHandled }
+    var duplicatesSkipped: Int { service.duplicatesSkipped }
 
     /// The environment a `choreography-echo` child process needs to be this service.
     var childEnvironment: [String: String] {

@@ -115,8 +115,10 @@ struct HistoryServiceIntegrationTests {
         try await bed.harness.withRunningService(instances: 2) {
             let messages = try script.events.map(bed.message)
             try await bed.harness.publishMessages(messages + messages + [messages[0], messages[4]])
-            try await waitUntil("every event logged") { try await bed.harness.count("SELECT count(*) FROM inbox") == 5 }
-            try await Task.sleep(for: .milliseconds(500))
+            // 12 copies of 5 events: every copy settled, 7 of them skipped as duplicates.
+            try await waitUntil("5 events logged and 7 duplicates skipped") {
+                bed.harness.eventsHandled == 5 && bed.harness.duplicatesSkipped == 7
+            }
         }
         #expect(try await bed.harness.count("SELECT count(*) FROM events") == 5)
         #expect(try await bed.harness.count("SELECT count(DISTINCT event_id) FROM events WHERE delivery_id = $1", [.uuid(script.deliveryId)]) == 5)

@@ -59,7 +59,13 @@ package struct ServiceHarness: Sendable {
         configure(&configuration)
         self.configuration = configuration
         definition = try make(name, name)
+        RuntimeCounters.install()
     }
+
+    /// Events this harness's runtimes handled so far (committed with their effects).
+    package var eventsHandled: Int { RuntimeCounters.total("fabrikam_events_handled_total", service: definition.name) }
+    /// Events this harness's runtimes recognised as duplicates (already in the inbox) and skipped.
+    package var duplicatesSkipped: Int { RuntimeCounters.total("fabrikam_events_duplicates_total", service: definition.name) }
 
     /// The service's queues on the test exchange.
     package var topology: ServiceTopology {
