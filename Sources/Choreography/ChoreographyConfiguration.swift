@@ -30,7 +30,8 @@ public import Foundation
 ///   looks, and how old a row must be before it takes it from the fast path
 /// - `OUTBOX_SWEEP_INTERVAL_MS` (`100`): how often the rows the broker confirmed are deleted
 ///   (see `OutboxSweeper`); keep it well under the relay's grace
-/// - `DEADLINE_POLL_INTERVAL_MS` (`250`)
+/// - `DEADLINE_POLL_INTERVAL_MS` (`250`); `DEADLINES_PER_TRANSACTION` — due deadlines fired in one
+///   transaction (`16`; if it fails, they fire again one per transaction)
 /// - `HTTP_HOST` (`127.0.0.1`), `HTTP_PORT` (`0`: no HTTP server) — health and metrics
 /// - `HTTP_DB_CONNECTIONS` (`4`) — pooled connections for a service's own HTTP routes
 /// - `SHUTDOWN_TIMEOUT_S` (`20`)
@@ -79,6 +80,8 @@ public struct ChoreographyConfiguration: Sendable {
     /// How often confirmed outbox rows are deleted (`OUTBOX_SWEEP_INTERVAL_MS`).
     public var outboxSweepInterval: Duration
     public var deadlinePollInterval: Duration
+    /// Due deadlines fired in one transaction (`DEADLINES_PER_TRANSACTION`).
+    public var deadlinesPerTransaction: Int
     public var httpHost: String
     public var httpPort: Int?
     public var httpDatabaseConnections: Int
@@ -103,6 +106,7 @@ public struct ChoreographyConfiguration: Sendable {
         relayGrace = .seconds(5)
         outboxSweepInterval = .milliseconds(100)
         deadlinePollInterval = .milliseconds(250)
+        deadlinesPerTransaction = 16
         httpHost = "127.0.0.1"
         httpPort = nil
         httpDatabaseConnections = 4
@@ -149,6 +153,7 @@ public struct ChoreographyConfiguration: Sendable {
         relayGrace = .milliseconds(try settings.integer("OUTBOX_RELAY_GRACE_MS", default: 5000))
         outboxSweepInterval = .milliseconds(try settings.integer("OUTBOX_SWEEP_INTERVAL_MS", default: 100, minimum: 1))
         deadlinePollInterval = .milliseconds(try settings.integer("DEADLINE_POLL_INTERVAL_MS", default: 250, minimum: 10))
+        deadlinesPerTransaction = try settings.integer("DEADLINES_PER_TRANSACTION", default: deadlinesPerTransaction, minimum: 1)
         httpHost = settings.string("HTTP_HOST", default: httpHost)
         let port = try settings.integer("HTTP_PORT", default: 0)
         httpPort = port == 0 ? nil : port

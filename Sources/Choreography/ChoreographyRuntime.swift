@@ -121,7 +121,7 @@ public struct ChoreographyRuntime: Sendable {
         let deadlines = DeadlineScheduler(
             definition: definition, connection: deadlineConnection, outbox: outbox,
             interval: configuration.deadlinePollInterval, retryPolicy: configuration.retryPolicy, alarm: alarm, metrics: metrics,
-            tracer: tracing, logger: logger)
+            tracer: tracing, firingsPerTransaction: configuration.deadlinesPerTransaction, logger: logger)
 
         // Graceful shutdown runs in reverse order: the processor stops first, the edge (HTTP) last.
         // Listed first, so that it stops last and exports the spans of the shutdown.

@@ -92,10 +92,12 @@ final class DeadlineAlarm: Sendable {
     }
 }
 
-/// Fires due deadlines: each in its own transaction that locks the row (`FOR UPDATE SKIP
-/// LOCKED`), runs the service's deadline handler, commits its effects and marks the deadline
-/// fired, so a deadline fires once even with several instances polling. A handler that fails is
-/// tried again after the retry policy's delays, then parked with its last error.
+/// Fires due deadlines, several per transaction: it locks them (`FOR UPDATE SKIP LOCKED`), runs
+/// the service's deadline handler of each, commits their effects and marks them fired, so a
+/// deadline fires once even with several instances polling. If the shared transaction fails (a
+/// handler's error, a deadlock), its deadlines fire again one per transaction, so that a failure
+/// is recorded against the deadline that failed: it is tried again after the retry policy's
+/// delays, then parked with its last error.
 final class DeadlineScheduler: Service, Sendable {
     private let definition: ServiceDefinition
     private let connection: PostgresConnection
@@ -106,10 +108,13 @@ final class DeadlineScheduler: Service, Sendable {
     private let metrics: RuntimeMetrics
     private let tracer: RuntimeTracer
     private let logger: Logger
+    /// At most this many due deadlines fire in one transaction.
+    private let firingsPerTransaction: Int
 
     init(
         definition: ServiceDefinition, connection: PostgresConnection, outbox: OutboxPublisher, interval: Duration,
-        retryPolicy: RetryPolicy, alarm: DeadlineAlarm, metrics: RuntimeMetrics, tracer: RuntimeTracer = .off, logger: Logger
+        retryPolicy: RetryPolicy, alarm: DeadlineAlarm, metrics: RuntimeMetrics, tracer: RuntimeTracer = .off,
+        firingsPerTransaction: Int = 16, logger: Logger
     ) {
         self.tracer = tracer
         self.retryPolicy = retryPolicy
@@ -119,6 +124,7 @@ final class DeadlineScheduler: Service, Sendable {
         self.interval = interval
         self.alarm = alarm
         self.metrics = metrics
+        self.firingsPerTransaction = max(1, firingsPerTransaction)
         self.logger = logger
     }
 
@@ -129,7 +135,7 @@ final class DeadlineScheduler: Service, Sendable {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             // Fire what is due; the events of several firings go out in one publish.
             var pending: [OutboxRow] = []
-            while let rows = await fireNext() {
+            while let rows = await fireDue() {
                 pending += rows
                 if pending.count >= Self.publishBatch {
                     await publish(pending)
@@ -143,49 +149,100 @@ final class DeadlineScheduler: Service, Sendable {
         }
     }
 
-    /// Fires one due deadline and returns the outbox rows its handler committed; nil when none
-    /// is due (or the database is unavailable, or the handler failed).
-    func fireNext() async -> [OutboxRow]? {
+    /// What one firing transaction came to.
+    enum Firing {
+        /// These deadlines fired and their handlers committed these outbox rows.
+        case fired([OutboxRow])
+        /// None is due (or the database is unavailable: the next poll tries again).
+        case noneDue
+        /// The transaction of this many deadlines failed and was rolled back.
+        case failed(count: Int)
+    }
+
+    /// Fires up to `firingsPerTransaction` due deadlines together, or, if their transaction
+    /// failed, the same number one per transaction; returns the outbox rows committed (perhaps
+    /// none), or nil when none is due.
+    func fireDue() async -> [OutboxRow]? {
+        switch await fire(limit: firingsPerTransaction) {
+        case .fired(let rows): return rows
+        case .noneDue: return nil
+        case .failed(let count):
+            // One by one, the earliest due first; one that fails again is postponed by its
+            // failure, so the next firing takes another.
+            var rows: [OutboxRow] = []
+            var firedAny = false
+            loop: for _ in 0..<count {
+                switch await fire(limit: 1) {
+                case .fired(let more):
+                    rows += more
+                    firedAny = true
+                case .noneDue: break loop
+                case .failed: continue
+                }
+            }
+            // None fired: wait for the next poll rather than fail again at once.
+            return firedAny ? rows : nil
+        }
+    }
+
+    /// Fires up to `limit` due deadlines in one transaction, in delivery order (as the event
+    /// processor takes a shared transaction's events), so that two transactions locking several
+    /// deliveries' rows lock them in the same order. A failure of a single firing is recorded
+    /// against its deadline.
+    func fire(limit: Int) async -> Firing {
         let definition = self.definition
         let logger = self.logger
         let tracer = self.tracer
-        let attempted = Mutex<(id: Int64, name: String)?>(nil)
-        // The fired deadline's span, continuing the trace of the event that scheduled it.
-        let span = Mutex<(any Span)?>(nil)
+        let attempted = Mutex<[(id: Int64, name: String)]>([])
+        // The fired deadlines' spans, each continuing the trace of the event that scheduled it.
+        let spans = Mutex<[any Span]>([])
+        let endSpans = { (error: (any Error)?) in
+            for span in spans.withLock({ $0 }) { tracer.end(span, error: error) }
+        }
         do {
-            let fired = try await connection.transaction { db -> (name: String, outbox: PendingOutboxRows)? in
-                guard let (id, deadline, trace) = try RuntimeTables.lockDueDeadlines(limit: 1, db).first else { return nil }
-                attempted.withLock { $0 = (id, deadline.name) }
-                let started = tracer.startDeadline(deadline.name, deliveryId: "\(deadline.deliveryId)", scheduledFrom: trace)
-                span.withLock { $0 = started }
-                var logger = logger
-                logger[metadataKey: "delivery.id"] = "\(deadline.deliveryId)"
-                logger[metadataKey: "deadline.name"] = "\(deadline.name)"
-                let done = try UnitOfWork.run(
-                    deliveryId: deadline.deliveryId, causationId: deadline.causationId, logger: logger, trace: tracer.carrier(of: started), db
-                ) { context in
-                    if let handler = definition.deadlineHandlers[deadline.name] {
-                        try handler(deadline, &context, db)
-                    } else {
-                        logger.warning("no handler for deadline; marking it fired")
+            let fired = try await connection.transaction { db -> [(name: String, outbox: PendingOutboxRows)] in
+                let due = try RuntimeTables.lockDueDeadlines(limit: limit, db)
+                    .enumerated().sorted { first, second in
+                        let (a, b) = (first.element.deadline.deliveryId, second.element.deadline.deliveryId)
+                        return a == b ? first.offset < second.offset : a < b
+                    }.map(\.element)
+                attempted.withLock { $0 = due.map { ($0.id, $0.deadline.name) } }
+                return try due.map { id, deadline, trace in
+                    let started = tracer.startDeadline(deadline.name, deliveryId: "\(deadline.deliveryId)", scheduledFrom: trace)
+                    if let started { spans.withLock { $0.append(started) } }
+                    var logger = logger
+                    logger[metadataKey: "delivery.id"] = "\(deadline.deliveryId)"
+                    logger[metadataKey: "deadline.name"] = "\(deadline.name)"
+                    let done = try UnitOfWork.run(
+                        deliveryId: deadline.deliveryId, causationId: deadline.causationId, logger: logger, trace: tracer.carrier(of: started), db
+                    ) { context in
+                        if let handler = definition.deadlineHandlers[deadline.name] {
+                            try handler(deadline, &context, db)
+                        } else {
+                            logger.warning("no handler for deadline; marking it fired")
+                        }
                     }
+                    try RuntimeTables.markFired(id, db)
+                    return (deadline.name, done.outbox)
                 }
-                try RuntimeTables.markFired(id, db)
-                return (deadline.name, done.outbox)
             }
-            tracer.end(span.withLock { $0 })
-            guard let fired else { return nil }
-            metrics.deadlineFired(fired.name)
-            return try fired.outbox.rows()
+            endSpans(nil)
+            guard !fired.isEmpty else { return .noneDue }
+            for firing in fired { metrics.deadlineFired(firing.name) }
+            return .fired(try fired.flatMap { try $0.outbox.rows() })
         } catch let error as PostgresError where error.isConnectionProblem {
-            tracer.end(span.withLock { $0 }, error: error)
+            endSpans(error)
             logger.info("deadline scheduler: database unavailable", metadata: ["error.message": "\(error)"])
             try? await connection.reset()
-            return nil
+            return .noneDue
         } catch {
-            tracer.end(span.withLock { $0 }, error: error)
-            if let (id, name) = attempted.withLock({ $0 }) { await failed(id, name: name, error: error) }
-            return nil
+            endSpans(error)
+            let attempted = attempted.withLock { $0 }
+            if attempted.count == 1, let (id, name) = attempted.first { await failed(id, name: name, error: error) }
+            if attempted.count > 1 {
+                logger.debug("a transaction of \(attempted.count) deadlines failed; firing them one by one", metadata: ["error.message": "\(error)"])
+            }
+            return .failed(count: max(attempted.count, 1))
         }
     }
 

@@ -240,6 +240,48 @@ struct EventProcessingTests {
         try await harness.cleanUp()
     }
 
+    @Test("deadlines due together fire in one transaction; when one of them fails, the others fire one by one and it alone is retried, then parked")
+    func deadlinesShareATransaction() async throws {
+        let harness = try EchoHarness(retryAttempts: 2)
+        let capture = try await harness.captureQueue(["delivery.scheduling-failed"])
+        // Rows due a second ago, committed by one statement: the scheduler sees all of them at once.
+        let insertDue = { @Sendable (count: Int) in
+            """
+            INSERT INTO deadlines (name, delivery_id, fire_at)
+            SELECT 'echo-timeout', gen_random_uuid(), clock_timestamp() - interval '1 second' FROM generate_series(1, \(count))
+            RETURNING id
+            """
+        }
+        try await harness.withRunningService {
+            _ = try await harness.query(insertDue(10))
+            try await waitUntil("ten firings") { try await harness.count("SELECT count(*) FROM deadline_firings") == 10 }
+            #expect(try await harness.count("SELECT count(DISTINCT xmin::text) FROM deadline_firings") == 1)
+
+            // Four more and one whose handler fails (its delivery's echo names a failing owner).
+            let failing = UUID()
+            _ = try await harness.query(
+                "INSERT INTO echoes (event_id, delivery_id, owner_id) VALUES (gen_random_uuid(), $1, 'deadline-fails') RETURNING event_id",
+                [.uuid(failing)])
+            _ = try await harness.query("""
+                WITH due AS (\(insertDue(4)))
+                INSERT INTO deadlines (name, delivery_id, fire_at) VALUES ('echo-timeout', $1, clock_timestamp() - interval '1 second')
+                RETURNING id
+                """, [.uuid(failing)])
+            try await waitUntil("the failing deadline parked") {
+                try await harness.count("SELECT count(*) FROM deadlines WHERE parked_at IS NOT NULL") == 1
+            }
+            try await waitUntil("fourteen firings") { try await harness.count("SELECT count(*) FROM deadline_firings") == 14 }
+        }
+        // The four fired one per transaction after the shared one failed; nothing fired twice.
+        #expect(try await harness.count("SELECT count(DISTINCT xmin::text) FROM deadline_firings") == 5)
+        #expect(try await harness.count("SELECT count(*) FROM deadlines WHERE fired_at IS NOT NULL") == 14)
+        let parked = try #require(try await harness.query("SELECT attempts, last_error FROM deadlines WHERE parked_at IS NOT NULL").first)
+        #expect(try parked.decode(Int.self, column: "attempts") == 2)
+        #expect(try parked.decode(String.self, column: "last_error").contains("always fails"))
+        #expect(try await harness.drain(capture, expecting: 14).count == 14)
+        try await harness.cleanUp()
+    }
+
     @Test("a deadline fires once even with two instances polling")
     func deadlineFiresOnceAcrossInstances() async throws {
         let harness = try EchoHarness()
