@@ -210,7 +210,8 @@ EOF
         say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
         # The parallel test suites run many service runtimes at once (6 connections each).
         # pg_stat_statements: saga-bench load reports the SQL statements per saga from it.
-        pg "$PG_BIN/pg_ctl" -D "$PG_DIR" -o "-c max_connections=1000 -c shared_preload_libraries=pg_stat_statements" \
+        # The port is given here too, so FABRIKAM_PG_PORT holds for a data directory made earlier.
+        pg "$PG_BIN/pg_ctl" -D "$PG_DIR" -o "-c port=${PG_PORT} -c max_connections=1000 -c shared_preload_libraries=pg_stat_statements" \
             -l "$PG_DIR/server.log" -w -t 60 start >/dev/null ||
             { tail -n 30 "$PG_DIR/server.log" >&2; die "PostgreSQL did not start"; }
     fi
