@@ -18,6 +18,9 @@ package enum AccountService {
         name: String = "account", schema: String = "account", settings: AccountSettings = AccountSettings()
     ) throws -> ServiceDefinition {
         var definition = ServiceDefinition(name: name, schema: try SQLIdentifier(schema), migrations: try migrations())
+        // One event per transaction (the default): a decision locks its owner's usage row, and an
+        // ending event finds its owner only by reading, so transactions of several events could
+        // lock two busy owners in opposite orders and deadlock.
         definition.on(DeliveryRequested.self) { request, _, context, db in
             try AccountValidation.decide(request, context: &context, db: db)
         }

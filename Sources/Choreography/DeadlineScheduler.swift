@@ -214,7 +214,8 @@ final class DeadlineScheduler: Service, Sendable {
                     logger[metadataKey: "delivery.id"] = "\(deadline.deliveryId)"
                     logger[metadataKey: "deadline.name"] = "\(deadline.name)"
                     let done = try UnitOfWork.run(
-                        deliveryId: deadline.deliveryId, causationId: deadline.causationId, logger: logger, trace: tracer.carrier(of: started), db
+                        deliveryId: deadline.deliveryId, causationId: deadline.causationId, logger: logger, trace: tracer.carrier(of: started),
+                        sharesTransaction: due.count > 1, db
                     ) { context in
                         if let handler = definition.deadlineHandlers[deadline.name] {
                             try handler(deadline, &context, db)

@@ -258,10 +258,11 @@ final class EventProcessor: Service, Sendable {
     /// Runs one event's handler in the open transaction and records it in the inbox and its
     /// emitted events in the outbox (sent with the COMMIT); returns the pending outbox rows and
     /// the soonest deadline the handler scheduled.
-    private func run(_ item: Prepared, _ db: isolated PostgresConnection) throws -> (PendingOutboxRows, Date?) {
+    private func run(_ item: Prepared, sharingWith others: Int = 0, _ db: isolated PostgresConnection) throws -> (PendingOutboxRows, Date?) {
         let done = try UnitOfWork.run(
             deliveryId: item.event.deliveryId, causationId: item.event.id, logger: item.logger,
-            forwardFailureProbability: configuration.faults.forwardFailureProbability, consumed: item.event, trace: item.trace, db
+            forwardFailureProbability: configuration.faults.forwardFailureProbability, consumed: item.event, trace: item.trace,
+            sharesTransaction: others > 0, db
         ) { context in try item.handler(item.event, &context, db) }
         return (done.outbox, done.soonestDeadline)
     }
@@ -276,7 +277,7 @@ final class EventProcessor: Service, Sendable {
             let handled: [(PendingOutboxRows, Date?)]
             do {
                 handled = try await db.transaction { db in
-                    try chunk.map { item in try self.run(item, db) }
+                    try chunk.map { item in try self.run(item, sharingWith: chunk.count - 1, db) }
                 }
             } catch {
                 for span in transactions { tracer.end(span, error: error) }
@@ -312,11 +313,23 @@ final class EventProcessor: Service, Sendable {
             // statement, so a handler whose statements are all deferred costs one round trip.
             let transaction = tracer.startTransaction(under: item.span)
             let (rows, soonest): (PendingOutboxRows, Date?)
-            do {
-                (rows, soonest) = try await db.transaction { db in try self.run(item, db) }
-            } catch {
-                tracer.end(transaction, error: error)
-                throw error
+            var conflicts = 0
+            while true {
+                do {
+                    (rows, soonest) = try await db.transaction { db in try self.run(item, db) }
+                    break
+                } catch let error as PostgresError where ConflictRedo.again(after: error, redone: conflicts) {
+                    // The database chose this transaction to break a deadlock (or a serialization
+                    // conflict): not the handler's failure, so it is done again at once rather
+                    // than sent through the retry queues.
+                    conflicts += 1
+                    item.logger.info("transaction ended by a conflict; doing it again", metadata: [
+                        "error.message": "\(error)", "transaction.redo": "\(conflicts)",
+                    ])
+                } catch {
+                    tracer.end(transaction, error: error)
+                    throw error
+                }
             }
             tracer.end(transaction)
             if let soonest { alarm.request(soonest) }
@@ -460,6 +473,18 @@ final class EventProcessor: Service, Sendable {
 extension PostgresError {
     /// Whether the connection (not the statement) failed, so the work should wait and be redone.
     var isConnectionProblem: Bool { isConnectionError }
+}
+
+/// When an event's own transaction is done again at once: the database ended it to break a
+/// deadlock or a serialization conflict (it chose a victim; the handler did not fail), at most
+/// `limit` times. Beyond that, or for any other error, the failure goes through the retry policy.
+enum ConflictRedo {
+    static let limit = 3
+
+    /// Whether to do the transaction again after `error`, having done it again `redone` times already.
+    static func again(after error: PostgresError, redone: Int) -> Bool {
+        (error.isDeadlock || error.isSerializationFailure) && redone < limit
+    }
 }
 
 

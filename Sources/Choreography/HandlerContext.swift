@@ -65,6 +65,16 @@ struct DeadlineRequest: Sendable {
     var postponing = false
 }
 
+/// Thrown by a handler that must wait for a lock while it shares its transaction
+/// (``HandlerContext/sharesTransaction``): the shared transaction is rolled back and its events
+/// (or deadlines) are handled one per transaction, where the wait cannot close a cycle of locks.
+public struct OwnTransactionNeeded: Error, CustomStringConvertible {
+    /// What the handler would have waited for.
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { "needs a transaction of its own: \(reason)" }
+}
+
 /// What a handler can do besides changing its own tables: emit events (committed to the outbox
 /// with its changes) and schedule or cancel deadlines for the delivery it is working on.
 public struct HandlerContext: Sendable {
@@ -77,6 +87,10 @@ public struct HandlerContext: Sendable {
     /// Fault injection (`FAULT_FORWARD_FAILURE_PROBABILITY`): when true, a service's forward step
     /// reports its domain failure instead of succeeding, so chaos tests drive the compensations.
     public var forwardStepShouldFail: Bool = false
+    /// Whether this work shares its transaction with other events or deadlines (of other
+    /// deliveries). Such a transaction may already hold locks, so a handler that would wait for
+    /// one throws ``OwnTransactionNeeded`` instead; the work is then done in a transaction of its own.
+    public let sharesTransaction: Bool
     /// The trace context of the span doing this work (nil with tracing off): stored with what it
     /// emits and schedules, so that publishing and firing continue its trace.
     let trace: TraceCarrier?
@@ -85,8 +99,12 @@ public struct HandlerContext: Sendable {
     private(set) var scheduled: [DeadlineRequest] = []
     private(set) var cancelled: [String] = []
 
-    init(deliveryId: UUID, causationId: UUID?, logger: Logger, forwardFailureProbability: Double = 0, trace: TraceCarrier? = nil) {
+    init(
+        deliveryId: UUID, causationId: UUID?, logger: Logger, forwardFailureProbability: Double = 0, trace: TraceCarrier? = nil,
+        sharesTransaction: Bool = false
+    ) {
         self.deliveryId = deliveryId
+        self.sharesTransaction = sharesTransaction
         self.causationId = causationId
         self.logger = logger
         self.trace = trace

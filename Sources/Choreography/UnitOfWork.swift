@@ -21,12 +21,12 @@ package enum UnitOfWork {
     /// handled (recorded in the inbox; a duplicate then fails the COMMIT), nil for a deadline or a command.
     static func run<Value: Sendable>(
         deliveryId: UUID, causationId: UUID?, logger: Logger, forwardFailureProbability: Double = 0,
-        consumed: ReceivedEvent? = nil, trace: TraceCarrier? = nil, _ db: isolated PostgresConnection,
+        consumed: ReceivedEvent? = nil, trace: TraceCarrier? = nil, sharesTransaction: Bool = false, _ db: isolated PostgresConnection,
         _ work: (inout HandlerContext) throws -> Value
     ) throws -> Done<Value> {
         var context = HandlerContext(
             deliveryId: deliveryId, causationId: causationId, logger: logger, forwardFailureProbability: forwardFailureProbability,
-            trace: trace)
+            trace: trace, sharesTransaction: sharesTransaction)
         let value = try work(&context)
         try RuntimeTables.applyDeadlines(context, db)
         let outbox = if let consumed {

@@ -72,10 +72,10 @@ enum DroneFlights {
         }
         let weightKg = package.packageInfo.weightKg
         var choice = DroneAllocator.choose(among: try fleet.fleet(db), weightKg: weightKg, route: route)
-        var chosen = try reserveNearest(choice, for: deliveryId, db)
+        var chosen = try reserveNearest(choice, for: deliveryId, context: context, db)
         if chosen == nil, case .candidates = choice {
             choice = DroneAllocator.choose(among: try fleet.refreshed(db), weightKg: weightKg, route: route)
-            chosen = try reserveNearest(choice, for: deliveryId, db)
+            chosen = try reserveNearest(choice, for: deliveryId, context: context, db)
         }
         switch (choice, chosen) {
         case (.unavailable(let code, let message), _):
@@ -103,16 +103,22 @@ enum DroneFlights {
 
     /// Takes the nearest idle drone among `choice`'s candidates. Another transaction may be
     /// taking one right now: its row is locked, so it is skipped for the next nearest. If every
-    /// idle one was skipped, a locked one may yet come free (its taker rolled back): the list is
-    /// tried again, waiting for each lock. This transaction holds no drone lock then, so the wait
-    /// cannot be part of a cycle.
-    private static func reserveNearest(_ choice: DroneChoice, for deliveryId: UUID, _ db: isolated PostgresConnection) throws -> RankedDrone? {
+    /// idle one was skipped (none is idle, or the idle ones are being taken), a locked one may
+    /// yet come free (its taker rolled back): the list is tried again, waiting for each lock.
+    /// Only in a transaction of its own, which holds no drone lock then, so the wait cannot be
+    /// part of a cycle; a transaction shared with other deliveries' events may hold one, so there
+    /// this asks for a transaction of its own instead.
+    private static func reserveNearest(
+        _ choice: DroneChoice, for deliveryId: UUID, context: HandlerContext, _ db: isolated PostgresConnection
+    ) throws -> RankedDrone? {
         guard case .candidates(let candidates) = choice else { return nil }
         let ranked = candidates.map(\.drone.droneId)
-        guard let taken = try DroneTables.reserveFirstIdle(of: ranked, for: deliveryId, waitingForLocks: false, db)
-            ?? DroneTables.reserveFirstIdle(of: ranked, for: deliveryId, waitingForLocks: true, db)
-        else { return nil }
-        return candidates.first { $0.drone.droneId == taken }
+        var taken = try DroneTables.reserveFirstIdle(of: ranked, for: deliveryId, waitingForLocks: false, db)
+        if taken == nil, try DroneTables.anyIdle(of: ranked, db) {
+            if context.sharesTransaction { throw OwnTransactionNeeded("no capable drone is idle and unlocked; waiting for one") }
+            taken = try DroneTables.reserveFirstIdle(of: ranked, for: deliveryId, waitingForLocks: true, db)
+        }
+        return taken.flatMap { taken in candidates.first { $0.drone.droneId == taken } }
     }
 
     /// Records that no drone was allocated and emits `drone.allocation-failed`.

@@ -144,6 +144,15 @@ enum DroneTables {
             """, [.textArray(ranked), .uuid(deliveryId)]).first?.decode(String.self, column: "drone_id")
     }
 
+    /// Whether any of `ranked` is idle as last committed, taken by another transaction right now
+    /// or not (without locking): when none is, there is nothing to wait for.
+    static func anyIdle(of ranked: [String], _ db: isolated PostgresConnection) throws -> Bool {
+        guard !ranked.isEmpty else { return false }
+        return try db.query(
+            "SELECT EXISTS (SELECT FROM drones WHERE drone_id = ANY($1::text[]) AND state = 'idle') AS idle", [.textArray(ranked)]
+        ).first?.decode(Bool.self, column: "idle") ?? false
+    }
+
     /// Records an allocation (the drone was reserved by `reserveFirstIdle`).
     static func insert(_ allocation: NewAllocation, _ db: isolated PostgresConnection) throws {
         try db.executeDeferred("""

@@ -11,6 +11,7 @@ import Postgres
 /// - `fail-always…` — the handler always throws (retried, then parked);
 /// - `fail-once…` — the handler throws on the first attempt only;
 /// - `blocked…` owners listed in the `blocked_owners` table — throw until the row is removed (replay);
+/// - `alone…` — asks for a transaction of its own (`OwnTransactionNeeded`) when it shares one;
 /// - `deadline…` — schedules the `echo-timeout` deadline 300 ms later, whose handler records a
 ///   row in `deadline_firings` and emits `delivery.scheduling-failed` (JOIN_TIMED_OUT).
 package enum EchoService {
@@ -25,6 +26,9 @@ package enum EchoService {
             }
             if request.ownerId.hasPrefix("fail-once"), received.attempt == 1 {
                 throw EchoFailure(message: "owner \(request.ownerId) fails on the first attempt")
+            }
+            if request.ownerId.hasPrefix("alone"), context.sharesTransaction {
+                throw OwnTransactionNeeded("owner \(request.ownerId) is handled alone")
             }
             if request.ownerId.hasPrefix("blocked"),
                try !db.query("SELECT 1 FROM blocked_owners WHERE owner_id = $1", [.text(request.ownerId)]).isEmpty {

@@ -57,6 +57,28 @@ struct EventProcessingTests {
         try await harness.cleanUp()
     }
 
+    @Test("a handler that asks for a transaction of its own is handled alone, not retried; its shared transaction's events are handled one by one")
+    func handlerAsksForItsOwnTransaction() async throws {
+        let harness = try EchoHarness(retryAttempts: 1, eventsPerTransaction: 16, workers: 1)
+        let capture = try await harness.captureQueue()
+        try await harness.declareTopology()
+        let owners = (0..<16).map { index in index % 5 == 2 ? "alone-\(index)" : "shared-\(index)" }
+        try await harness.publish(try owners.map { try harness.request(owner: $0) })
+        try await harness.withRunningService {
+            try await waitUntil("16 echoes") { try await harness.count("SELECT count(*) FROM echoes") == 16 }
+        }
+        // One attempt allowed: a handler failure would have parked its event.
+        #expect(try await harness.depth(harness.topology.parkedQueue) == 0)
+        #expect(try await harness.drain(capture, expecting: 16).count == 16)
+        // Each `alone` echo was written by a transaction that wrote nothing else.
+        let alone = try await harness.count("""
+            SELECT count(*) FROM echoes e WHERE owner_id LIKE 'alone-%'
+            AND (SELECT count(*) FROM echoes o WHERE o.xmin::text = e.xmin::text) = 1
+            """)
+        #expect(alone == 3)
+        try await harness.cleanUp()
+    }
+
     @Test("a failing handler, a duplicate and poison in a shared transaction: each gets its own outcome, the rest commit once")
     func failureInASharedTransaction() async throws {
         let harness = try EchoHarness(retryAttempts: 1, eventsPerTransaction: 16, workers: 1)

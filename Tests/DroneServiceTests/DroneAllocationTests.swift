@@ -187,6 +187,30 @@ struct DroneAllocationTests {
         try await bed.harness.cleanUp()
     }
 
+    @Test("a backlog of packages shares transactions, and each package still gets a drone of its own")
+    func backlogSharesTransactions() async throws {
+        let bed = try DroneTestBed(fleet: "60x5kg/30km/60kmh", retryAttempts: 1) { $0.workers = 1 }
+        let capture = try await bed.harness.captureQueue(["drone.#"])
+        let deliveries = (0..<40).map { _ in UUID() }
+        let ids = deliveries.map { _ in UUID() }
+        let messages = try zip(deliveries, ids).map { delivery, id in
+            try bed.message(DroneTestBed.package(), deliveryId: delivery, id: id)
+        }
+        // Queued before the runtime starts, so they arrive together.
+        try await bed.harness.declareTopology()
+        try await bed.harness.publishMessages(messages)
+        try await bed.harness.withRunningService {
+            try await bed.awaitHandled(ids, timeout: .seconds(90))
+        }
+        // xmin is the id of the transaction that wrote the row.
+        let transactions = try await bed.harness.count("SELECT count(DISTINCT xmin::text) FROM allocations")
+        #expect(transactions < 40, "40 allocations in \(transactions) transactions")
+        let allocated = try await bed.emitted(capture, expecting: 40).payloads(DroneAllocated.self)
+        #expect(allocated.count == 40)
+        #expect(Set(allocated.map(\.droneId)).count == 40)
+        try await bed.harness.cleanUp()
+    }
+
     @Test("no drone is allocated twice: 2 instances × 4 workers, 40 packages for 10 drones")
     func noDoubleAllocationUnderConcurrency() async throws {
         // One attempt only: a handler that failed on a lock conflict or on the unique index (and
