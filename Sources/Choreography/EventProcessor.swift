@@ -475,16 +475,4 @@ extension PostgresError {
     var isConnectionProblem: Bool { isConnectionError }
 }
 
-/// When an event's own transaction is done again at once: the database ended it to break a
-/// deadlock or a serialization conflict (it chose a victim; the handler did not fail), at most
-/// `limit` times. Beyond that, or for any other error, the failure goes through the retry policy.
-enum ConflictRedo {
-    static let limit = 3
-
-    /// Whether to do the transaction again after `error`, having done it again `redone` times already.
-    static func again(after error: PostgresError, redone: Int) -> Bool {
-        (error.isDeadlock || error.isSerializationFailure) && redone < limit
-    }
-}
-
 

@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Conflict redo: when an event's own transaction is done again at once")
 struct ConflictRedoTests {
-    @Test("a deadlock or a serialization failure is done again, up to the limit; any other error is not")
+    @Test("a deadlock or a serialization failure is done again, up to the limit; any other error is not (a handler's own included)")
     func redoDecision() {
         let deadlock = PostgresError(.server, message: "deadlock detected", sqlState: "40P01")
         let serialization = PostgresError(.server, message: "could not serialize access", sqlState: "40001")
@@ -15,5 +15,9 @@ struct ConflictRedoTests {
         #expect(!ConflictRedo.again(after: deadlock, redone: ConflictRedo.limit))
         #expect(!ConflictRedo.again(after: unique, redone: 0))
         #expect(!ConflictRedo.again(after: lost, redone: 0))
+        #expect(!ConflictRedo.endedByConflict(HandlersOwnError()))
     }
 }
+
+/// An error a handler throws itself.
+private struct HandlersOwnError: Error {}
