@@ -201,11 +201,7 @@ final class DeadlineScheduler: Service, Sendable {
         }
         do {
             let fired = try await connection.transaction { db -> [(name: String, outbox: PendingOutboxRows)] in
-                let due = try RuntimeTables.lockDueDeadlines(limit: limit, db)
-                    .enumerated().sorted { first, second in
-                        let (a, b) = (first.element.deadline.deliveryId, second.element.deadline.deliveryId)
-                        return a == b ? first.offset < second.offset : a < b
-                    }.map(\.element)
+                let due = try RuntimeTables.lockDueDeadlines(limit: limit, db).inDeliveryOrder(\.deadline.deliveryId)
                 attempted.withLock { $0 = due.map { ($0.id, $0.deadline.name) } }
                 return try due.map { id, deadline, trace in
                     let started = tracer.startDeadline(deadline.name, deliveryId: "\(deadline.deliveryId)", scheduledFrom: trace)

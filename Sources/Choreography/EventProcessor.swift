@@ -211,14 +211,7 @@ final class EventProcessor: Service, Sendable {
             case .failure(let settled): results.append((index, settled.outcome))
             }
         }
-        // Taken in delivery order (stably: one delivery's events keep their order), so two
-        // transactions that lock rows per delivery lock them in the same order and cannot deadlock.
-        if eventsPerTransaction > 1 {
-            ready = ready.enumerated().sorted { first, second in
-                let (a, b) = (first.element.event.deliveryId, second.element.event.deliveryId)
-                return a == b ? first.offset < second.offset : a < b
-            }.map(\.element)
-        }
+        if eventsPerTransaction > 1 { ready = ready.inDeliveryOrder(\.event.deliveryId) }
         var start = 0
         while start < ready.count {
             let chunk = Array(ready[start..<min(ready.count, start + eventsPerTransaction)])
@@ -258,11 +251,11 @@ final class EventProcessor: Service, Sendable {
     /// Runs one event's handler in the open transaction and records it in the inbox and its
     /// emitted events in the outbox (sent with the COMMIT); returns the pending outbox rows and
     /// the soonest deadline the handler scheduled.
-    private func run(_ item: Prepared, sharingWith others: Int = 0, _ db: isolated PostgresConnection) throws -> (PendingOutboxRows, Date?) {
+    private func run(_ item: Prepared, sharesTransaction: Bool = false, _ db: isolated PostgresConnection) throws -> (PendingOutboxRows, Date?) {
         let done = try UnitOfWork.run(
             deliveryId: item.event.deliveryId, causationId: item.event.id, logger: item.logger,
             forwardFailureProbability: configuration.faults.forwardFailureProbability, consumed: item.event, trace: item.trace,
-            sharesTransaction: others > 0, db
+            sharesTransaction: sharesTransaction, db
         ) { context in try item.handler(item.event, &context, db) }
         return (done.outbox, done.soonestDeadline)
     }
@@ -277,7 +270,7 @@ final class EventProcessor: Service, Sendable {
             let handled: [(PendingOutboxRows, Date?)]
             do {
                 handled = try await db.transaction { db in
-                    try chunk.map { item in try self.run(item, sharingWith: chunk.count - 1, db) }
+                    try chunk.map { item in try self.run(item, sharesTransaction: true, db) }
                 }
             } catch {
                 for span in transactions { tracer.end(span, error: error) }
@@ -318,7 +311,7 @@ final class EventProcessor: Service, Sendable {
                 do {
                     (rows, soonest) = try await db.transaction { db in try self.run(item, db) }
                     break
-                } catch let error as PostgresError where ConflictRedo.again(after: error, redone: conflicts) {
+                } catch where ConflictRedo.again(after: error, redone: conflicts) {
                     // The database chose this transaction to break a deadlock (or a serialization
                     // conflict): not the handler's failure, so it is done again at once rather
                     // than sent through the retry queues.

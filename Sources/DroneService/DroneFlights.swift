@@ -72,10 +72,10 @@ enum DroneFlights {
         }
         let weightKg = package.packageInfo.weightKg
         var choice = DroneAllocator.choose(among: try fleet.fleet(db), weightKg: weightKg, route: route)
-        var chosen = try reserveNearest(choice, for: deliveryId, context: context, db)
+        var chosen = try reserveNearest(choice, context: context, db)
         if chosen == nil, case .candidates = choice {
             choice = DroneAllocator.choose(among: try fleet.refreshed(db), weightKg: weightKg, route: route)
-            chosen = try reserveNearest(choice, for: deliveryId, context: context, db)
+            chosen = try reserveNearest(choice, context: context, db)
         }
         switch (choice, chosen) {
         case (.unavailable(let code, let message), _):
@@ -108,11 +108,10 @@ enum DroneFlights {
     /// Only in a transaction of its own, which holds no drone lock then, so the wait cannot be
     /// part of a cycle; a transaction shared with other deliveries' events may hold one, so there
     /// this asks for a transaction of its own instead.
-    private static func reserveNearest(
-        _ choice: DroneChoice, for deliveryId: UUID, context: HandlerContext, _ db: isolated PostgresConnection
-    ) throws -> RankedDrone? {
+    private static func reserveNearest(_ choice: DroneChoice, context: HandlerContext, _ db: isolated PostgresConnection) throws -> RankedDrone? {
         guard case .candidates(let candidates) = choice else { return nil }
         let ranked = candidates.map(\.drone.droneId)
+        let deliveryId = context.deliveryId
         var taken = try DroneTables.reserveFirstIdle(of: ranked, for: deliveryId, waitingForLocks: false, db)
         if taken == nil, try DroneTables.anyIdle(of: ranked, db) {
             if context.sharesTransaction { throw OwnTransactionNeeded("no capable drone is idle and unlocked; waiting for one") }

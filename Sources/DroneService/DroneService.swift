@@ -29,9 +29,8 @@ package enum DroneService {
         var definition = ServiceDefinition(name: name, schema: try SQLIdentifier(schema), migrations: try migrations())
         // Its handlers lock their own delivery's rows (taken in delivery order) and take drones
         // without waiting (`SKIP LOCKED`; one that would wait asks for a transaction of its own):
-        // several events can share a transaction. (A/B, 1000
-        // sagas, 32 in flight, two runs each: 10.7 → 8.7 transactions per saga, 105.0/109.7 →
-        // 117.8/112.7 sagas/s.)
+        // several events can share a transaction. (A/B, 1000 sagas, 32 in flight, two runs each:
+        // 10.7 → 8.7 transactions per saga, 105.0/109.7 → 117.8/112.7 sagas/s.)
         definition.eventsPerTransaction = 16
         let fleet = FleetSnapshot()
 
