@@ -161,20 +161,15 @@ final class EventProcessor: Service, Sendable {
 
     private typealias Outcome = HandlingOutcome
 
-    /// Handles a batch, spreading it over the worker connections by delivery: one delivery's
-    /// events go to one worker, in arrival order, so two workers' transactions do not wait on
-    /// each other's locks on the same delivery's rows.
+    /// Handles a batch, spreading it over as many worker connections as it fills (see
+    /// ``WorkerShares``), by delivery: one delivery's events go to one worker, in arrival order.
     /// `spans` are the deliveries' consumer spans (empty with tracing off).
     private func handle(_ batch: [AMQPDelivery], spans: [(any Span)?]) async -> [Outcome] {
-        let workerCount = min(workers.count, batch.count)
-        var shares = [[Int]](repeating: [], count: workerCount)
-        for (index, delivery) in batch.enumerated() {
-            let key = delivery.properties.correlationId?.hashValue ?? index
-            shares[Int(UInt(bitPattern: key) % UInt(workerCount))].append(index)
-        }
+        let keys = batch.enumerated().map { index, delivery in delivery.properties.correlationId?.hashValue ?? index }
+        let shares = WorkerShares.split(keys, workers: workers.count, eventsPerTransaction: eventsPerTransaction)
         var outcomes = [Outcome?](repeating: nil, count: batch.count)
         await withTaskGroup(of: [(Int, Outcome)].self) { group in
-            for (worker, share) in shares.enumerated() where !share.isEmpty {
+            for (worker, share) in shares.enumerated() {
                 group.addTask {
                     // The worker's whole share runs on its connection's thread: no hop per event.
                     await self.workers[worker].withIsolation { db in await self.handleShare(share, of: batch, spans: spans, on: db) }
