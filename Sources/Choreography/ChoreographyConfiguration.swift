@@ -21,7 +21,7 @@ public import Foundation
 ///   only the schedule harness sets it, so that it alone delivers to the services' queues
 /// - `QUEUE_TYPE` — `classic` or `quorum` (`classic`)
 /// - `PREFETCH` — unacknowledged deliveries per instance (`64`)
-/// - `WORKERS` — database connections handling events in parallel (`4`)
+/// - `WORKERS` — most database connections handling one batch's events in parallel (`4`)
 /// - `EVENTS_PER_TRANSACTION` — events a worker handles in one transaction (the service
 ///   definition's `eventsPerTransaction`, 1 unless the service says otherwise)
 /// - `RETRY_MAX_ATTEMPTS` (`5`), `RETRY_INITIAL_DELAY_MS` (`1000`), `RETRY_MULTIPLIER` (`4`),
