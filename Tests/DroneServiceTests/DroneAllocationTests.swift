@@ -191,11 +191,7 @@ struct DroneAllocationTests {
     func backlogSharesTransactions() async throws {
         let bed = try DroneTestBed(fleet: "60x5kg/30km/60kmh", retryAttempts: 1) { $0.workers = 1 }
         let capture = try await bed.harness.captureQueue(["drone.#"])
-        let deliveries = (0..<40).map { _ in UUID() }
-        let ids = deliveries.map { _ in UUID() }
-        let messages = try zip(deliveries, ids).map { delivery, id in
-            try bed.message(DroneTestBed.package(), deliveryId: delivery, id: id)
-        }
+        let (_, ids, messages) = try bed.packageBacklog(40)
         // Queued before the runtime starts, so they arrive together.
         try await bed.harness.declareTopology()
         try await bed.harness.publishMessages(messages)
@@ -217,12 +213,8 @@ struct DroneAllocationTests {
         // would succeed on a retry) is parked, and the test fails.
         let bed = try DroneTestBed(fleet: "10x5kg/30km/60kmh", retryAttempts: 1) { $0.workers = 4 }
         let capture = try await bed.harness.captureQueue(["drone.#"])
-        let deliveries = (0..<40).map { _ in UUID() }
-        let ids = deliveries.map { _ in UUID() }
         // Every package is picked up at the same point, so all contend for the same nearest drones.
-        let messages = try zip(deliveries, ids).map { delivery, id in
-            try bed.message(DroneTestBed.package(), deliveryId: delivery, id: id)
-        }
+        let (deliveries, ids, messages) = try bed.packageBacklog(40)
         try await bed.harness.withRunningService(instances: 2) {
             try await bed.harness.publishMessages(messages)
             try await bed.awaitHandled(ids, timeout: .seconds(90))

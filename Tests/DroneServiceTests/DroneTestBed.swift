@@ -48,6 +48,15 @@ struct DroneTestBed {
         try EventMessage.make(event, id: id, deliveryId: deliveryId, exchange: harness.exchange)
     }
 
+    /// `count` default `package.created` messages, each for a delivery of its own (all picked up
+    /// at the same point, so they contend for the same nearest drones), with their deliveries and event ids.
+    func packageBacklog(_ count: Int) throws -> (deliveries: [UUID], ids: [UUID], messages: [AMQPOutgoingMessage]) {
+        let deliveries = (0..<count).map { _ in UUID() }
+        let ids = deliveries.map { _ in UUID() }
+        let messages = try zip(deliveries, ids).map { delivery, id in try message(Self.package(), deliveryId: delivery, id: id) }
+        return (deliveries, ids, messages)
+    }
+
     /// Waits until the service committed every event id and published everything it emitted;
     /// fails at once when the service parked anything.
     func awaitHandled(_ ids: [UUID], timeout: Duration = .seconds(30)) async throws {
