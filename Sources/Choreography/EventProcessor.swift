@@ -245,14 +245,29 @@ final class EventProcessor: Service, Sendable {
 
     /// Runs one event's handler in the open transaction and records it in the inbox and its
     /// emitted events in the outbox (sent with the COMMIT); returns the pending outbox rows and
-    /// the soonest deadline the handler scheduled.
-    private func run(_ item: Prepared, sharesTransaction: Bool = false, _ db: isolated PostgresConnection) throws -> (PendingOutboxRows, Date?) {
-        let done = try UnitOfWork.run(
+    /// the soonest deadline the handler scheduled. In a shared transaction, an event that emitted
+    /// nothing is left out of the inbox (`inboxLeft`) for ``handleTogether(_:on:)`` to record with the others.
+    private func run(_ item: Prepared, sharesTransaction: Bool = false, _ db: isolated PostgresConnection) throws -> UnitOfWork.Done<Void> {
+        try UnitOfWork.run(
             deliveryId: item.event.deliveryId, causationId: item.event.id, logger: item.logger,
             forwardFailureProbability: configuration.faults.forwardFailureProbability, consumed: item.event, trace: item.trace,
-            sharesTransaction: sharesTransaction, db
+            sharesTransaction: sharesTransaction, inboxLater: sharesTransaction, db
         ) { context in try item.handler(item.event, &context, db) }
-        return (done.outbox, done.soonestDeadline)
+    }
+
+    /// Runs a shared transaction's events: all at once through the service's batch handler when
+    /// it has one, else each through its own handler; then records in one inbox statement every
+    /// event that emitted nothing.
+    private func runTogether(_ chunk: [Prepared], _ db: isolated PostgresConnection) throws -> [(PendingOutboxRows, Date?)] {
+        if let batchHandler = definition.batchHandler {
+            try batchHandler(chunk.map(\.event), logger, db)
+            try RuntimeTables.recordHandled(chunk.map { ($0.event, $0.trace?.traceId) }, db)
+            return chunk.map { _ in (.nothing, nil) }
+        }
+        let done = try chunk.map { item in try run(item, sharesTransaction: true, db) }
+        let left = zip(chunk, done).filter { $0.1.inboxLeft }.map(\.0)
+        try RuntimeTables.recordHandled(left.map { ($0.event, $0.trace?.traceId) }, db)
+        return done.map { ($0.outbox, $0.soonestDeadline) }
     }
 
     /// Handles several events in one transaction. If any of them fails (a handler error, a
@@ -264,9 +279,7 @@ final class EventProcessor: Service, Sendable {
         do {
             let handled: [(PendingOutboxRows, Date?)]
             do {
-                handled = try await db.transaction { db in
-                    try chunk.map { item in try self.run(item, sharesTransaction: true, db) }
-                }
+                handled = try await db.transaction { db in try self.runTogether(chunk, db) }
             } catch {
                 for span in transactions { tracer.end(span, error: error) }
                 throw error
@@ -300,11 +313,11 @@ final class EventProcessor: Service, Sendable {
             // everything the handler did is rolled back. BEGIN travels with the handler's first
             // statement, so a handler whose statements are all deferred costs one round trip.
             let transaction = tracer.startTransaction(under: item.span)
-            let (rows, soonest): (PendingOutboxRows, Date?)
+            let done: UnitOfWork.Done<Void>
             var conflicts = 0
             while true {
                 do {
-                    (rows, soonest) = try await db.transaction { db in try self.run(item, db) }
+                    done = try await db.transaction { db in try self.run(item, db) }
                     break
                 } catch where ConflictRedo.again(after: error, redone: conflicts) {
                     // The database chose this transaction to break a deadlock (or a serialization
@@ -320,9 +333,9 @@ final class EventProcessor: Service, Sendable {
                 }
             }
             tracer.end(transaction)
-            if let soonest { alarm.request(soonest) }
+            if let soonest = done.soonestDeadline { alarm.request(soonest) }
             metrics.handlerLatency(ContinuousClock.now - started)
-            return .handled(type: event.type, outbox: try rows.rows())
+            return .handled(type: event.type, outbox: try done.outbox.rows())
         } catch where RuntimeTables.isDuplicate(error) {
             return .duplicate(type: event.type)
         } catch let error as PostgresError where error.isConnectionProblem {

@@ -14,6 +14,9 @@ package struct PendingOutboxRows: Sendable {
     let events: [OutboxEvent]
     let ids: DeferredRows?
 
+    /// No outbox rows: the work emitted nothing.
+    static let nothing = PendingOutboxRows(events: [], ids: nil)
+
     /// The committed rows.
     package func rows() throws -> [OutboxRow] {
         guard let ids else { return [] }
@@ -27,7 +30,7 @@ enum RuntimeTables {
     /// Inserts emitted events in a statement sent with the transaction's next statement or COMMIT;
     /// their rows (with ids) are readable once it ran.
     static func recordEmitted(_ events: [OutboxEvent], _ db: isolated PostgresConnection) throws -> PendingOutboxRows {
-        guard !events.isEmpty else { return PendingOutboxRows(events: [], ids: nil) }
+        guard !events.isEmpty else { return .nothing }
         let (values, parameters) = outboxValues(events, firstParameter: 1)
         let ids = try db.queryDeferred("INSERT INTO outbox (\(outboxColumns)) VALUES \(values) RETURNING id", parameters)
         return PendingOutboxRows(events: events, ids: ids)
@@ -44,7 +47,7 @@ enum RuntimeTables {
         let inbox: [PostgresValue] = [.uuid(event.id), .text(event.type), .uuid(event.deliveryId), .text(traceId)]
         guard !events.isEmpty else {
             try db.executeDeferred("INSERT INTO inbox (event_id, event_type, delivery_id, trace_id) VALUES ($1, $2, $3, $4)", inbox)
-            return PendingOutboxRows(events: [], ids: nil)
+            return .nothing
         }
         let (values, parameters) = outboxValues(events, firstParameter: 5)
         let ids = try db.queryDeferred("""
@@ -55,6 +58,23 @@ enum RuntimeTables {
             RETURNING id
             """, inbox + parameters)
         return PendingOutboxRows(events: events, ids: ids)
+    }
+
+    /// Records handled events that emitted nothing in the inbox, all in one statement deferred
+    /// like ``recordHandled(_:traceId:emitting:_:)``'s: a duplicate among them fails the COMMIT.
+    static func recordHandled(_ events: [(event: ReceivedEvent, traceId: String?)], _ db: isolated PostgresConnection) throws {
+        guard !events.isEmpty else { return }
+        guard events.count > 1 else {
+            _ = try recordHandled(events[0].event, traceId: events[0].traceId, emitting: [], db)
+            return
+        }
+        try db.executeDeferred("""
+            INSERT INTO inbox (event_id, event_type, delivery_id, trace_id)
+            SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[])
+            """, [
+                .array(events.map { .uuid($0.event.id) }), .array(events.map { .text($0.event.type) }),
+                .array(events.map { .uuid($0.event.deliveryId) }), .array(events.map { .text($0.traceId) }),
+            ])
     }
 
     /// Whether an error is the inbox refusing an event id it already holds.

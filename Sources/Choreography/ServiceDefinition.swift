@@ -6,6 +6,12 @@ public import Postgres
 /// transaction's connection, changes the service's own tables and emits through the context.
 public typealias EventHandler = @Sendable (ReceivedEvent, inout HandlerContext, isolated PostgresConnection) throws -> Void
 
+/// A handler for several events at once, inside the one transaction they share, for a service
+/// whose handlers emit nothing and schedule nothing (a read side): one statement can then do for
+/// all of them what the one-event handler does for one. `events` are in delivery order, one
+/// delivery's in arrival order; `logger` is the service's.
+public typealias EventBatchHandler = @Sendable (_ events: [ReceivedEvent], _ logger: Logger, isolated PostgresConnection) throws -> Void
+
 /// A handler for a named deadline that has come due; runs in its own local transaction.
 public typealias DeadlineHandler = @Sendable (FiredDeadline, inout HandlerContext, isolated PostgresConnection) throws -> Void
 
@@ -41,6 +47,7 @@ public struct ServiceDefinition: Sendable {
 
     private(set) var eventHandlers: [String: EventHandler] = [:]
     private(set) var fallbackHandler: EventHandler?
+    private(set) var batchHandler: EventBatchHandler?
     private(set) var deadlineHandlers: [String: DeadlineHandler] = [:]
     private(set) var startupTasks: [StartupTask] = []
     private(set) var adminSetupTasks: [AdminSetupTask] = []
@@ -72,6 +79,15 @@ public struct ServiceDefinition: Sendable {
     /// Handles every event the work queue receives that has no specific handler.
     public mutating func onAnyEvent(_ handler: @escaping EventHandler) {
         fallbackHandler = handler
+    }
+
+    /// Handles the events of a transaction that holds more than one (see
+    /// ``eventsPerTransaction``) with one call, in place of their one-event handlers, which still
+    /// handle an event alone (a batch of one, or the redo of a failed shared transaction) and
+    /// must leave the same result. It must cover every event type the service takes, emit
+    /// nothing and schedule nothing.
+    public mutating func onEventBatch(_ handler: @escaping EventBatchHandler) {
+        batchHandler = handler
     }
 
     /// Reacts to a named deadline coming due.

@@ -15,20 +15,29 @@ package enum UnitOfWork {
         let outbox: PendingOutboxRows
         /// The soonest deadline it scheduled, if any.
         let soonestDeadline: Date?
+        /// Whether the consumed event is left for the caller to record in the inbox (see `inboxLater`).
+        var inboxLeft = false
     }
 
     /// Runs `work` for `deliveryId` in the open transaction on `db`; `consumed` is the event being
     /// handled (recorded in the inbox; a duplicate then fails the COMMIT), nil for a deadline or a command.
+    /// With `inboxLater`, a consumed event whose work emitted nothing is not recorded here but
+    /// left to the caller (`Done.inboxLeft`), which records several in one statement
+    /// (``RuntimeTables/recordHandled(_:_:)``) before the same COMMIT.
     static func run<Value: Sendable>(
         deliveryId: UUID, causationId: UUID?, logger: Logger, forwardFailureProbability: Double = 0,
-        consumed: ReceivedEvent? = nil, trace: TraceCarrier? = nil, sharesTransaction: Bool = false, _ db: isolated PostgresConnection,
-        _ work: (inout HandlerContext) throws -> Value
+        consumed: ReceivedEvent? = nil, trace: TraceCarrier? = nil, sharesTransaction: Bool = false, inboxLater: Bool = false,
+        _ db: isolated PostgresConnection, _ work: (inout HandlerContext) throws -> Value
     ) throws -> Done<Value> {
         var context = HandlerContext(
             deliveryId: deliveryId, causationId: causationId, logger: logger, forwardFailureProbability: forwardFailureProbability,
             trace: trace, sharesTransaction: sharesTransaction)
         let value = try work(&context)
         try RuntimeTables.applyDeadlines(context, db)
+        if consumed != nil, inboxLater, context.emitted.isEmpty {
+            return Done(
+                value: value, outbox: .nothing, soonestDeadline: context.scheduled.map(\.fireAt).min(), inboxLeft: true)
+        }
         let outbox = if let consumed {
             try RuntimeTables.recordHandled(consumed, traceId: trace?.traceId, emitting: context.emitted, db)
         } else {

@@ -22,15 +22,22 @@ package enum HistoryService {
         definition.extraBindings = ["#"]
         definition.onAdminSetup(APIAccessSchema.adminSetup)
         definition.onAnyEvent { received, context, db in
-            if let status = try EventLog.record(received, db) {
-                context.logger.debug("event logged", metadata: [
-                    "delivery.stage": "\(status.stage.rawValue)", "delivery.saga_state": "\(status.sagaState.rawValue)",
-                ])
-            } else {
-                context.logger.debug("event already logged")
-            }
+            log(try EventLog.record([received], db), context.logger)
+        }
+        definition.onEventBatch { events, logger, db in
+            log(try EventLog.record(events, db), logger)
         }
         return definition
+    }
+
+    /// Logs (at debug level) each delivery's new status.
+    private static func log(_ statuses: [DeliveryStatus], _ logger: Logger) {
+        for status in statuses {
+            logger.debug("event logged", metadata: [
+                "delivery.id": "\(status.deliveryId)", "delivery.stage": "\(status.stage.rawValue)",
+                "delivery.saga_state": "\(status.sagaState.rawValue)",
+            ])
+        }
     }
 
     /// The service's migrations, from its `Migrations` resource folder.

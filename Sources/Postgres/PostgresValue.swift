@@ -109,6 +109,18 @@ public struct PostgresValue: Hashable, Sendable, CustomStringConvertible {
         PostgresValue(dataType: .textArray, text: "{" + values.map(quotedArrayElement).joined(separator: ",") + "}")
     }
 
+    /// An array of `elements` in PostgreSQL's array text form, each element quoted (or NULL), of
+    /// unspecified type: the statement casts it, e.g. `unnest($1::timestamptz[])`, so one
+    /// parameter carries a column of many rows, NULLs included.
+    public static func array(_ elements: [PostgresValue]) -> PostgresValue {
+        var text = "{"
+        for (index, element) in elements.enumerated() {
+            if index > 0 { text += "," }
+            text += element.text.map(quotedArrayElement) ?? "NULL"
+        }
+        return PostgresValue(dataType: .unspecified, text: text + "}")
+    }
+
     public var description: String {
         guard let text else { return "NULL" }
         return "\(text)::\(dataType)"
@@ -133,13 +145,18 @@ public struct PostgresValue: Hashable, Sendable, CustomStringConvertible {
         return String(decoding: text, as: UTF8.self)
     }
 
+    /// The element in double quotes, `"` and `\` escaped (over UTF-8 bytes: JSON bodies are long).
     private static func quotedArrayElement(_ element: String) -> String {
-        var quoted = "\""
-        for character in element.unicodeScalars {
-            if character == "\"" || character == "\\" { quoted.unicodeScalars.append("\\") }
-            quoted.unicodeScalars.append(character)
+        let (quote, backslash) = (UInt8(ascii: "\""), UInt8(ascii: "\\"))
+        var quoted = [UInt8]()
+        quoted.reserveCapacity(element.utf8.count + 16)
+        quoted.append(quote)
+        for byte in element.utf8 {
+            if byte == quote || byte == backslash { quoted.append(backslash) }
+            quoted.append(byte)
         }
-        return quoted + "\""
+        quoted.append(quote)
+        return String(decoding: quoted, as: UTF8.self)
     }
 }
 

@@ -84,6 +84,37 @@ struct HistoryServiceIntegrationTests {
         try await bed.harness.cleanUp()
     }
 
+    @Test("a backlog waiting before the service starts is logged in shared transactions (the batch handler): each status and summary the full projection's")
+    func backlogInSharedTransactions() async throws {
+        let bed = try HistoryTestBed()
+        let scripts = try (0..<2).flatMap { _ in try SagaEventSets.valid().map { $0.script.copy(for: UUID()) } }
+        let events = scripts.flatMap(\.events)
+        var generator = SeededGenerator(seed: 2_718)
+        try await bed.harness.declareTopology()
+        try await bed.harness.publishMessages(try events.shuffled(using: &generator).map(bed.message))
+        try await bed.harness.withRunningService {
+            try await waitUntil("every event logged") { try await bed.harness.count("SELECT count(*) FROM inbox") == events.count }
+        }
+        #expect(bed.harness.sharedTransactionsCommitted > 0)
+        let rows = try await bed.withDatabase { db in
+            try scripts.map { script in
+                (
+                    try HistoryQueries.status(deliveryId: script.deliveryId, on: db),
+                    try db.query("SELECT summary::text AS summary FROM delivery_status WHERE delivery_id = $1", [.uuid(script.deliveryId)])
+                        .first?.decode([UInt8].self, column: "summary")
+                )
+            }
+        }
+        for (script, (status, stored)) in zip(scripts, rows) {
+            #expect(try apiJSON(status) == apiJSON(FullLogProjection.project(script.events)))
+            let summary = try DeliveryStatusSummary(stored: JSONValue(parsing: try #require(stored)))
+            #expect(summary == DeliveryStatusSummary(folding: script.events))
+        }
+        #expect(try await bed.harness.count("SELECT count(*) FROM events") == events.count)
+        #expect(try await bed.harness.parkedCount() == 0)
+        try await bed.harness.cleanUp()
+    }
+
     @Test("a status row from before summaries were stored is folded from its log on its next event, then kept incrementally")
     func rowWithoutSummary() async throws {
         let bed = try HistoryTestBed()

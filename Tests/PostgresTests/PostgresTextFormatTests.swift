@@ -40,6 +40,8 @@ struct PostgresTextFormatTests {
         #expect(PostgresValue.double(.nan).text == "NaN")
         #expect(PostgresValue.bytea([0, 15, 255]).text == "\\x000fff")
         #expect(PostgresValue.textArray(["a\"b", "c\\d"]).text == #"{"a\"b","c\\d"}"#)
+        #expect(PostgresValue.array([.text("a\"b"), .null, .int(3)]).text == #"{"a\"b",NULL,"3"}"#)
+        #expect(PostgresValue.array([]).text == "{}" && PostgresValue.array([]).dataType == .unspecified)
         #expect(PostgresValue.bool(true).text == "t")
         #expect(PostgresValue.uuid(nil).isNull && PostgresValue.uuid(nil).dataType == .uuid)
         let literal: PostgresValue = nil

@@ -229,6 +229,28 @@ struct PostgresValueRoundTripTests {
         #expect(try byName.map { try $0.decode(Int.self, at: 0) } == [2])
     }
 
+    @Test("an array parameter carries a column of any type, NULLs included, into unnest")
+    func arrayColumns() async throws {
+        let connection = try await PostgresTestDatabase.connect()
+        let at = Date(timeIntervalSince1970: 1_700_000_000.25)
+        let id = UUID()
+        let rows = try await connection.query("""
+            SELECT n, at, id, body::text AS body, note FROM unnest($1::int4[], $2::timestamptz[], $3::uuid[], $4::jsonb[], $5::text[])
+                WITH ORDINALITY AS t(n, at, id, body, note, position) ORDER BY position
+            """, [
+                .array([.int32(1), .int32(2)]), .array([.timestamp(at), .timestamp(nil)]), .array([.uuid(id), .uuid(nil)]),
+                .array([.jsonb(#"{"a": "q\"uote\\"}"#), .jsonb(nil)]), .array([.text("NULL"), .text(nil)]),
+            ])
+        #expect(rows.count == 2)
+        #expect(try rows[0].decode(Int.self, column: "n") == 1 && rows[1].decode(Int.self, column: "n") == 2)
+        #expect(try microseconds(rows[0].decode(Date.self, column: "at")) == microseconds(at))
+        #expect(try rows[1].decode(Date?.self, column: "at") == nil)
+        #expect(try rows[0].decode(UUID.self, column: "id") == id && rows[1].decode(UUID?.self, column: "id") == nil)
+        #expect(try rows[0].decode(String.self, column: "body") == #"{"a": "q\"uote\\"}"#)
+        #expect(try rows[1].decode(String?.self, column: "body") == nil)
+        #expect(try rows[0].decode(String.self, column: "note") == "NULL" && rows[1].decode(String?.self, column: "note") == nil)
+    }
+
     private func microseconds(_ date: Date) -> Int64 {
         Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
     }

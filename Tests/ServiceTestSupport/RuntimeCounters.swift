@@ -15,8 +15,8 @@ package enum RuntimeCounters {
     /// Makes the in-memory factory the process's metrics system (the first call does).
     package static func install() { _ = metrics }
 
-    /// The sum of the counter `label` over every dimension of `service`.
-    package static func total(_ label: String, service: String) -> Int {
-        Int(metrics.counterTotal(label: label, dimensions: [("service", service)]))
+    /// The sum of the counter `label` over every dimension of `service` (those with `dimension`, when given).
+    package static func total(_ label: String, service: String, _ dimension: (String, String)? = nil) -> Int {
+        Int(metrics.counterTotal(label: label, dimensions: [("service", service)] + (dimension.map { [$0] } ?? [])))
     }
 }
