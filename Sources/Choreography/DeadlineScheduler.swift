@@ -188,8 +188,10 @@ final class DeadlineScheduler: Service, Sendable {
     /// Fires up to `limit` due deadlines in one transaction, in delivery order (as the event
     /// processor takes a shared transaction's events), so that two transactions locking several
     /// deliveries' rows lock them in the same order. A failure of a single firing is recorded
-    /// against its deadline.
-    func fire(limit: Int) async -> Firing {
+    /// against its deadline, unless the database ended the transaction to break a deadlock (or a
+    /// serialization conflict): that is no failure of the handler, so the firing is done again at
+    /// once (``ConflictRedo``; `redone` counts how often already).
+    func fire(limit: Int, redone: Int = 0) async -> Firing {
         let definition = self.definition
         let logger = self.logger
         let tracer = self.tracer
@@ -235,7 +237,15 @@ final class DeadlineScheduler: Service, Sendable {
         } catch {
             endSpans(error)
             let attempted = attempted.withLock { $0 }
-            if attempted.count == 1, let (id, name) = attempted.first { await failed(id, name: name, error: error) }
+            if attempted.count == 1, let (id, name) = attempted.first {
+                if ConflictRedo.again(after: error, redone: redone) {
+                    logger.info("deadline's transaction ended by a conflict; firing it again", metadata: [
+                        "deadline.name": "\(name)", "error.message": "\(error)", "transaction.redo": "\(redone + 1)",
+                    ])
+                    return await fire(limit: limit, redone: redone + 1)
+                }
+                await failed(id, name: name, error: error)
+            }
             if attempted.count > 1 {
                 logger.debug("a transaction of \(attempted.count) deadlines failed; firing them one by one", metadata: ["error.message": "\(error)"])
             }

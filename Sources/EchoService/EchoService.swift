@@ -13,7 +13,9 @@ import Postgres
 /// - `blocked…` owners listed in the `blocked_owners` table — throw until the row is removed (replay);
 /// - `alone…` — asks for a transaction of its own (`OwnTransactionNeeded`) when it shares one;
 /// - `deadline…` — schedules the `echo-timeout` deadline 300 ms later, whose handler records a
-///   row in `deadline_firings` and emits `delivery.scheduling-failed` (JOIN_TIMED_OUT).
+///   row in `deadline_firings` and emits `delivery.scheduling-failed` (JOIN_TIMED_OUT);
+///   `deadline-fails…` — that handler always throws; `deadline-conflict-once…` — the database
+///   ends that handler's first transaction as a deadlock victim would be (SQLSTATE 40P01).
 package enum EchoService {
     /// The echo service's definition for queue prefix `name` and schema `schema`.
     package static func definition(name: String = "echo", schema: String = "echo") throws -> ServiceDefinition {
@@ -49,6 +51,16 @@ package enum EchoService {
             if let owner, owner.hasPrefix("deadline-fails") {
                 throw EchoFailure(message: "the deadline of owner \(owner) always fails")
             }
+            if let owner, owner.hasPrefix("deadline-conflict-once") {
+                // A sequence's value survives the rollback: only the first transaction is ended.
+                _ = try db.execute("""
+                    DO $$ BEGIN
+                        IF nextval('conflicts_raised') = 1 THEN
+                            RAISE EXCEPTION 'echo: ended as a deadlock victim' USING ERRCODE = 'deadlock_detected';
+                        END IF;
+                    END $$
+                    """)
+            }
             _ = try db.execute("INSERT INTO deadline_firings (delivery_id) VALUES ($1)", [.uuid(deadline.deliveryId)])
             try context.emit(DeliverySchedulingFailed(reason: Reason(.joinTimedOut, "echo deadline passed")))
         }
@@ -70,6 +82,7 @@ package enum EchoService {
                 fired_at    timestamptz NOT NULL DEFAULT clock_timestamp()
             );
             """),
+        Migration(version: 2, name: "conflicts raised", sql: "CREATE SEQUENCE conflicts_raised;"),
     ]
 }
 

@@ -262,6 +262,21 @@ struct EventProcessingTests {
         try await harness.cleanUp()
     }
 
+    @Test("a deadline whose transaction the database ends as a deadlock victim fires again at once: no failed attempt is recorded")
+    func deadlineConflictIsRedone() async throws {
+        let harness = try EchoHarness(retryAttempts: 3)
+        try await harness.withRunningService {
+            try await harness.publish([try harness.request(owner: "deadline-conflict-once")])
+            try await waitUntil("the deadline fired") { try await harness.count("SELECT count(*) FROM deadline_firings") == 1 }
+        }
+        let row = try #require(try await harness.query("SELECT attempts, last_error IS NULL AS clean, fired_at IS NOT NULL AS fired FROM deadlines").first)
+        #expect(try row.decode(Int.self, column: "attempts") == 0)
+        #expect(try row.decode(Bool.self, column: "clean"))
+        #expect(try row.decode(Bool.self, column: "fired"))
+        #expect(try await harness.count("SELECT last_value FROM conflicts_raised") == 2)
+        try await harness.cleanUp()
+    }
+
     @Test("deadlines due together fire in one transaction; when one of them fails, the others fire one by one and it alone is retried, then parked")
     func deadlinesShareATransaction() async throws {
         let harness = try EchoHarness(retryAttempts: 2)
