@@ -65,22 +65,7 @@ struct HistoryServiceIntegrationTests {
             try await bed.harness.publishMessages(messages)
             try await waitUntil("every event logged") { try await bed.harness.count("SELECT count(*) FROM inbox") == events.count }
         }
-        let rows = try await bed.withDatabase { db in
-            try scripts.map { script in
-                (
-                    try HistoryQueries.status(deliveryId: script.deliveryId, on: db),
-                    try db.query("SELECT summary::text AS summary FROM delivery_status WHERE delivery_id = $1", [.uuid(script.deliveryId)])
-                        .first?.decode([UInt8].self, column: "summary")
-                )
-            }
-        }
-        for (script, (status, stored)) in zip(scripts, rows) {
-            #expect(try apiJSON(status) == apiJSON(FullLogProjection.project(script.events)))
-            let summary = try DeliveryStatusSummary(stored: JSONValue(parsing: try #require(stored)))
-            #expect(summary == DeliveryStatusSummary(folding: script.events))
-        }
-        #expect(try await bed.harness.count("SELECT count(*) FROM events") == events.count)
-        #expect(try await bed.harness.parkedCount() == 0)
+        try await bed.expectFullProjections(of: scripts)
         try await bed.harness.cleanUp()
     }
 
@@ -96,22 +81,7 @@ struct HistoryServiceIntegrationTests {
             try await waitUntil("every event logged") { try await bed.harness.count("SELECT count(*) FROM inbox") == events.count }
         }
         #expect(bed.harness.sharedTransactionsCommitted > 0)
-        let rows = try await bed.withDatabase { db in
-            try scripts.map { script in
-                (
-                    try HistoryQueries.status(deliveryId: script.deliveryId, on: db),
-                    try db.query("SELECT summary::text AS summary FROM delivery_status WHERE delivery_id = $1", [.uuid(script.deliveryId)])
-                        .first?.decode([UInt8].self, column: "summary")
-                )
-            }
-        }
-        for (script, (status, stored)) in zip(scripts, rows) {
-            #expect(try apiJSON(status) == apiJSON(FullLogProjection.project(script.events)))
-            let summary = try DeliveryStatusSummary(stored: JSONValue(parsing: try #require(stored)))
-            #expect(summary == DeliveryStatusSummary(folding: script.events))
-        }
-        #expect(try await bed.harness.count("SELECT count(*) FROM events") == events.count)
-        #expect(try await bed.harness.parkedCount() == 0)
+        try await bed.expectFullProjections(of: scripts)
         try await bed.harness.cleanUp()
     }
 
@@ -321,6 +291,27 @@ struct HistoryTestBed {
         try await waitUntil("events logged") {
             try await harness.count("SELECT count(*) FROM inbox WHERE event_id = ANY($1)", [.uuidArray(events.map(\.id))]) == events.count
         }
+    }
+
+    /// Expects each script's status and stored summary to be its whole log's projection, every
+    /// event logged once, and nothing parked.
+    func expectFullProjections(of scripts: [SagaScript], sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let rows = try await withDatabase { db in
+            try scripts.map { script in
+                (
+                    try HistoryQueries.status(deliveryId: script.deliveryId, on: db),
+                    try db.query("SELECT summary::text AS summary FROM delivery_status WHERE delivery_id = $1", [.uuid(script.deliveryId)])
+                        .first?.decode([UInt8].self, column: "summary")
+                )
+            }
+        }
+        for (script, (status, stored)) in zip(scripts, rows) {
+            #expect(try apiJSON(status) == apiJSON(FullLogProjection.project(script.events)), sourceLocation: sourceLocation)
+            let summary = try DeliveryStatusSummary(stored: JSONValue(parsing: try #require(stored, sourceLocation: sourceLocation)))
+            #expect(summary == DeliveryStatusSummary(folding: script.events), sourceLocation: sourceLocation)
+        }
+        #expect(try await harness.count("SELECT count(*) FROM events") == scripts.flatMap(\.events).count, sourceLocation: sourceLocation)
+        #expect(try await harness.parkedCount() == 0, sourceLocation: sourceLocation)
     }
 
     /// Runs `body` on a connection whose search path is the service's schema.
