@@ -19,6 +19,13 @@ package struct DeliveryRoute: Sendable, Hashable {
 
     /// Kilometres a drone based at `home` flies for this route: home → pickup → drop-off → home.
     package func rangeNeededKm(from home: GeoLocation) -> Double {
-        GreatCircle.distanceKm(from: home, to: pickup) + pickupToDropoffKm + GreatCircle.distanceKm(from: dropoff, to: home)
+        distancesKm(from: home, pickupToDropoffKm: pickupToDropoffKm).rangeNeeded
+    }
+
+    /// Kilometres from `home` to the pickup, and the whole flight (``rangeNeededKm(from:)``),
+    /// given the route's own leg (``pickupToDropoffKm``), which a ranking of many drones computes once.
+    package func distancesKm(from home: GeoLocation, pickupToDropoffKm: Double) -> (toPickup: Double, rangeNeeded: Double) {
+        let toPickup = GreatCircle.distanceKm(from: home, to: pickup)
+        return (toPickup, toPickup + pickupToDropoffKm + GreatCircle.distanceKm(from: dropoff, to: home))
     }
 }

@@ -56,10 +56,10 @@ package enum DroneAllocator {
                 "No drone can carry \(kilograms(weightKg)) kg; the largest payload is \(kilograms($0)) kg."
             } ?? "The fleet has no drones.")
         }
+        let pickupToDropoffKm = route.pickupToDropoffKm
         let ranked = strongEnough.map { drone in
-            RankedDrone(
-                drone: drone, distanceToPickupKm: GreatCircle.distanceKm(from: drone.home, to: route.pickup),
-                rangeNeededKm: route.rangeNeededKm(from: drone.home))
+            let distances = route.distancesKm(from: drone.home, pickupToDropoffKm: pickupToDropoffKm)
+            return RankedDrone(drone: drone, distanceToPickupKm: distances.toPickup, rangeNeededKm: distances.rangeNeeded)
         }
         let capable = ranked.filter { $0.rangeNeededKm <= $0.drone.model.rangeKm }
         guard !capable.isEmpty else {
@@ -70,12 +70,15 @@ package enum DroneAllocator {
                 it needs at least \(kilometres(shortest)) km, the longest range is \(kilometres(longest)) km.
                 """)
         }
-        let idle = capable.filter(\.drone.isIdle).sorted { left, right in
-            left.distanceToPickupKm != right.distanceToPickupKm
-                ? left.distanceToPickupKm < right.distanceToPickupKm : left.drone.droneId < right.drone.droneId
-        }
+        let idle = capable.filter(\.drone.isIdle)
         guard !idle.isEmpty else { return .unavailable(.noDroneAvailable, busyMessage(capableCount: capable.count)) }
-        return .candidates(idle)
+        // Sorted by position rather than moving whole drones (and their ids' references) about:
+        // a fleet of hundreds is ranked for every allocation.
+        let distances = idle.map(\.distanceToPickupKm)
+        let order = idle.indices.sorted { left, right in
+            distances[left] != distances[right] ? distances[left] < distances[right] : idle[left].drone.droneId < idle[right].drone.droneId
+        }
+        return .candidates(order.map { idle[$0] })
     }
 
     /// The message for `NO_DRONE_AVAILABLE` when all `capableCount` capable drones are busy.
