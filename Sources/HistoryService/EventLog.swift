@@ -81,8 +81,9 @@ enum EventLog {
     /// find no row: one creates it, the other waits for that to commit and then takes the row
     /// (DO UPDATE locks it and returns the committed summary). An event's insert reads its
     /// status row, so that row's lock always comes first. Two instances' transactions sharing
-    /// deliveries can still lock in opposite orders when a row one of them found is created by the
-    /// other meanwhile; the database then ends one, and the runtime redoes its events one per transaction.
+    /// deliveries can still lock in opposite orders, when one took its snapshot before a shared
+    /// row was created and the other after; the database then ends one, and the runtime redoes
+    /// its events one per transaction.
     private static let lockStatusesAndLog = """
         WITH input AS (
             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::int4[], $6::text[], $7::uuid[], $8::jsonb[])
