@@ -211,12 +211,34 @@ final class EventProcessor: Service, Sendable {
         while start < ready.count {
             let chunk = Array(ready[start..<min(ready.count, start + eventsPerTransaction)])
             start += chunk.count
-            if chunk.count > 1, let outcomes = await handleTogether(chunk, on: db) {
-                results += zip(chunk.map(\.index), outcomes).map { ($0, $1) }
-            } else {
-                for item in chunk { results.append((item.index, await handleAlone(item, on: db))) }
+            results += await handleChunk(chunk, on: db)
+        }
+        return results
+    }
+
+    /// Handles a chunk's events in one transaction when it holds several. If that fails and some
+    /// of them are in the inbox (copies of events handled before, as after a redelivery: the
+    /// inbox or the handler refused them), those are settled as duplicates, as each would be
+    /// alone, and the others tried together once more; otherwise each is handled alone, so that
+    /// each gets its own outcome.
+    private func handleChunk(_ chunk: [Prepared], on db: isolated PostgresConnection, withoutDuplicates: Bool = false) async -> [(Int, Outcome)] {
+        var results: [(Int, Outcome)] = []
+        if chunk.count > 1 {
+            switch await handleTogether(chunk, on: db) {
+            case .settled(let outcomes):
+                return zip(chunk.map(\.index), outcomes).map { ($0, $1) }
+            case .failed(let error):
+                if !withoutDuplicates, let handled = try? RuntimeTables.inInbox(chunk.map(\.event.id), db), !handled.isEmpty {
+                    logger.debug("a transaction of \(chunk.count) events held \(handled.count) handled before; doing the others again together")
+                    metrics.sharedTransaction("redone-without-duplicates")
+                    for item in chunk where handled.contains(item.event.id) { results.append((item.index, .duplicate(type: item.event.type))) }
+                    return results + (await handleChunk(chunk.filter { !handled.contains($0.event.id) }, on: db, withoutDuplicates: true))
+                }
+                logger.debug("a transaction of \(chunk.count) events failed; handling them one by one", metadata: ["error.message": "\(error)"])
+                metrics.sharedTransaction("redone-one-by-one")
             }
         }
+        for item in chunk { results.append((item.index, await handleAlone(item, on: db))) }
         return results
     }
 
@@ -270,10 +292,17 @@ final class EventProcessor: Service, Sendable {
         return done.map { ($0.outbox, $0.soonestDeadline) }
     }
 
-    /// Handles several events in one transaction. If any of them fails (a handler error, a
-    /// duplicate, a deadlock), the whole transaction rolls back and this returns nil, so that the
-    /// caller handles each on its own and gives each its own outcome.
-    private func handleTogether(_ chunk: [Prepared], on db: isolated PostgresConnection) async -> [Outcome]? {
+    /// What a shared transaction came to.
+    private enum Together {
+        /// Each event's outcome: committed, or kept because the database is unavailable.
+        case settled([Outcome])
+        /// It was rolled back: one of its events failed (a handler error, a duplicate, a deadlock).
+        case failed(any Error)
+    }
+
+    /// Handles several events in one transaction. If any of them fails, the whole transaction
+    /// rolls back and this says why, for ``handleChunk(_:on:withoutDuplicates:)`` to give each event its own outcome.
+    private func handleTogether(_ chunk: [Prepared], on db: isolated PostgresConnection) async -> Together {
         let started = ContinuousClock.now
         let transactions = tracer.tracer == nil ? [] : chunk.map { tracer.startTransaction(under: $0.span, events: chunk.count) }
         do {
@@ -290,15 +319,13 @@ final class EventProcessor: Service, Sendable {
             let elapsed = ContinuousClock.now - started
             for _ in chunk { metrics.handlerLatency(elapsed) }
             metrics.sharedTransaction("committed")
-            return try zip(chunk, handled).map { item, result in .handled(type: item.event.type, outbox: try result.0.rows()) }
+            return .settled(try zip(chunk, handled).map { item, result in .handled(type: item.event.type, outbox: try result.0.rows()) })
         } catch let error as PostgresError where error.isConnectionProblem {
             logger.info("database unavailable; keeping the deliveries", metadata: ["error.message": "\(error)"])
             await restore(db)
-            return chunk.map { _ in .databaseUnavailable }
+            return .settled(chunk.map { _ in .databaseUnavailable })
         } catch {
-            logger.debug("a transaction of \(chunk.count) events failed; handling them one by one", metadata: ["error.message": "\(error)"])
-            metrics.sharedTransaction("redone-one-by-one")
-            return nil
+            return .failed(error)
         }
     }
 

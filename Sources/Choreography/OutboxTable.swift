@@ -83,9 +83,16 @@ enum RuntimeTables {
         return error.isUniqueViolation && error.constraint == "inbox_pkey"
     }
 
+    /// Which of `eventIds` are in the inbox (committed by someone).
+    static func inInbox(_ eventIds: [UUID], _ db: isolated PostgresConnection) throws -> Set<UUID> {
+        Set(try db.query("SELECT event_id FROM inbox WHERE event_id = ANY($1)", [.uuidArray(eventIds)]).map {
+            try $0.decode(UUID.self, column: "event_id")
+        })
+    }
+
     /// Whether an event id is in the inbox (committed by someone).
     static func isInInbox(_ eventId: UUID, _ db: isolated PostgresConnection) throws -> Bool {
-        try !db.query("SELECT 1 FROM inbox WHERE event_id = $1", [.uuid(eventId)]).isEmpty
+        try inInbox([eventId], db).contains(eventId)
     }
 
     private static let outboxColumns = "event_id, event_type, producer, schema_version, delivery_id, causation_id, body, trace_context"

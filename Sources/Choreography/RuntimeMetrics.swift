@@ -27,7 +27,8 @@ final class RuntimeMetrics: Sendable {
     func retried(_ type: String) { counter("fabrikam_events_retried_total", "type", type).increment() }
     func parked(reason: String) { counter("fabrikam_events_parked_total", "reason", reason).increment() }
     /// A transaction of several events committed (`committed`) or was rolled back and its events
-    /// handled one per transaction (`redone-one-by-one`).
+    /// handled one per transaction (`redone-one-by-one`), or, when it held events handled before,
+    /// settled those as duplicates and done the others together again (`redone-without-duplicates`).
     func sharedTransaction(_ outcome: String) { counter("fabrikam_shared_transactions_total", "outcome", outcome).increment() }
     func deadlineFired(_ name: String) { counter("fabrikam_deadlines_fired_total", "deadline", name).increment() }
     func handlerLatency(_ duration: Duration) { latency.recordNanoseconds(duration.nanoseconds) }

@@ -226,6 +226,29 @@ struct EventProcessingTests {
         try await harness.cleanUp()
     }
 
+    @Test("a redelivered backlog: the events handled before are settled as duplicates, the others still share a transaction")
+    func redeliveredBacklog() async throws {
+        let harness = try EchoHarness(eventsPerTransaction: 16, workers: 1)
+        try await harness.declareTopology()
+        let handledBefore = try (0..<5).map { index in try harness.request(owner: "before-\(index)") }
+        let fresh = try (0..<5).map { index in try harness.request(owner: "fresh-\(index)") }
+        try await harness.withRunningService {
+            try await harness.publish(handledBefore)
+            try await waitUntil("the first five handled") { harness.eventsHandled == 5 }
+        }
+        // Waiting while the service is down, alternating, so that any two neighbours hold a copy of an event handled before.
+        try await harness.publish(zip(handledBefore, fresh).flatMap { [$0, $1] })
+        try await harness.withRunningService {
+            try await waitUntil("five more handled and five duplicates skipped") {
+                harness.eventsHandled == 10 && harness.duplicatesSkipped == 5
+            }
+        }
+        #expect(try await harness.count("SELECT count(*) FROM echoes") == 10)
+        #expect(harness.sharedTransactions("redone-without-duplicates") >= 1)
+        #expect(harness.sharedTransactions("redone-one-by-one") == 0)
+        try await harness.cleanUp()
+    }
+
     @Test("a parked message replayed after the cause is fixed is handled")
     func replayFromParking() async throws {
         let harness = try EchoHarness(retryAttempts: 2)

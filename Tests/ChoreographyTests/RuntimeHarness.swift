@@ -32,6 +32,7 @@ struct EchoHarness {
     var topology: ServiceTopology { service.topology }
     var eventsHandled: Int { service.eventsHandled }
     var duplicatesSkipped: Int { service.duplicatesSkipped }
+    func sharedTransactions(_ outcome: String) -> Int { service.sharedTransactions(outcome) }
 
     /// The environment a `choreography-echo` child process needs to be this service.
     var childEnvironment: [String: String] {

@@ -80,7 +80,7 @@ struct HistoryServiceIntegrationTests {
         try await bed.harness.withRunningService {
             try await waitUntil("every event logged") { try await bed.harness.count("SELECT count(*) FROM inbox") == events.count }
         }
-        #expect(bed.harness.sharedTransactionsCommitted > 0)
+        #expect(bed.harness.sharedTransactions("committed") > 0)
         try await bed.expectFullProjections(of: scripts)
         try await bed.harness.cleanUp()
     }

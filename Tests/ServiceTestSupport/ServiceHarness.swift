@@ -66,9 +66,10 @@ package struct ServiceHarness: Sendable {
     package var eventsHandled: Int { RuntimeCounters.total("fabrikam_events_handled_total", service: definition.name) }
     /// Events this harness's runtimes recognised as duplicates (already in the inbox) and skipped.
     package var duplicatesSkipped: Int { RuntimeCounters.total("fabrikam_events_duplicates_total", service: definition.name) }
-    /// Transactions of several events this harness's runtimes committed.
-    package var sharedTransactionsCommitted: Int {
-        RuntimeCounters.total("fabrikam_shared_transactions_total", service: definition.name, ("outcome", "committed"))
+    /// Transactions of several events this harness's runtimes ended with `outcome` (`committed`,
+    /// `redone-one-by-one`, `redone-without-duplicates`).
+    package func sharedTransactions(_ outcome: String) -> Int {
+        RuntimeCounters.total("fabrikam_shared_transactions_total", service: definition.name, ("outcome", outcome))
     }
 
     /// The service's queues on the test exchange.
