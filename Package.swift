@@ -100,7 +100,7 @@ let package = Package(
         .target(
             name: "ServiceHTTP",
             dependencies: [
-                "Choreography", "Postgres",
+                "Choreography", "Postgres", "DedicatedThread",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

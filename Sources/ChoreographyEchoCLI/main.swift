@@ -21,5 +21,6 @@ do {
     try await runtime.run()
 } catch {
     logger.critical("stopped with an error", metadata: ["error.message": "\(error)"])
-    exit(1)
+    await DaemonBootstrap.exit(1)
 }
+await DaemonBootstrap.exit(0)

@@ -13,6 +13,12 @@ package final class DedicatedThreadExecutor: SerialExecutor {
         var isShuttingDown = false
     }
 
+    /// How many of these threads are running in the process.
+    private static let running = Mutex(0)
+
+    /// How many dedicated threads have not ended yet (a daemon waits for none before it exits).
+    package static var runningThreads: Int { running.withLock { $0 } }
+
     private let state = Mutex(State())
     /// Counts jobs (and the shutdown request) not yet picked up by the thread.
     private let wakeups = DispatchSemaphore(value: 0)
@@ -22,7 +28,11 @@ package final class DedicatedThreadExecutor: SerialExecutor {
     /// Starts the thread; it runs until `shutdown()` is called and the queue has drained.
     package init(name: String) {
         self.name = name
-        let thread = Thread { [self] in self.runLoop() }
+        Self.running.withLock { $0 += 1 }
+        let thread = Thread { [self] in
+            self.runLoop()
+            Self.running.withLock { $0 -= 1 }
+        }
         thread.name = name
         thread.start()
     }

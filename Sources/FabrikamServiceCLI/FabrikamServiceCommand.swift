@@ -64,8 +64,9 @@ struct FabrikamServiceCommand: AsyncParsableCommand {
                 registry: registry, setupOnly: setup)
         } catch {
             logger.critical("stopped with an error", metadata: ["error.message": "\(error)"])
-            throw ExitCode.failure
+            await DaemonBootstrap.exit(1)
         }
+        await DaemonBootstrap.exit(0)
     }
 
     /// Builds the service's definition and routes from `settings` and runs it until stopped.
