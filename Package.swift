@@ -100,7 +100,7 @@ let package = Package(
         .target(
             name: "ServiceHTTP",
             dependencies: [
-                "Choreography", "Postgres", "DedicatedThread",
+                "Choreography", "Postgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -236,7 +236,7 @@ let package = Package(
         .executableTarget(
             name: "SagaExplorerCLI",
             dependencies: [
-                "SagaExplorer", "SagaInspect", "SagaInspectCommandLine", "Postgres", "Choreography",
+                "SagaExplorer", "SagaInspect", "SagaInspectCommandLine", "Postgres", "Choreography", "DedicatedThread",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
             ],
@@ -246,7 +246,7 @@ let package = Package(
             name: "FabrikamServiceCLI",
             dependencies: [
                 "Choreography", "ServiceHTTP", "AccountService", "PackageService", "DroneService", "DeliveryService", "HistoryService",
-                "IngestionService",
+                "IngestionService", "DedicatedThread",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -257,7 +257,7 @@ let package = Package(
         .executableTarget(
             name: "ChoreographyEchoCLI",
             dependencies: [
-                "EchoService", "Choreography", "ServiceHTTP",
+                "EchoService", "Choreography", "ServiceHTTP", "DedicatedThread",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -1,4 +1,5 @@
 import Choreography
+import DedicatedThread
 import EchoService
 import Foundation
 import Logging
@@ -21,6 +22,6 @@ do {
     try await runtime.run()
 } catch {
     logger.critical("stopped with an error", metadata: ["error.message": "\(error)"])
-    await DaemonBootstrap.exit(1)
+    await DedicatedThreadExecutor.exitProcess(1)
 }
-await DaemonBootstrap.exit(0)
+await DedicatedThreadExecutor.exitProcess(0)

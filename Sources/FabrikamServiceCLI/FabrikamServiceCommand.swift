@@ -1,6 +1,7 @@
 import AccountService
 import ArgumentParser
 import Choreography
+import DedicatedThread
 import DeliveryService
 import DroneService
 import Foundation
@@ -64,9 +65,9 @@ struct FabrikamServiceCommand: AsyncParsableCommand {
                 registry: registry, setupOnly: setup)
         } catch {
             logger.critical("stopped with an error", metadata: ["error.message": "\(error)"])
-            await DaemonBootstrap.exit(1)
+            await DedicatedThreadExecutor.exitProcess(1)
         }
-        await DaemonBootstrap.exit(0)
+        await DedicatedThreadExecutor.exitProcess(0)
     }
 
     /// Builds the service's definition and routes from `settings` and runs it until stopped.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DedicatedThread
 import Hummingbird
 import Logging
 import Postgres
@@ -58,5 +59,6 @@ struct SagaExplorerCommand: AsyncParsableCommand {
             logger: Logger(label: "saga-explorer"))
         try await app.runService()
         await pool.close()
+        await DedicatedThreadExecutor.exitProcess(0)
     }
 }

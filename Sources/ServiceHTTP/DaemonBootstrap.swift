@@ -1,5 +1,4 @@
 package import Choreography
-import DedicatedThread
 import Foundation
 package import Logging
 import Metrics
@@ -29,20 +28,5 @@ package enum DaemonBootstrap {
         // Tells apart several instances of one service whose logs are read together.
         if let instance = settings.string("SERVICE_INSTANCE_ID") { logger[metadataKey: "service.instance.id"] = "\(instance)" }
         return (logger, registry)
-    }
-}
-
-extension DaemonBootstrap {
-    /// Ends the daemon with `status` once its connections' threads have stopped (at most `grace`
-    /// later): flushes standard output and error and exits without the exit-time destructors of
-    /// the C libraries and runtimes, which otherwise race with threads still ending (seen as a
-    /// "double free or corruption" abort after SIGTERM, about one stop in sixty).
-    package static func exit(_ status: Int32, grace: Duration = .seconds(2)) async -> Never {
-        let deadline = ContinuousClock.now + grace
-        while DedicatedThreadExecutor.runningThreads > 0, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        fflush(nil)  // every output stream
-        _exit(status)
     }
 }
