@@ -268,7 +268,7 @@ final class EventProcessor: Service, Sendable {
     /// Runs one event's handler in the open transaction and records it in the inbox and its
     /// emitted events in the outbox (sent with the COMMIT); returns the pending outbox rows and
     /// the soonest deadline the handler scheduled. In a shared transaction, an event that emitted
-    /// nothing is left out of the inbox (`inboxLeft`) for ``handleTogether(_:on:)`` to record with the others.
+    /// nothing is left out of the inbox (`inboxLeft`) for ``runTogether(_:_:)`` to record with the others.
     private func run(_ item: Prepared, sharesTransaction: Bool = false, _ db: isolated PostgresConnection) throws -> UnitOfWork.Done<Void> {
         try UnitOfWork.run(
             deliveryId: item.event.deliveryId, causationId: item.event.id, logger: item.logger,

@@ -1,7 +1,6 @@
 import Choreography
 import Contracts
 import Foundation
-import Logging
 import Postgres
 
 /// The history service's writes: appends events to `events` and folds each into its delivery's
@@ -17,7 +16,6 @@ enum EventLog {
     /// travels with the transaction's next statement or its COMMIT. Events of one delivery
     /// handled at once on two connections therefore wait for each other at the status row, and
     /// each folds into the summary the other committed.
-    @discardableResult
     static func record(_ events: [ReceivedEvent], _ db: isolated PostgresConnection) throws -> [DeliveryStatus] {
         let envelopes = events.map(\.envelope)
         let rows = try db.query(lockStatusesAndLog, [

@@ -106,7 +106,7 @@ public struct PostgresValue: Hashable, Sendable, CustomStringConvertible {
 
     /// A `text[]` value; every element is quoted, so any text is safe.
     public static func textArray(_ values: [String]) -> PostgresValue {
-        PostgresValue(dataType: .textArray, text: "{" + values.map(quotedArrayElement).joined(separator: ",") + "}")
+        PostgresValue(dataType: .textArray, text: array(values.map { .text($0) }).text)
     }
 
     /// An array of `elements` in PostgreSQL's array text form, each element quoted (or NULL), of
