@@ -40,6 +40,12 @@ eval "$SERVERS"
 export AMQP_URL DATABASE_URL
 AMQP_PORT=$(sed -E 's|.*:([0-9]+)/.*|\1|' <<<"$AMQP_URL")
 PEER_DSN="${DATABASE_URL%/*}/peer"
+# The reference's processes reach PostgreSQL on the private Unix socket, like the project's
+# services (scripts/run.sh) and like the reference's own default; the usage meter uses TCP.
+# (The socket's directory goes percent-encoded in the host part, which the reference's own
+# parsing of PG_DSN expects to end in /<database>.)
+PG_PORT=$(sed -E 's|.*:([0-9]+)/.*|\1|' <<<"$DATABASE_URL")
+PEER_SOCKET_DSN="postgresql://postgres@$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$FABRIKAM_PG_SOCKET_DIR"):${PG_PORT}/peer"
 psql "$DATABASE_URL" -tAc "SELECT 1 FROM pg_database WHERE datname = 'peer'" | grep -q 1 ||
     psql "$DATABASE_URL" -qc "CREATE DATABASE peer" >/dev/null
 
@@ -66,7 +72,7 @@ python_run() {
         --until-sql "SELECT count(*) >= $N FROM history.status WHERE terminal_at IS NOT NULL" --sagas "$N" "${LOADGEN_EXCLUSIONS[@]}" \
         > "$OUT/python-$run.usage" 2>&1 &
     usage=$!
-    PG_DSN="$PEER_DSN" AMQP_URL="$AMQP_URL" RABBIT_NODE="fabrikam-$AMQP_PORT@localhost" \
+    PG_DSN="$PEER_SOCKET_DSN" AMQP_URL="$AMQP_URL" RABBIT_NODE="fabrikam-$AMQP_PORT@localhost" \
         bench/python-reference/bench.sh "$N" "$C" > "$OUT/python-$run.out" 2>&1 || say "run $run: the reference's bench.sh failed (see $OUT/python-$run.out)"
     # It ends 11 s after the last saga is terminal (see --settle-ms); give it that and a little more, no more.
     for _ in $(seq 60); do kill -0 "$usage" 2>/dev/null || break; sleep 0.5; done

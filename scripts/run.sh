@@ -65,8 +65,12 @@ PG_HOSTPORT=${ADMIN_DATABASE_URL#*@}
 PG_HOSTPORT=${PG_HOSTPORT%%/*}
 secret() { scripts/servers.sh secret "$1"; }
 # amqp_url USER / database_url ROLE: a service's or tool's own credentials (generated secrets).
+# The services reach PostgreSQL on its private Unix socket (still with their passwords): on one
+# host it costs less CPU per statement than TCP loopback (saga-bench load, 1000 sagas, 32 in
+# flight, two alternated rounds: PostgreSQL 4.58/4.44 → 3.80/3.79 ms of CPU per saga, all
+# processes 12.71/12.30 → 11.14/10.96). The port in the URL names the socket's file.
 amqp_url() { echo "amqp://$1:$(secret "amqp-$1")@${AMQP_HOSTPORT}/%2f"; }
-database_url() { echo "postgresql://$1:$(secret "db-$1")@${PG_HOSTPORT}/fabrikam"; }
+database_url() { echo "postgresql://$1:$(secret "db-$1")@${PG_HOSTPORT}/fabrikam?host=${FABRIKAM_PG_SOCKET_DIR}"; }
 
 # Setup: every broker user with least-privilege rights and the saga's queues, then each
 # service's database role, schema and migrations — with the administrators' URLs.

@@ -13,8 +13,8 @@
 # Nothing runs with a default password: the broker's `guest` user is deleted, and its
 # administrator (`fabrikam-admin`), PostgreSQL's `postgres` and every role or broker user the
 # launcher creates get a random secret generated under .data/secrets/ (mode 0600). PostgreSQL
-# listens on 127.0.0.1 only and asks for scram-sha-256 passwords over TCP (peer authentication
-# on its private Unix socket, for this script).
+# listens on 127.0.0.1 and on a private Unix socket, and asks every role for its scram-sha-256
+# password (except `postgres` on the socket: peer authentication, for this script).
 #
 # Everything lives under .data/ in the checkout (git-ignored). Ports can be moved with
 # FABRIKAM_AMQP_PORT (default 5680; its Erlang distribution port is +20000) and
@@ -226,8 +226,8 @@ EOF
     say "PostgreSQL ready"
 }
 
-# Passwords for the administrator and the read-only inspector role, scram-sha-256 over TCP, peer
-# on the private socket (a data directory made before these settings trusted every local connection).
+# Passwords for the administrator and the read-only inspector role, then the private instance's
+# authentication (see write_pg_auth).
 secure_postgres() {
     local psql=(pg psql -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres -d "$DB_NAME" -qAt -v ON_ERROR_STOP=1)
     "${psql[@]}" -v pw="$(secret postgres-admin)" -v inspector_pw="$(secret db-${INSPECTOR_ROLE})" >/dev/null <<'SQL'
@@ -237,12 +237,29 @@ SELECT format('CREATE ROLE %I NOLOGIN', 'saga_inspect') WHERE NOT EXISTS (SELECT
 \gexec
 ALTER ROLE saga_inspect LOGIN PASSWORD :'inspector_pw';
 SQL
-    local hba="$PG_DIR/pg_hba.conf"
-    if grep -Eq '^[^#].*[[:space:]]trust[[:space:]]*$' "$hba"; then
-        say "PostgreSQL: replacing trust authentication with peer (socket) and scram-sha-256 (TCP)"
-        printf '%s\n' "# fabrikam private instance: peer on the private socket, passwords over TCP" \
-            "local all all peer" "host all all 127.0.0.1/32 scram-sha-256" "host all all ::1/128 scram-sha-256" > "$hba"
-        chown postgres:postgres "$hba"
+    write_pg_auth
+}
+
+# The private instance's authentication, rewritten (and reloaded) whenever it differs, so a data
+# directory made by an earlier version gets it too:
+# - on the private Unix socket, `postgres` by peer authentication for the OS users postgres (this
+#   script) and root (the benchmark's reference, scripts/bench-compare.sh), every other role by
+#   scram-sha-256 password: scripts/run.sh connects the services there, as it costs less CPU per
+#   statement than TCP loopback;
+# - over TCP (127.0.0.1 only), every role by scram-sha-256 password.
+write_pg_auth() {
+    local hba="$PG_DIR/pg_hba.conf" ident="$PG_DIR/pg_ident.conf" hba_text ident_text
+    hba_text=$(printf '%s\n' "# fabrikam private instance (scripts/servers.sh): passwords, but peer for postgres on the private socket" \
+        "local all postgres peer map=fabrikam_admin" "local all all scram-sha-256" \
+        "host all all 127.0.0.1/32 scram-sha-256" "host all all ::1/128 scram-sha-256")
+    ident_text=$(printf '%s\n' "# fabrikam private instance (scripts/servers.sh): OS users that are postgres on the private socket" \
+        "fabrikam_admin postgres postgres" "fabrikam_admin root postgres")
+    if [ "$(cat "$hba" 2>/dev/null)" != "$hba_text" ] || [ "$(cat "$ident" 2>/dev/null)" != "$ident_text" ]; then
+        say "PostgreSQL: writing pg_hba.conf and pg_ident.conf (passwords; peer for postgres on the private socket)"
+        printf '%s\n' "$hba_text" > "$hba"
+        printf '%s\n' "$ident_text" > "$ident"
+        chown postgres:postgres "$hba" "$ident"
+        chmod 600 "$hba" "$ident"
         pg "$PG_BIN/pg_ctl" -D "$PG_DIR" reload >/dev/null
     fi
 }
@@ -259,6 +276,8 @@ print_env() {
     echo "export DATABASE_URL='$(database_url)'"
     echo "export SAGA_INSPECT_DATABASE_URL='$(inspector_url)'"
     echo "export FABRIKAM_SECRETS='$SECRETS'"
+    # The private Unix socket's directory: a libpq URL reaches it with ?host=<dir> (port as in DATABASE_URL).
+    echo "export FABRIKAM_PG_SOCKET_DIR='$PG_SOCKET_DIR'"
 }
 
 case "${1:-start}" in
