@@ -69,21 +69,23 @@ let package = Package(
         .target(
             name: "Postgres",
             dependencies: [
-                "CLibPQ", "DedicatedThread",
+                "CLibPQ", "DedicatedThread", "UUIDText",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
 
         // Event contracts: no I/O.
-        .target(name: "Contracts", swiftSettings: strictSettings),
+        .target(name: "Contracts", dependencies: ["UUIDText"], swiftSettings: strictSettings),
+        // The text form of UUIDs, parsed and written without Foundation's sscanf/snprintf.
+        .target(name: "UUIDText", swiftSettings: strictSettings),
 
         // The service runtime: inbox, outbox and relay, retries and parking, deadlines,
         // migrations, health and metrics, lifecycle. No HTTP: that is ServiceHTTP.
         .target(
             name: "Choreography",
             dependencies: [
-                "AMQP", "Postgres", "Contracts",
+                "AMQP", "Postgres", "Contracts", "UUIDText",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -168,7 +170,7 @@ let package = Package(
         ),
         .target(
             name: "HistoryService",
-            dependencies: ["Choreography", "ServiceHTTP", "APIAccess", "APIAccessHTTP", "Contracts", "Postgres", .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["Choreography", "ServiceHTTP", "APIAccess", "APIAccessHTTP", "Contracts", "Postgres", "UUIDText", .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types")],
             resources: [.copy("Migrations")],
             swiftSettings: strictSettings
@@ -330,7 +332,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ContractTests",
-            dependencies: ["Contracts", .product(name: "Yams", package: "Yams")],
+            dependencies: ["Contracts", "UUIDText", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
         .testTarget(

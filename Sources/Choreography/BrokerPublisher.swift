@@ -4,6 +4,7 @@ package import Foundation
 package import Logging
 import Postgres
 import Tracing
+import UUIDText
 
 /// The runtime's publishing connection: publishes with confirms and, when the connection was
 /// lost, reconnects (with backoff) and tries once more. Duplicates that this can cause are
@@ -99,13 +100,13 @@ package struct OutboxPublisher: Sendable {
             EventExchange.Header.traceparent: .string(Self.traceparent(deliveryId: event.deliveryId, eventId: event.eventId)),
         ]
         if let causationId = event.causationId {
-            headers[EventExchange.Header.causationId] = .string(causationId.uuidString.lowercased())
+            headers[EventExchange.Header.causationId] = .string(causationId.lowercaseText)
         }
         return AMQPOutgoingMessage(
             exchange: exchange, routingKey: event.type, body: Array(event.body.utf8),
             properties: AMQPProperties(
                 contentType: JSONMediaType.name, headers: headers, persistent: true,
-                correlationId: event.deliveryId.uuidString.lowercased(), messageId: event.eventId.uuidString.lowercased(),
+                correlationId: event.deliveryId.lowercaseText, messageId: event.eventId.lowercaseText,
                 timestamp: Date(), type: event.type, appId: event.producer),
             // Returned when no queue is bound to the type: the row stays in the outbox (only
             // confirmed rows are deleted) and the relay tries again, instead of a silent loss.
@@ -116,8 +117,8 @@ package struct OutboxPublisher: Sendable {
     /// trace id is the delivery id and its span id comes from the event id. With tracing on, the
     /// publishing span's context replaces it (``RuntimeTracer/startPublishing(_:_:)``).
     static func traceparent(deliveryId: UUID, eventId: UUID) -> String {
-        let trace = deliveryId.uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        let span = eventId.uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        let trace = UUIDText.string(deliveryId, uppercase: false, grouped: false)
+        let span = UUIDText.string(eventId, uppercase: false, grouped: false).prefix(16)
         return "00-\(trace)-\(span)-01"
     }
 }

@@ -1,6 +1,7 @@
 import AMQP
 import Contracts
 import Foundation
+import UUIDText
 
 /// Where the runtime meets the contracts: validating incoming messages, encoding emitted events,
 /// and reading the runtime's own headers.
@@ -36,13 +37,13 @@ enum EventCodec {
         if !JSONMediaType.matches(contentType) { return "content_type '\(contentType)' is not \(JSONMediaType.name)" }
         guard let messageId = properties.messageId else { return "message_id is missing" }
         if UUIDText.uuid(messageId) != envelope.id {
-            return "message_id '\(messageId)' is not the envelope's id \(envelope.id.uuidString.lowercased())"
+            return "message_id '\(messageId)' is not the envelope's id \(envelope.id.lowercaseText)"
         }
         guard let propertyType = properties.type else { return "type property is missing" }
         if propertyType != type { return "type property '\(propertyType)' is not the envelope's type '\(type)'" }
         guard let correlationId = properties.correlationId else { return "correlation_id is missing" }
         if UUIDText.uuid(correlationId) != envelope.deliveryId {
-            return "correlation_id '\(correlationId)' is not the envelope's deliveryId \(envelope.deliveryId.uuidString.lowercased())"
+            return "correlation_id '\(correlationId)' is not the envelope's deliveryId \(envelope.deliveryId.lowercaseText)"
         }
         return nil
     }

@@ -5,6 +5,7 @@ import Logging
 import Postgres
 import ServiceLifecycle
 import Tracing
+import UUIDText
 
 /// The service loop: takes deliveries from the work queue, handles each in one local transaction
 /// (inbox → handler → outbox), publishes what the handlers emitted, and only then acknowledges.
@@ -379,8 +380,8 @@ final class EventProcessor: Service, Sendable {
 
     private func eventLogger(_ event: ReceivedEvent) -> Logger {
         var logger = self.logger
-        logger[metadataKey: "delivery.id"] = "\(event.deliveryId)"
-        logger[metadataKey: "event.id"] = "\(event.id)"
+        logger[metadataKey: "delivery.id"] = .string(event.deliveryId.uppercaseText)
+        logger[metadataKey: "event.id"] = .string(event.id.uppercaseText)
         logger[metadataKey: "event.type"] = "\(event.type)"
         return logger
     }

@@ -1,5 +1,6 @@
 package import Contracts
 package import Foundation
+import UUIDText
 
 /// Where a delivery is (`schemas/common.v1.json#/$defs/deliveryStage`).
 package enum DeliveryStage: String, Codable, Sendable, Hashable, CaseIterable {
@@ -113,12 +114,12 @@ package struct DeliveryStatus: Codable, Sendable, Hashable {
     /// Encodes the fields of the API; absent ones are left out, ids are lower-case.
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(deliveryId.uuidString.lowercased(), forKey: .deliveryId)
+        try container.encode(deliveryId.lowercaseText, forKey: .deliveryId)
         try container.encode(stage, forKey: .stage)
         try container.encode(sagaState, forKey: .sagaState)
         try container.encodeIfPresent(ownerId, forKey: .ownerId)
         try container.encodeIfPresent(droneId, forKey: .droneId)
-        try container.encodeIfPresent(packageId?.uuidString.lowercased(), forKey: .packageId)
+        try container.encodeIfPresent(packageId?.lowercaseText, forKey: .packageId)
         try container.encodeIfPresent(pickupEta, forKey: .pickupEta)
         try container.encodeIfPresent(dropoffEta, forKey: .dropoffEta)
         try container.encodeIfPresent(reason, forKey: .reason)
@@ -169,14 +170,14 @@ package struct TimelineEntry: Codable, Sendable, Hashable {
     /// Encodes every field, `causationId` as `null` when absent; ids are lower-case.
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(eventId.uuidString.lowercased(), forKey: .eventId)
+        try container.encode(eventId.lowercaseText, forKey: .eventId)
         try container.encode(type, forKey: .type)
         try container.encode(version, forKey: .version)
         try container.encode(producer, forKey: .producer)
         try container.encode(occurredAt, forKey: .occurredAt)
         try container.encode(recordedAt, forKey: .recordedAt)
         if let causationId {
-            try container.encode(causationId.uuidString.lowercased(), forKey: .causationId)
+            try container.encode(causationId.lowercaseText, forKey: .causationId)
         } else {
             try container.encodeNil(forKey: .causationId)
         }
@@ -203,7 +204,7 @@ package struct DeliveryTimeline: Codable, Sendable, Hashable {
     /// Encodes both fields; the id lower-case.
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(deliveryId.uuidString.lowercased(), forKey: .deliveryId)
+        try container.encode(deliveryId.lowercaseText, forKey: .deliveryId)
         try container.encode(events, forKey: .events)
     }
 }

@@ -1,5 +1,6 @@
 package import Contracts
 package import Foundation
+import UUIDText
 
 extension DeliveryStatusSummary {
     /// The summary as `delivery_status.summary` holds it: a JSON object with a member per fact
@@ -88,7 +89,7 @@ extension String: StoredField {
 }
 
 extension UUID: StoredField {
-    var stored: JSONValue { .string(uuidString.lowercased()) }
+    var stored: JSONValue { .string(lowercaseText) }
     init?(stored: JSONValue) {
         guard let text = stored.stringValue, let value = UUIDText.uuid(text) else { return nil }
         self = value

@@ -4,6 +4,7 @@ import Contracts
 import Foundation
 import Logging
 import Postgres
+import UUIDText
 
 /// The history service: logs every event of every delivery (its work queue is bound to `#`) in
 /// an append-only `events` table and keeps `delivery_status`, each delivery's status folded one
@@ -34,7 +35,7 @@ package enum HistoryService {
     private static func log(_ statuses: [DeliveryStatus], _ logger: Logger) {
         for status in statuses {
             logger.debug("event logged", metadata: [
-                "delivery.id": "\(status.deliveryId)", "delivery.stage": "\(status.stage.rawValue)",
+                "delivery.id": .string(status.deliveryId.uppercaseText), "delivery.stage": "\(status.stage.rawValue)",
                 "delivery.saga_state": "\(status.sagaState.rawValue)",
             ])
         }

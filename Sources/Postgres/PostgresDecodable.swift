@@ -1,4 +1,5 @@
 public import Foundation
+import UUIDText
 
 /// A Swift type that can be read from a result cell (`row.decode(T.self, column:)`).
 ///
@@ -104,7 +105,7 @@ extension UUID: PostgresDecodable {
     public init(from cell: PostgresCell) throws {
         let bytes = try cell.nonNullBytes(decoding: UUID.self)
         guard cell.dataType == .uuid else { throw cell.typeMismatch(UUID.self) }
-        guard let value = UUID(uuidString: String(decoding: bytes, as: UTF8.self)) else { throw cell.malformed(UUID.self) }
+        guard let value = UUIDText.uuid(utf8: bytes) else { throw cell.malformed(UUID.self) }
         self = value
     }
 }

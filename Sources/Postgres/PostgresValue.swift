@@ -1,4 +1,5 @@
 public import Foundation
+import UUIDText
 
 /// A statement parameter: its PostgreSQL type and its text form, or NULL.
 ///
@@ -66,7 +67,7 @@ public struct PostgresValue: Hashable, Sendable, CustomStringConvertible {
 
     /// A `uuid` value.
     public static func uuid(_ value: UUID?) -> PostgresValue {
-        PostgresValue(dataType: .uuid, text: value?.uuidString)
+        PostgresValue(dataType: .uuid, text: value?.lowercaseText)
     }
 
     /// A `timestamptz` value, sent in UTC with microsecond precision (finer digits are rounded).
@@ -96,7 +97,7 @@ public struct PostgresValue: Hashable, Sendable, CustomStringConvertible {
 
     /// A `uuid[]` value, e.g. for `WHERE id = ANY($1)`.
     public static func uuidArray(_ values: [UUID]) -> PostgresValue {
-        PostgresValue(dataType: .uuidArray, text: "{" + values.map(\.uuidString).joined(separator: ",") + "}")
+        PostgresValue(dataType: .uuidArray, text: "{" + values.map(\.lowercaseText).joined(separator: ",") + "}")
     }
 
     /// An `int8[]` value.

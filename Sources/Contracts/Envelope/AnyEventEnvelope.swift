@@ -1,4 +1,5 @@
 public import Foundation
+import UUIDText
 
 /// A type-erased event message: the envelope fields with `data` as raw JSON. This is what the
 /// runtime gets from ``ContractValidator`` for any incoming message, before a handler asks for
@@ -78,12 +79,12 @@ public struct AnyEventEnvelope: Sendable, Hashable, Codable {
             data: try payload(as: Payload.self))
     }
 
-    /// The whole envelope as JSON (ids in Foundation's `uuidString` form, dates as RFC 3339 UTC).
+    /// The whole envelope as JSON (ids in upper case, Foundation's `uuidString` form, dates as RFC 3339 UTC).
     public var jsonValue: JSONValue {
         [
-            "id": .string(id.uuidString), "type": .string(type.rawValue), "version": .number(Double(version)),
-            "occurredAt": .string(RFC3339.string(from: occurredAt)), "deliveryId": .string(deliveryId.uuidString),
-            "causationId": causationId.map { .string($0.uuidString) } ?? .null,
+            "id": .string(id.uppercaseText), "type": .string(type.rawValue), "version": .number(Double(version)),
+            "occurredAt": .string(RFC3339.string(from: occurredAt)), "deliveryId": .string(deliveryId.uppercaseText),
+            "causationId": causationId.map { .string($0.uppercaseText) } ?? .null,
             "producer": .string(producer.rawValue), "data": data,
         ]
     }

@@ -1,4 +1,5 @@
 import Foundation
+import UUIDText
 
 /// Decodes a `Decodable` value straight from a parsed ``JSONValue``, with the event conventions
 /// of ``EventCoding`` (dates as RFC 3339 text). A validated message is parsed once; its payload
@@ -32,7 +33,8 @@ private struct TreeDecoder: Decoder {
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
 
-    /// Dates are RFC 3339 text, like ``EventCoding/makeDecoder()``; everything else decodes itself.
+    /// Dates are RFC 3339 text, like ``EventCoding/makeDecoder()``; UUIDs are parsed by
+    /// ``UUIDText`` (either case, as Foundation, without its `sscanf`); everything else decodes itself.
     func decodeValue<Value: Decodable>(_ type: Value.Type) throws -> Value {
         if Value.self == JSONValue.self { return value as! Value }
         if Value.self == Date.self {
@@ -41,6 +43,13 @@ private struct TreeDecoder: Decoder {
                 throw DecodingError.dataCorrupted(.init(codingPath: codingPath, debugDescription: "not an RFC 3339 date-time: \(text)"))
             }
             return date as! Value
+        }
+        if Value.self == UUID.self {
+            let text = try decode(String.self)
+            guard let uuid = UUIDText.uuid(text) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: codingPath, debugDescription: "not a UUID: \(text)"))
+            }
+            return uuid as! Value
         }
         return try Value(from: self)
     }

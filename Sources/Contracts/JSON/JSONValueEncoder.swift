@@ -1,4 +1,5 @@
 import Foundation
+import UUIDText
 
 /// Encodes an `Encodable` value into a ``JSONValue`` tree, with the event conventions of
 /// ``EventCoding`` (dates as RFC 3339 text in UTC with milliseconds); ``JSONValue/serialized()``
@@ -51,10 +52,12 @@ private struct TreeEncoder: Encoder {
     let codingPath: [any CodingKey]
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
-    /// The node for `value`: dates as RFC 3339 text, JSON values as they are, anything else by
+    /// The node for `value`: dates as RFC 3339 text, UUIDs as upper-case text (as Foundation
+    /// encodes them, without its `snprintf`), JSON values as they are, anything else by
     /// its own `encode(to:)` (nothing encoded gives an empty object).
     static func node<Value: Encodable>(for value: Value, codingPath: [any CodingKey]) throws -> Node {
         if let date = value as? Date { return .value(.string(RFC3339.string(from: date))) }
+        if let uuid = value as? UUID { return .value(.string(uuid.uppercaseText)) }
         if let json = value as? JSONValue { return .value(json) }
         let slot = Slot()
         try value.encode(to: TreeEncoder(slot: slot, codingPath: codingPath))

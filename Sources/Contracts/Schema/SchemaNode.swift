@@ -1,4 +1,5 @@
 import Foundation
+import UUIDText
 
 /// The JSON types a `type` keyword allows.
 struct JSONTypeSet: OptionSet, Sendable {
