@@ -146,7 +146,7 @@ let package = Package(
         // They share only the contracts and the runtime, never each other.
         .target(
             name: "AccountService",
-            dependencies: ["Choreography", "Contracts", "Postgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["UUIDText", "Choreography", "Contracts", "Postgres", .product(name: "Logging", package: "swift-log")],
             resources: [.copy("Migrations")],
             swiftSettings: strictSettings
         ),
@@ -158,7 +158,7 @@ let package = Package(
         ),
         .target(
             name: "DroneService",
-            dependencies: ["Choreography", "Contracts", "Postgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["UUIDText", "Choreography", "Contracts", "Postgres", .product(name: "Logging", package: "swift-log")],
             resources: [.copy("Migrations")],
             swiftSettings: strictSettings
         ),
@@ -177,7 +177,7 @@ let package = Package(
         ),
         .target(
             name: "IngestionService",
-            dependencies: ["Choreography", "ServiceHTTP", "APIAccess", "APIAccessHTTP", "Contracts", "Postgres", .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["UUIDText", "Choreography", "ServiceHTTP", "APIAccess", "APIAccessHTTP", "Contracts", "Postgres", .product(name: "Logging", package: "swift-log"), .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types")],
             resources: [.copy("Migrations")],
             swiftSettings: strictSettings

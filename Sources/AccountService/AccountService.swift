@@ -3,6 +3,7 @@ import Contracts
 import Foundation
 import Logging
 import Postgres
+import UUIDText
 
 /// The account service: on `delivery.requested` it checks the owner's account (known, active,
 /// under its daily limit), counts the delivery and emits `account.validated`, or emits
@@ -192,7 +193,7 @@ enum AccountUsage {
     /// Serialises this service's transactions for one delivery (a transaction-scoped advisory
     /// lock, sent with the next statement), so a request and the end of its saga never interleave.
     static func lockDelivery(_ deliveryId: UUID, _ db: isolated PostgresConnection) throws {
-        try db.executeDeferred("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [.text("account.delivery.\(deliveryId.uuidString)")])
+        try db.executeDeferred("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [.text("account.delivery.\(deliveryId.uppercaseText)")])
     }
 
     /// The saga ended without completing (`endedBy` says how): the first such event records it

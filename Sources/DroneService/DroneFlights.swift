@@ -3,6 +3,7 @@ import Contracts
 import Foundation
 import Logging
 import Postgres
+import UUIDText
 
 /// The drone service's handlers: allocation, compensation, flight simulation and completion.
 /// Each runs inside the runtime's transaction for one event or deadline and is a no-op on a
@@ -257,7 +258,7 @@ enum DroneFlights {
 
     private static func deadlinePayload(_ droneId: String, _ packageId: UUID?) -> JSONValue {
         var payload: [String: JSONValue] = ["droneId": .string(droneId)]
-        if let packageId { payload["packageId"] = .string(packageId.uuidString.lowercased()) }
+        if let packageId { payload["packageId"] = .string(packageId.lowercaseText) }
         return .object(payload)
     }
 }

@@ -2,6 +2,7 @@ import Choreography
 import Contracts
 import Foundation
 import Postgres
+import UUIDText
 
 /// The state of a delivery's row in `allocations` (see the migration for each state's meaning).
 enum AllocationState: String, Sendable {
@@ -56,7 +57,7 @@ enum DroneTables {
     /// Sent with the transaction's next statement (no round trip of its own; the lock is still
     /// taken before that statement runs).
     static func lockDelivery(_ deliveryId: UUID, _ db: isolated PostgresConnection) throws {
-        try db.executeDeferred("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [.text("drone.delivery.\(deliveryId.uuidString)")])
+        try db.executeDeferred("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [.text("drone.delivery.\(deliveryId.uppercaseText)")])
     }
 
     /// Locks the delivery's flight deadlines that have not fired (see `Deadlines.lockPending`).

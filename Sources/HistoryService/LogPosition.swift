@@ -1,5 +1,6 @@
 package import Contracts
 package import Foundation
+import UUIDText
 
 /// Where an event sits in the order the status projection reads a delivery's events: by
 /// `occurredAt`, then by event id (as upper-case text), so ties between clocks break the same way everywhere.
@@ -23,7 +24,7 @@ package struct LogPosition: Sendable, Hashable, Comparable {
     /// Orders by `occurredAt`, then by event id.
     package static func < (lhs: LogPosition, rhs: LogPosition) -> Bool {
         if lhs.occurredAt != rhs.occurredAt { return lhs.occurredAt < rhs.occurredAt }
-        return lhs.eventId.uuidString < rhs.eventId.uuidString
+        return lhs.eventId.uppercaseText < rhs.eventId.uppercaseText
     }
 
     /// The earlier of two positions, either of which may be absent.

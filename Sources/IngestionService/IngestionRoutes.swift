@@ -8,6 +8,7 @@ package import Hummingbird
 import Logging
 import Postgres
 package import ServiceHTTP
+import UUIDText
 
 /// The HTTP side of `schemas/openapi.yaml` that the ingestion service serves:
 /// `POST /api/deliveries` and `DELETE /api/deliveries/{deliveryId}`; every error is problem+json.
@@ -100,17 +101,12 @@ package enum IngestionRoutes {
     }
 
     private static func accepted(_ deliveryId: UUID, status: String, replayed: Bool = false) throws -> Response {
-        let statusURL = "/api/deliveries/\(deliveryId.lowercased)"
+        let statusURL = "/api/deliveries/\(deliveryId.lowercaseText)"
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let body = try encoder.encode(["deliveryId": deliveryId.lowercased, "status": status, "statusUrl": statusURL])
+        let body = try encoder.encode(["deliveryId": deliveryId.lowercaseText, "status": status, "statusUrl": statusURL])
         var headers: HTTPFields = [.location: statusURL]
         if replayed, let name = HTTPField.Name("Idempotency-Replayed") { headers[name] = "true" }
         return .json(.accepted, body, headers: headers)
     }
-}
-
-extension UUID {
-    /// The lower-case text form used in URLs and JSON bodies.
-    var lowercased: String { uuidString.lowercased() }
 }
