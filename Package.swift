@@ -58,6 +58,12 @@ let package = Package(
 
         // Clients.
         .target(name: "DedicatedThread", swiftSettings: strictSettings),
+        // The command-line tools' main(): ArgumentParser's, ending the process after the dedicated threads.
+        .target(
+            name: "CommandExit",
+            dependencies: ["DedicatedThread", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "AMQP",
             dependencies: [
@@ -231,7 +237,7 @@ let package = Package(
             name: "SagaInspectCLI",
             dependencies: [
                 // Choreography directly: reading ServiceSettings through an indirect dependency crashed.
-                "SagaInspect", "SagaInspectCommandLine", "Postgres", "Choreography", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "CommandExit", "SagaInspect", "SagaInspectCommandLine", "Postgres", "Choreography", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),
@@ -269,7 +275,7 @@ let package = Package(
         .executableTarget(
             name: "SagaAdminCLI",
             dependencies: [
-                "Choreography", "AMQP", "AccountService", "APIAccess", "Postgres", "BrokerAdministration",
+                "CommandExit", "Choreography", "AMQP", "AccountService", "APIAccess", "Postgres", "BrokerAdministration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -277,7 +283,7 @@ let package = Package(
         .executableTarget(
             name: "SagaBenchCLI",
             dependencies: [
-                "AMQP", "Postgres", "Contracts", "Choreography", "EchoService", "SagaScenarios", "SagaSchedules",
+                "CommandExit", "AMQP", "Postgres", "Contracts", "Choreography", "EchoService", "SagaScenarios", "SagaSchedules",
                 "SagaLoadMeasures", "AccountService", "HistoryService", "PlainHTTPClient", "SagaExplorer", "SagaInspect", "ServiceHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,5 +1,6 @@
 import AMQP
 import ArgumentParser
+import CommandExit
 import Choreography
 import Foundation
 
@@ -11,6 +12,8 @@ struct SagaAdminCommand: AsyncParsableCommand {
         abstract: "Operator commands for the Fabrikam saga system.",
         subcommands: [Parked.self, Account.self, APIKeys.self, Broker.self]
     )
+
+    static func main() async { await mainEndingThreadsFirst() }
 }
 
 /// `saga-admin parked list|replay`: the messages a service parked, and sending them back.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandExit
 
 /// `saga-bench`: throughput figures for this machine's broker, database and (later) runtime.
 @main
@@ -11,4 +12,6 @@ struct SagaBenchCommand: AsyncParsableCommand {
             SchedulesCommand.self, HistoryBenchmarkCommand.self, ExplorerListBenchmarkCommand.self,
         ]
     )
+
+    static func main() async { await mainEndingThreadsFirst() }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandExit
 import Choreography
 import Foundation
 import Postgres
@@ -27,6 +28,8 @@ struct SagaInspectCommand: AsyncParsableCommand {
             """,
         subcommands: [Trace.self, List.self, Stats.self]
     )
+
+    static func main() async { await mainEndingThreadsFirst() }
 }
 
 /// `saga-inspect trace <delivery-id>`.
