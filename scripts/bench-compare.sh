@@ -63,10 +63,15 @@ LOADGEN_EXCLUSIONS=(
     --exclude-transactions "$LOADGEN_WAIT" --exclude-transactions "RESET ALL"
 )
 
+# checkpoint: a CHECKPOINT before each run (the next timed one is then checkpoint_timeout away),
+# so no checkpoint, with the full-page writes that follow it, falls inside one run and not another.
+checkpoint() { psql "$DATABASE_URL" -qc "CHECKPOINT" >/dev/null; }
+
 # python_run K: the reference's bench.sh, measured by saga-bench usage; RESULT and USAGE lines in $OUT/python-K.out.
 python_run() {
     local run=$1 usage
     say "run $run: Python reference, N=$N C=$C"
+    checkpoint
     "$BIN/saga-bench" usage --database-url "$PEER_DSN" --program saga \
         --ready-url http://127.0.0.1:8088/health --ready-queues peer.account,peer.package,peer.drone,peer.delivery,peer.history \
         --until-sql "SELECT count(*) >= $N FROM history.status WHERE terminal_at IS NOT NULL" --sagas "$N" "${LOADGEN_EXCLUSIONS[@]}" \
@@ -88,6 +93,7 @@ project_run() {
     say "run $run: this project, N=$N C=$C"
     psql "$DATABASE_URL" -qc "SET client_min_messages = warning" \
         -c "DROP SCHEMA IF EXISTS ingestion, account, package, drone, delivery, history CASCADE" >/dev/null
+    checkpoint
     scripts/run.sh --release --no-build --logs "$OUT/project-$run.services.log" -- \
         "$BIN/saga-bench" load --count "$N" --concurrency "$C" \
         > "$OUT/project-$run.out" 2>> "$OUT/project-$run.services.log" || say "run $run: saga-bench load failed (see $OUT/project-$run.out)"
