@@ -249,8 +249,12 @@ enum DroneFlights {
             ])
         }
         try DroneTables.release(allocation, droneId: droneId, reason: .deliveryCompleted, db)
-        context.cancelDeadline(FlightDeadline.pickup)
-        context.cancelDeadline(FlightDeadline.dropoff)
+        // A delivered allocation's flight deadlines have both fired (the drop-off's handler marked
+        // it delivered, after the pickup's): there is nothing left to cancel.
+        if allocation.state != .delivered {
+            context.cancelDeadline(FlightDeadline.pickup)
+            context.cancelDeadline(FlightDeadline.dropoff)
+        }
         try context.emit(DroneReleased(
             droneId: droneId, reason: Reason(.deliveryCompleted, "Drone \(droneId) is back in the pool: the delivery completed.")))
         context.logger.info("drone released (delivery completed)", metadata: ["drone.id": "\(droneId)"])

@@ -218,26 +218,27 @@ enum DroneTables {
             """, [.uuid(deliveryId), .text(reason.rawValue)])
     }
 
-    /// Returns the allocation's drone to the pool and marks the allocation released.
+    /// Returns the allocation's drone to the pool and marks the allocation released (one
+    /// statement for both rows).
     static func release(_ allocation: AllocationRecord, droneId: String, reason: DroneReleased.Code, _ db: isolated PostgresConnection) throws {
         try db.executeDeferred("""
-            UPDATE allocations SET state = 'released', release_reason = $2, released_at = clock_timestamp()
-            WHERE delivery_id = $1
-            """, [.uuid(allocation.deliveryId), .text(reason.rawValue)])
-        try db.executeDeferred("""
+            WITH released AS (
+                UPDATE allocations SET state = 'released', release_reason = $2, released_at = clock_timestamp()
+                WHERE delivery_id = $1
+            )
             UPDATE drones SET state = 'idle', delivery_id = NULL, updated_at = clock_timestamp()
-            WHERE drone_id = $1 AND delivery_id = $2
-            """, [.text(droneId), .uuid(allocation.deliveryId)])
+            WHERE drone_id = $3 AND delivery_id = $1
+            """, [.uuid(allocation.deliveryId), .text(reason.rawValue), .text(droneId)])
     }
 
-    /// The drone picked the package up: allocation and drone are `flying`.
+    /// The drone picked the package up: allocation and drone are `flying` (one statement for both rows).
     static func markPickedUp(_ allocation: AllocationRecord, droneId: String, _ db: isolated PostgresConnection) throws {
-        try db.executeDeferred(
-            "UPDATE allocations SET state = 'flying', picked_up_at = clock_timestamp() WHERE delivery_id = $1",
-            [.uuid(allocation.deliveryId)])
         try db.executeDeferred("""
-            UPDATE drones SET state = 'flying', updated_at = clock_timestamp() WHERE drone_id = $1 AND delivery_id = $2
-            """, [.text(droneId), .uuid(allocation.deliveryId)])
+            WITH flying AS (
+                UPDATE allocations SET state = 'flying', picked_up_at = clock_timestamp() WHERE delivery_id = $1
+            )
+            UPDATE drones SET state = 'flying', updated_at = clock_timestamp() WHERE drone_id = $2 AND delivery_id = $1
+            """, [.uuid(allocation.deliveryId), .text(droneId)])
     }
 
     /// The drone dropped the package off (it stays out of the pool until `delivery.completed`).
