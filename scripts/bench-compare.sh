@@ -6,6 +6,9 @@
 #
 #   scripts/bench-compare.sh [N] [C]        (defaults 2000 32)
 #
+# BENCH_ROUNDS=K (default 2) alternates K times instead: on a machine whose speed drifts between
+# runs, the medians of three or more rounds are not moved by one slow run.
+#
 # It builds release binaries first (`swift build -c release`, nothing to do when up to date). It is
 # heavy (it starts twelve services and loads two cores): on a shared machine build beforehand,
 # then hold a lock only while measuring:
@@ -26,7 +29,9 @@ cd "$ROOT"
 
 N=${1:-2000}
 C=${2:-32}
+ROUNDS=${BENCH_ROUNDS:-2}
 [[ "$N" =~ ^[1-9][0-9]*$ && "$C" =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [N] [C] (positive numbers)" >&2; exit 64; }
+[[ "$ROUNDS" =~ ^[1-9][0-9]*$ ]] || { echo "BENCH_ROUNDS must be a positive number" >&2; exit 64; }
 OUT=${BENCH_OUT:-$(mktemp -d /tmp/fabrikam-bench-compare.XXXXXX)}
 mkdir -p "$OUT"
 BIN="$ROOT/.build/release"
@@ -100,42 +105,58 @@ project_run() {
     cat "$OUT/project-$run.out"
 }
 
-for run in 1 2; do
+for run in $(seq 1 "$ROUNDS"); do
     python_run "$run"
     project_run "$run"
 done
 
 # The summary: every key=value of the RESULT and USAGE lines, per run, medians, and the ratios.
 for system in project python; do
-    for run in 1 2; do
+    for run in $(seq 1 "$ROUNDS"); do
         grep -hE '^(RESULT|USAGE) ' "$OUT/$system-$run.out" | tr ' ' '\n' | grep '=' | sed "s/^/$system $run /" || true
     done
 done > "$OUT/figures.txt"
 
 echo
 echo "== N=$N sagas, C=$C in flight (closed loop), mix 90 % completed / 5 % suspended / 5 % no-fly zone, 1,000 owners; outputs in $OUT"
-awk '
+awk -v rounds="$ROUNDS" '
     { split($3, kv, "="); key = kv[1]; value[$1, $2, key] = kv[2]; if (!(key in seen)) { seen[key] = 1; keys[++count] = key } }
-    function median(sys, key,   a, b) {
-        a = value[sys, 1, key]; b = value[sys, 2, key]
-        if (a == "" || b == "" || a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/) return ""
-        return (a + b) / 2
+    # The median of the runs of one system, or "" if any run lacks a number.
+    function median(sys, key,   n, i, j, v, t) {
+        n = 0
+        for (i = 1; i <= rounds; i++) {
+            t = value[sys, i, key]
+            if (t == "" || t !~ /^[0-9.]+$/) return ""
+            v[++n] = t + 0
+        }
+        for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] > v[j]; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+        return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
     }
     function cell(text) { return sprintf("%10s", text == "" ? "-" : text) }
+    function row(label, sys, key,   i, line) {
+        line = ""
+        for (i = 1; i <= rounds; i++) line = line " " cell(value[sys, i, key])
+        return line
+    }
     END {
-        printf "%-32s %10s %10s %10s   %10s %10s %10s   %10s\n", "figure", "python 1", "python 2", "median", "project 1", "project 2", "median", "proj/py"
-        for (i = 1; i <= count; i++) {
-            key = keys[i]
+        header = sprintf("%-32s", "figure")
+        for (s = 1; s <= 2; s++) {
+            sys = s == 1 ? "python" : "project"
+            for (i = 1; i <= rounds; i++) header = header " " sprintf("%10s", sys " " i)
+            header = header " " sprintf("%10s", "median") "  "
+        }
+        print header " " sprintf("%10s", "proj/py")
+        for (k = 1; k <= count; k++) {
+            key = keys[k]
             if (key == "sagas" || key == "ok" || key == "unexpected" || key == "not_ended") continue
             mp = median("python", key); mj = median("project", key)
             ratio = (mp != "" && mj != "" && mp > 0) ? sprintf("%.2f", mj / mp) : ""
-            printf "%-32s %s %s %s   %s %s %s   %s\n", key, cell(value["python", 1, key]), cell(value["python", 2, key]),
-                cell(mp == "" ? "" : sprintf("%.2f", mp)), cell(value["project", 1, key]), cell(value["project", 2, key]),
-                cell(mj == "" ? "" : sprintf("%.2f", mj)), cell(ratio)
+            printf "%-32s%s %s  %s %s   %s\n", key, row(key, "python", key), cell(mp == "" ? "" : sprintf("%.2f", mp)),
+                row(key, "project", key), cell(mj == "" ? "" : sprintf("%.2f", mj)), cell(ratio)
         }
         for (s = 1; s <= 2; s++) {
             sys = s == 1 ? "python" : "project"
-            printf "%-32s %s %s\n", sys " runs ok", cell(value[sys, 1, "ok"]), cell(value[sys, 2, "ok"])
+            printf "%-32s%s\n", sys " runs ok", row("ok", sys, "ok")
         }
         py = median("python", "sagas_per_s"); pj = median("project", "sagas_per_s")
         p99py = median("python", "p99_ms"); p99pj = median("project", "p99_ms")
