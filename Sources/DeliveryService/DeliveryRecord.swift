@@ -233,13 +233,16 @@ package struct DeliveryRecord: Sendable, Equatable {
 
     /// `drone.delivered`: a delivery in flight completed (also from `scheduled` or `cancelling`,
     /// should the pickup event be late); emits `delivery.completed` so the drone returns to the
-    /// pool, after refusing a pending cancellation.
+    /// pool, after refusing a pending cancellation. The pickup-overdue deadline is stopped unless
+    /// the pickup, which stops it, came first.
     package mutating func delivered(droneId: String, packageId: UUID) -> DeliveryReaction {
         guard state == .scheduled || state == .cancelling || state == .pickedUp else { return .none }
+        let pickupDeadlineStopped = state == .pickedUp
         let refusal = cancellationRefusedByPickup()
         state = .completed
         return DeliveryReaction(
-            emissions: refusal + [.completed(DeliveryCompleted(droneId: droneId, packageId: packageId))], stopPickupDeadline: true)
+            emissions: refusal + [.completed(DeliveryCompleted(droneId: droneId, packageId: packageId))],
+            stopPickupDeadline: !pickupDeadlineStopped)
     }
 
     /// `drone.released`: with `DELIVERY_CANCELLED`, the drone service took the drone back for a

@@ -280,8 +280,9 @@ struct DeliveryDomainTests {
         #expect(record.pickedUp(dropoffEta: newEta) == DeliveryReaction(stopPickupDeadline: true))
         #expect(record.state == .pickedUp && record.assignment?.dropoffEta == newEta)
         let packageId = Self.assignment().packageId
+        // The pickup stopped the pickup-overdue deadline: the completion has none to stop.
         #expect(record.delivered(droneId: "drone-007", packageId: packageId)
-            == DeliveryReaction(stopPickupDeadline: true, emission: .completed(DeliveryCompleted(droneId: "drone-007", packageId: packageId))))
+            == DeliveryReaction(emission: .completed(DeliveryCompleted(droneId: "drone-007", packageId: packageId))))
         #expect(record.state == .completed)
         #expect(record.delivered(droneId: "drone-007", packageId: packageId) == .none)
         #expect(record.pickedUp(dropoffEta: newEta) == .none)
