@@ -244,7 +244,7 @@ let package = Package(
         .executableTarget(
             name: "SagaExplorerCLI",
             dependencies: [
-                "SagaExplorer", "SagaInspect", "SagaInspectCommandLine", "Postgres", "Choreography", "DedicatedThread",
+                "SagaExplorer", "SagaInspect", "SagaInspectCommandLine", "Postgres", "Choreography", "CommandExit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
             ],
@@ -254,7 +254,7 @@ let package = Package(
             name: "FabrikamServiceCLI",
             dependencies: [
                 "Choreography", "ServiceHTTP", "AccountService", "PackageService", "DroneService", "DeliveryService", "HistoryService",
-                "IngestionService", "DedicatedThread",
+                "IngestionService", "CommandExit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -23,7 +23,8 @@ package final class DedicatedThreadExecutor: SerialExecutor {
     /// later; a daemon's connections are closed and released by then): flushes every output
     /// stream and exits without the exit-time destructors of the C libraries and runtimes, which
     /// otherwise race with threads still ending (seen as a "double free or corruption" abort
-    /// after SIGTERM, about one stop in sixty). For the daemons' last line.
+    /// after SIGTERM, about one stop in sixty). Every executable's last line (the command-line
+    /// ones through `CommandExit`).
     package static func exitProcess(_ status: Int32, grace: Duration = .seconds(2)) async -> Never {
         let deadline = ContinuousClock.now + grace
         while runningThreads > 0, ContinuousClock.now < deadline {

@@ -1,7 +1,7 @@
 import AccountService
 import ArgumentParser
 import Choreography
-import DedicatedThread
+import CommandExit
 import DeliveryService
 import DroneService
 import Foundation
@@ -54,6 +54,8 @@ struct FabrikamServiceCommand: AsyncParsableCommand {
         """)
     var setup = false
 
+    static func main() async { await mainEndingThreadsFirst() }
+
     func run() async throws {
         let name = service.rawValue
         let settings = ServiceSettings(service: name)
@@ -65,9 +67,8 @@ struct FabrikamServiceCommand: AsyncParsableCommand {
                 registry: registry, setupOnly: setup)
         } catch {
             logger.critical("stopped with an error", metadata: ["error.message": "\(error)"])
-            await DedicatedThreadExecutor.exitProcess(1)
+            throw ExitCode.failure
         }
-        await DedicatedThreadExecutor.exitProcess(0)
     }
 
     /// Builds the service's definition and routes from `settings` and runs it until stopped.

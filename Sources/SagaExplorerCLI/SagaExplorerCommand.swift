@@ -1,5 +1,5 @@
 import ArgumentParser
-import DedicatedThread
+import CommandExit
 import Hummingbird
 import Logging
 import Postgres
@@ -20,6 +20,8 @@ struct SagaExplorerCommand: AsyncParsableCommand {
 
             Exit codes: 0 stopped, 3 cannot connect to the database at start, 64 usage.
             """)
+
+    static func main() async { await mainEndingThreadsFirst() }
 
     /// The port the explorer listens on unless told otherwise.
     static let defaultPort = 8090
@@ -59,6 +61,5 @@ struct SagaExplorerCommand: AsyncParsableCommand {
             logger: Logger(label: "saga-explorer"))
         try await app.runService()
         await pool.close()
-        await DedicatedThreadExecutor.exitProcess(0)
     }
 }
