@@ -3,6 +3,8 @@
 # private servers, with the same N sagas, C in flight (closed loop) and mix — 90 % completed,
 # 5 % suspended account, 5 % no-fly zone, over 1,000 owners — twice, alternated (python,
 # project, python, project), and prints every run, the medians of each system and the ratios.
+# Each round ends with `saga-bench floor` at the same N and C: the saga's messages (and one
+# commit per batch) with no service work, the floor under both systems on these servers.
 #
 #   scripts/bench-compare.sh [N] [C]        (defaults 2000 32)
 #
@@ -42,7 +44,7 @@ swift build -c release >&2 || die "the release build failed"
 
 SERVERS=$(scripts/servers.sh start) || die "the private servers did not start"
 eval "$SERVERS"
-export AMQP_URL DATABASE_URL
+export AMQP_URL DATABASE_URL FABRIKAM_PG_SOCKET_DIR
 AMQP_PORT=$(sed -E 's|.*:([0-9]+)/.*|\1|' <<<"$AMQP_URL")
 PEER_DSN="${DATABASE_URL%/*}/peer"
 # The reference's processes reach PostgreSQL on the private Unix socket, like the project's
@@ -105,9 +107,20 @@ project_run() {
     cat "$OUT/project-$run.out"
 }
 
+# floor_run K: the bare saga (saga-bench floor) at the same N and C; its FLOOR line in $OUT/floor-K.out.
+floor_run() {
+    local run=$1
+    say "run $run: bare saga floor, N=$N C=$C"
+    checkpoint
+    "$BIN/saga-bench" floor --count "$N" --concurrency "$C" > "$OUT/floor-$run.out" 2>&1 ||
+        say "run $run: saga-bench floor failed (see $OUT/floor-$run.out)"
+    cat "$OUT/floor-$run.out"
+}
+
 for run in $(seq 1 "$ROUNDS"); do
     python_run "$run"
     project_run "$run"
+    floor_run "$run"
 done
 
 # The summary: every key=value of the RESULT and USAGE lines, per run, medians, and the ratios.
@@ -164,3 +177,25 @@ awk -v rounds="$ROUNDS" '
         if (p99py > 0) printf "p99 ratio (project ÷ python, medians):     %.2f\n", p99pj / p99py
     }
 ' "$OUT/figures.txt"
+
+# The floor's medians, beside 3x the reference's sagas/s.
+for run in $(seq 1 "$ROUNDS"); do
+    grep -h '^FLOOR ' "$OUT/floor-$run.out" | tr ' ' '\n' | grep '=' | sed "s/^/$run /" || true
+done > "$OUT/floor.txt"
+PY_SAGAS=$(awk '$1 == "python" && $3 ~ /^sagas_per_s=/ { split($3, kv, "="); print kv[2] }' "$OUT/figures.txt" | sort -n |
+    awk '{ v[++n] = $1 } END { if (n) print (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2) }')
+awk -v py="${PY_SAGAS:-0}" '
+    { split($2, kv, "="); values[kv[1]] = values[kv[1]] " " kv[2]; if (!(kv[1] in seen)) { seen[kv[1]] = 1; keys[++count] = kv[1] } }
+    function median(list,   n, v, i, j, t) {
+        n = split(list, v, " ")
+        for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+        return n % 2 ? v[(n + 1) / 2] + 0 : (v[n / 2] + v[n / 2 + 1]) / 2
+    }
+    END {
+        if (!count) { print "\nbare saga floor: no figures (see floor-*.out)"; exit }
+        print "\nbare saga floor (saga-bench floor: the same messages and one commit per batch, no service work), medians:"
+        for (k = 1; k <= count; k++) if (keys[k] != "sagas") printf "  %-32s%s  (runs:%s)\n", keys[k], median(values[keys[k]]), values[keys[k]]
+        floor = median(values["sagas_per_s"])
+        if (py > 0 && floor > 0) printf "3x the reference is %.1f sagas/s: %.2f of the floor'"'"'s %.1f\n", 3 * py, 3 * py / floor, floor
+    }
+' "$OUT/floor.txt"

@@ -9,7 +9,7 @@ struct SagaBenchCommand: AsyncParsableCommand {
         abstract: "Benchmarks for the Fabrikam saga system (prints figures; not a test).",
         subcommands: [
             RawLimitsCommand.self, EchoBenchmarkCommand.self, CodecBenchmarkCommand.self, LoadCommand.self, UsageCommand.self, DemoCommand.self,
-            SchedulesCommand.self, HistoryBenchmarkCommand.self, ExplorerListBenchmarkCommand.self,
+            SchedulesCommand.self, HistoryBenchmarkCommand.self, ExplorerListBenchmarkCommand.self, FloorCommand.self,
         ]
     )
 
