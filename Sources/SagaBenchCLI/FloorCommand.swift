@@ -33,6 +33,10 @@ struct FloorCommand: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "One commit per batch (inbox rows, outbox rows) on each bare service's own connection.")
     var database = true
 
+    func validate() throws {
+        guard count > 0, concurrency > 0, prefetch > 0 else { throw ValidationError("--count, --concurrency and --prefetch must be positive") }
+    }
+
     func run() async throws {
         let (amqpURL, databaseURL) = try servers.resolved()
         let socketDirectory = ProcessInfo.processInfo.environment["FABRIKAM_PG_SOCKET_DIR"]
