@@ -22,14 +22,28 @@ final class PostgresConnectionHandle: @unchecked Sendable {
         let types: [Oid]
     }
 
+    /// A cached prepared statement: its server-side name and how often it ran under that name.
+    private struct PreparedStatement {
+        var name: String
+        var executions = 0
+    }
+
     /// Beyond this many distinct statements, further ones run unprepared (PQexecParams).
     static let statementCacheCapacity = 512
+
+    /// The executions after which a statement is prepared again, under a new name, so that the
+    /// server plans it afresh. PostgreSQL settles on a generic plan at a statement's sixth
+    /// execution and keeps it until the tables' statistics change; on a new deployment that plan
+    /// was made for nearly empty tables (sequential scans, hash joins) and would stay until
+    /// autovacuum's first ANALYZE, up to a minute of load later. The old names are left in place
+    /// (at most ``replanAfter``.count more per statement) rather than cost a DEALLOCATE round trip.
+    static let replanAfter: Set<Int> = [256, 4096]
 
     let parameters: PostgresConnectionParameters
     private let notices: PostgresNoticeReceiver
     private var connection: OpaquePointer?
     private var isClosed = false
-    private var statements: [StatementKey: String] = [:]
+    private var statements: [StatementKey: PreparedStatement] = [:]
     private var statementCounter = 0
     /// A pipeline could not be left (the server went away mid-way): unusable until reset().
     private var pipelineBroken = false
@@ -135,7 +149,7 @@ final class PostgresConnectionHandle: @unchecked Sendable {
         let connection = try liveConnection()
         let key = StatementKey(sql: sql, types: values.map { Oid($0.dataType.oid) })
         return try PostgresParameterBuffer.with(values) { count, cValues in
-            if let name = statements[key] {
+            if let name = try cachedName(key, connection) {
                 do {
                     return try rows(PQexecPrepared(connection, name, count, cValues, nil, nil, 0), sql)
                 } catch let error as PostgresError where isStalePreparedStatement(error) {
@@ -150,12 +164,7 @@ final class PostgresConnectionHandle: @unchecked Sendable {
                     try rows(PQexecParams(connection, sql, count, types.baseAddress, cValues, nil, nil, 0), sql)
                 }
             }
-            statementCounter += 1
-            let name = "fabrikam_s\(statementCounter)"
-            _ = try key.types.withUnsafeBufferPointer { types in
-                try rows(PQprepare(connection, name, sql, count, types.baseAddress), sql)
-            }
-            statements[key] = name
+            let name = try prepare(key, connection)
             return try rows(PQexecPrepared(connection, name, count, cValues, nil, nil, 0), sql)
         }
     }
@@ -230,14 +239,33 @@ final class PostgresConnectionHandle: @unchecked Sendable {
     /// The prepared statement's name (preparing it on first use), or nil when the cache is full.
     private func preparedName(_ sql: String, _ values: [PostgresValue], _ connection: OpaquePointer) throws -> String? {
         let key = StatementKey(sql: sql, types: values.map { Oid($0.dataType.oid) })
-        if let name = statements[key] { return name }
+        if let name = try cachedName(key, connection) { return name }
         guard statements.count < Self.statementCacheCapacity else { return nil }
+        return try prepare(key, connection)
+    }
+
+    /// The cached statement's name for one more execution (prepared afresh at the counts of
+    /// ``replanAfter``), or nil when it is not cached.
+    private func cachedName(_ key: StatementKey, _ connection: OpaquePointer) throws -> String? {
+        guard var statement = statements[key] else { return nil }
+        statement.executions += 1
+        if Self.replanAfter.contains(statement.executions) {
+            let executions = statement.executions
+            statement.name = try prepare(key, connection)
+            statement.executions = executions
+        }
+        statements[key] = statement
+        return statement.name
+    }
+
+    /// Prepares the statement under a new name and caches it; returns the name.
+    private func prepare(_ key: StatementKey, _ connection: OpaquePointer) throws -> String {
         statementCounter += 1
         let name = "fabrikam_s\(statementCounter)"
         _ = try key.types.withUnsafeBufferPointer { types in
-            try rows(PQprepare(connection, name, sql, Int32(values.count), types.baseAddress), sql)
+            try rows(PQprepare(connection, name, key.sql, Int32(key.types.count), types.baseAddress), key.sql)
         }
-        statements[key] = name
+        statements[key] = PreparedStatement(name: name, executions: 1)
         return name
     }
 

@@ -164,6 +164,35 @@ struct PostgresTransactionTests {
         #expect(try rows[0].decode(Int.self, column: "extra") == 7)
     }
 
+    @Test("a statement is planned afresh after 256 executions: a plan made on an empty table does not outlive its growth")
+    func replanAfterGrowth() async throws {
+        let connection = try await PostgresTestDatabase.connect()
+        let table = PostgresTestDatabase.uniqueName("replan")
+        // No autovacuum: no ANALYZE may replace the plan behind the test's back.
+        try await connection.simpleQuery("CREATE TEMP TABLE \(table) (id int4 PRIMARY KEY, note text) WITH (autovacuum_enabled = false)")
+        let sql = "SELECT t.note FROM \(table) t JOIN unnest($1::int4[]) AS u(id) ON t.id = u.id"
+        // Fifty ids: the custom plans cost more than the generic one (which assumes ten), so the
+        // server settles on the generic plan after five executions, made for the empty table.
+        let ids: PostgresValue = .array((1...50).map { .int($0) })
+        for _ in 1...10 { _ = try await connection.query(sql, [ids]) }
+        try await connection.simpleQuery("INSERT INTO \(table) SELECT g, 'n' FROM generate_series(1, 20000) g")
+        func currentPlan() async throws -> (names: Int, plan: String) {
+            let names = try await connection.query(
+                "SELECT name FROM pg_prepared_statements WHERE statement = $1 ORDER BY prepare_time DESC, name DESC", [.text(sql)]
+            ).map { try $0.decode(String.self, at: 0) }
+            let plan = try await connection.simpleQuery("EXPLAIN EXECUTE \(names[0])('{\((1...50).map(String.init).joined(separator: ","))}')").map { try $0.decode(String.self, at: 0) }
+            return (names.count, plan.joined(separator: "\n"))
+        }
+        let before = try await currentPlan()
+        #expect(before.names == 1)
+        #expect(before.plan.contains("Seq Scan"), "the generic plan made on the empty table: \(before.plan)")
+        for _ in 11...300 { _ = try await connection.query(sql, [ids]) }
+        let after = try await currentPlan()
+        #expect(after.names == 2)
+        #expect(after.plan.contains("Index Scan"), "the plan after 256 executions: \(after.plan)")
+        #expect(try await connection.query(sql, [ids]).count == 50)
+    }
+
     @Test("simpleQuery runs several statements; parameters cannot hold NUL; COPY is refused cleanly")
     func simpleQueryAndRefusals() async throws {
         let connection = try await PostgresTestDatabase.connect()
