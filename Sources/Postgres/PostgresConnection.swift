@@ -11,7 +11,8 @@ import Synchronization
 /// leased from a `PostgresConnectionPool`.
 ///
 /// Statements are prepared once per connection and SQL text and then executed as prepared
-/// statements. A broken connection throws `PostgresError` with code `.connectionLost`; `reset()`
+/// statements (prepared again after their 256th and 4096th executions, so the server re-plans
+/// them for tables that have grown since). A broken connection throws `PostgresError` with code `.connectionLost`; `reset()`
 /// reconnects it.
 public actor PostgresConnection {
     private let executor: DedicatedThreadExecutor
