@@ -139,7 +139,7 @@ let package = Package(
         .target(
             name: "APIAccessHTTP",
             dependencies: [
-                "APIAccess", "ServiceHTTP", "Choreography", "Postgres",
+                "APIAccess", "ServiceHTTP", "Choreography", "Postgres", "UUIDText",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),

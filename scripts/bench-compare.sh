@@ -123,17 +123,21 @@ for run in $(seq 1 "$ROUNDS"); do
     floor_run "$run"
 done
 
-# The summary: every key=value of the RESULT and USAGE lines, per run, medians, and the ratios.
-for system in project python; do
+# The summary: every key=value of the RESULT, USAGE and FLOOR lines, per run, medians, and the ratios.
+for system in project python floor; do
     for run in $(seq 1 "$ROUNDS"); do
-        grep -hE '^(RESULT|USAGE) ' "$OUT/$system-$run.out" | tr ' ' '\n' | grep '=' | sed "s/^/$system $run /" || true
+        grep -hE '^(RESULT|USAGE|FLOOR) ' "$OUT/$system-$run.out" | tr ' ' '\n' | grep '=' | sed "s/^/$system $run /" || true
     done
 done > "$OUT/figures.txt"
 
 echo
 echo "== N=$N sagas, C=$C in flight (closed loop), mix 90 % completed / 5 % suspended / 5 % no-fly zone, 1,000 owners; outputs in $OUT"
 awk -v rounds="$ROUNDS" '
-    { split($3, kv, "="); key = kv[1]; value[$1, $2, key] = kv[2]; if (!(key in seen)) { seen[key] = 1; keys[++count] = key } }
+    {
+        split($3, kv, "="); key = kv[1]; value[$1, $2, key] = kv[2]
+        if ($1 == "floor") { if (!(key in floorSeen)) { floorSeen[key] = 1; floorKeys[++floorCount] = key } }
+        else if (!(key in seen)) { seen[key] = 1; keys[++count] = key }
+    }
     # The median of the runs of one system, or "" if any run lacks a number.
     function median(sys, key,   n, i, j, v, t) {
         n = 0
@@ -175,27 +179,18 @@ awk -v rounds="$ROUNDS" '
         p99py = median("python", "p99_ms"); p99pj = median("project", "p99_ms")
         if (py > 0) printf "\nsagas/s ratio (project ÷ python, medians): %.2f\n", pj / py
         if (p99py > 0) printf "p99 ratio (project ÷ python, medians):     %.2f\n", p99pj / p99py
+        # The floor beside 3x the reference.
+        if (!floorCount) { print "\nbare saga floor: no figures (see floor-*.out)"; exit }
+        print "\nbare saga floor (saga-bench floor: the same messages and one commit per batch, no service work), medians:"
+        for (k = 1; k <= floorCount; k++) {
+            key = floorKeys[k]
+            if (key == "sagas") continue
+            runs = ""
+            for (i = 1; i <= rounds; i++) runs = runs " " value["floor", i, key]
+            printf "  %-32s%s  (runs:%s)\n", key, median("floor", key), runs
+        }
+        floor = median("floor", "sagas_per_s")
+        if (py > 0 && floor > 0) printf "3x the reference is %.1f sagas/s: %.2f of the floor'"'"'s %.1f\n", 3 * py, 3 * py / floor, floor
     }
 ' "$OUT/figures.txt"
 
-# The floor's medians, beside 3x the reference's sagas/s.
-for run in $(seq 1 "$ROUNDS"); do
-    grep -h '^FLOOR ' "$OUT/floor-$run.out" | tr ' ' '\n' | grep '=' | sed "s/^/$run /" || true
-done > "$OUT/floor.txt"
-PY_SAGAS=$(awk '$1 == "python" && $3 ~ /^sagas_per_s=/ { split($3, kv, "="); print kv[2] }' "$OUT/figures.txt" | sort -n |
-    awk '{ v[++n] = $1 } END { if (n) print (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2) }')
-awk -v py="${PY_SAGAS:-0}" '
-    { split($2, kv, "="); values[kv[1]] = values[kv[1]] " " kv[2]; if (!(kv[1] in seen)) { seen[kv[1]] = 1; keys[++count] = kv[1] } }
-    function median(list,   n, v, i, j, t) {
-        n = split(list, v, " ")
-        for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
-        return n % 2 ? v[(n + 1) / 2] + 0 : (v[n / 2] + v[n / 2 + 1]) / 2
-    }
-    END {
-        if (!count) { print "\nbare saga floor: no figures (see floor-*.out)"; exit }
-        print "\nbare saga floor (saga-bench floor: the same messages and one commit per batch, no service work), medians:"
-        for (k = 1; k <= count; k++) if (keys[k] != "sagas") printf "  %-32s%s  (runs:%s)\n", keys[k], median(values[keys[k]]), values[keys[k]]
-        floor = median(values["sagas_per_s"])
-        if (py > 0 && floor > 0) printf "3x the reference is %.1f sagas/s: %.2f of the floor'"'"'s %.1f\n", 3 * py, 3 * py / floor, floor
-    }
-' "$OUT/floor.txt"

@@ -7,6 +7,7 @@ import HummingbirdAuth
 import Logging
 import Postgres
 package import ServiceHTTP
+import UUIDText
 
 /// A problem document thrown by the access middleware, answered as problem+json (401s with
 /// `WWW-Authenticate: Bearer`).
@@ -71,7 +72,7 @@ package struct APIPrincipalRequired: RouterMiddleware {
     package func handle(_ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
         guard let principal = context.identity else { throw APIAccessProblem(APIAccessRules.unauthorized(.missing)) }
         var context = context
-        context.logger[metadataKey: "api.key.id"] = "\(principal.keyId.uuidString.lowercased())"
+        context.logger[metadataKey: "api.key.id"] = .string(principal.keyId.lowercaseText)
         return try await next(request, context)
     }
 }

@@ -30,12 +30,15 @@ public struct SagaTopology: Sendable, Hashable {
         service == .history ? [EventExchange.everyEvent] : EventCatalog.consumedTypes(by: service).map(\.rawValue).sorted()
     }
 
+    /// The work queue of a saga service, `<queuePrefix><service>.events`; nil for one that
+    /// consumes nothing (ingestion).
+    public func workQueue(of service: Producer) -> String? {
+        Self.bindings(of: service).isEmpty ? nil : "\(queuePrefix)\(service.rawValue).events"
+    }
+
     /// Each consuming service's work queue and its bindings.
     public var workQueues: [(queue: String, bindings: [String])] {
-        Producer.all.compactMap { service in
-            let bindings = Self.bindings(of: service)
-            return bindings.isEmpty ? nil : ("\(queuePrefix)\(service.rawValue).events", bindings)
-        }
+        Producer.all.compactMap { service in workQueue(of: service).map { ($0, Self.bindings(of: service)) } }
     }
 
     /// Declares the exchange, every work queue and every binding; idempotent. Needs a broker user

@@ -25,7 +25,7 @@ final class PostgresConnectionHandle: @unchecked Sendable {
     /// A cached prepared statement: its server-side name and how often it ran under that name.
     private struct PreparedStatement {
         var name: String
-        var executions = 0
+        var executions: Int
     }
 
     /// Beyond this many distinct statements, further ones run unprepared (PQexecParams).

@@ -24,41 +24,50 @@ struct BareSagaRun {
     private var schema: String { "floor_\(suffix)" }
     private var topology: SagaTopology { SagaTopology(exchange: exchange, queuePrefix: "floor.\(suffix).") }
 
-    /// Declares the topology (and tables), starts the bare services, hands `measure` the function
-    /// that runs every saga (to call between its readings), then removes what it declared.
-    func run(_ measure: @escaping @Sendable (_ drive: @Sendable () async throws -> Void) async throws -> Void) async throws {
+    /// Declares the topology (and tables), opens the bare services' connections and starts them,
+    /// returns what `measure` returns (it gets the function that runs every saga, to call between
+    /// its readings), then removes what it declared.
+    func run<Measurement: Sendable>(
+        _ measure: @escaping @Sendable (_ drive: @Sendable () async throws -> Void) async throws -> Measurement
+    ) async throws -> Measurement {
         let admin = try await AMQPConnection.connect(url: amqpURL)
         try await topology.declare(on: admin)
         let setup = database ? try await PostgresConnection.connect(url: databaseURL) : nil
         let ends = SagaEnds()
         do {
             if let setup { try await createTables(setup) }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for (queue, _) in topology.workQueues {
-                    guard let service = Producer.all.first(where: { queue == "\(topology.queuePrefix)\($0.rawValue).events" }) else { continue }
-                    let ready = ReadySignal()
+            // Every bare service consumes before the first saga starts.
+            var services: [(Producer, BareConnections)] = []
+            for service in consumingServices { services.append((service, try await connect(service))) }
+            let measurement = try await withThrowingTaskGroup(of: Measurement?.self) { group in
+                for (service, connections) in services {
                     group.addTask {
-                        do { try await serve(service, queue: queue, ends: ends, ready: ready) } catch {
-                            await ready.signal()
+                        do { try await serve(service, connections, ends: ends) } catch {
                             await ends.fail()
                             throw error
                         }
+                        return nil
                     }
-                    await ready.wait()
                 }
                 group.addTask { try await measure { try await self.drive(ends) } }
                 // The services run until cancelled: the first child to return is the measurement,
                 // unless a service failed first (its error ends the run).
-                try await group.next()
+                let first = try await group.next()
                 group.cancelAll()
                 try await group.waitForAll()
+                guard let measurement = first ?? nil else { throw BenchmarkFailure("a bare service stopped before the sagas ended") }
+                return measurement
             }
+            await cleanUp(admin, setup)
+            return measurement
         } catch {
             await cleanUp(admin, setup)
             throw error
         }
-        await cleanUp(admin, setup)
     }
+
+    /// The services with a work queue, which the bare saga replaces.
+    private var consumingServices: [Producer] { Producer.all.filter { topology.workQueue(of: $0) != nil } }
 
     /// Starts every saga, `concurrency` at a time, each when the one before it on its lane ended.
     private func drive(_ ends: SagaEnds) async throws {
@@ -84,15 +93,26 @@ struct BareSagaRun {
         await publisher.close()
     }
 
+    /// A bare service's connections, consuming from its work queue.
+    private struct BareConnections: Sendable {
+        let consumer: AMQPConnection
+        let publisher: AMQPConnection
+        let db: PostgresConnection?
+    }
+
+    private func connect(_ service: Producer) async throws -> BareConnections {
+        let consumer = try await AMQPConnection.connect(url: amqpURL)
+        try await consumer.setPrefetch(UInt16(clamping: prefetch))
+        if let queue = topology.workQueue(of: service) { _ = try await consumer.consume(queue: queue) }
+        return BareConnections(
+            consumer: consumer, publisher: try await AMQPConnection.connect(url: amqpURL),
+            db: database ? try await PostgresConnection.connect(url: databaseURL) : nil)
+    }
+
     /// One consuming service with no work of its own: per batch, (commit,) publish with
     /// confirms, acknowledge; history reports each saga's end.
-    private func serve(_ service: Producer, queue: String, ends: SagaEnds, ready: ReadySignal) async throws {
-        let consumer = try await AMQPConnection.connect(url: amqpURL)
-        let publisher = try await AMQPConnection.connect(url: amqpURL)
-        let db = database ? try await PostgresConnection.connect(url: databaseURL) : nil
-        try await consumer.setPrefetch(UInt16(clamping: prefetch))
-        _ = try await consumer.consume(queue: queue)
-        await ready.signal()
+    private func serve(_ service: Producer, _ connections: BareConnections, ends: SagaEnds) async throws {
+        let (consumer, publisher, db) = (connections.consumer, connections.publisher, connections.db)
         var memories: [UUID: BareSaga.Memory] = [:]
         let inbox = "\(schema).\(service.rawValue)_inbox", outbox = "\(schema).\(service.rawValue)_outbox"
         while !Task.isCancelled {
@@ -140,8 +160,7 @@ struct BareSagaRun {
 
     private func createTables(_ setup: PostgresConnection) async throws {
         var sql = "CREATE SCHEMA \(schema);"
-        for (queue, _) in topology.workQueues {
-            let service = queue.dropFirst(topology.queuePrefix.count).prefix { $0 != "." }
+        for service in consumingServices.map(\.rawValue) {
             sql += """
                 CREATE TABLE \(schema).\(service)_inbox (event_id uuid PRIMARY KEY, delivery_id uuid NOT NULL, event_type text NOT NULL,
                     received_at timestamptz NOT NULL DEFAULT now());
@@ -205,22 +224,5 @@ actor SagaEnds {
         failed = true
         for continuation in waiting.values { continuation.resume(throwing: BenchmarkFailure("a bare service failed")) }
         waiting = [:]
-    }
-}
-
-/// A one-shot signal: a bare service is consuming.
-actor ReadySignal {
-    private var isSet = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    func signal() {
-        isSet = true
-        for waiter in waiters { waiter.resume() }
-        waiters = []
-    }
-
-    func wait() async {
-        if isSet { return }
-        await withCheckedContinuation { waiters.append($0) }
     }
 }

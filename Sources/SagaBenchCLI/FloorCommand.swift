@@ -45,19 +45,16 @@ struct FloorCommand: AsyncParsableCommand {
             program: "", services: [],
             serverPorts: [("rabbitmq", ResourceMeter.port(of: amqpURL, default: 5672)), ("postgres", ResourceMeter.port(of: databaseURL, default: 5432))])
         let bare = BareSagaRun(amqpURL: amqpURL, databaseURL: serviceURL, count: count, concurrency: concurrency, prefetch: prefetch, database: database)
-        let count = self.count
-        let readings = Readings()
         print("saga-bench floor: \(count) bare sagas, \(concurrency) in flight, prefetch \(prefetch), \(database ? "one commit per batch" : "no database")")
-        try await bare.run { drive in
+        let (elapsed, usage, own) = try await bare.run { drive in
             let cpuStart = await sampler.snapshot()
             let ownStart = ProcessCPU.seconds()
             let clockStart = ContinuousClock.now
             try await drive()
             let elapsed = (ContinuousClock.now - clockStart).seconds
             let usage = CPUUsage.usage(from: cpuStart, to: await sampler.snapshot(), ticksPerSecond: ProcessSampler.ticksPerSecond)
-            await readings.set(elapsed: elapsed, usage: usage, own: ProcessCPU.seconds() - ownStart)
+            return (elapsed, usage, ProcessCPU.seconds() - ownStart)
         }
-        let (elapsed, usage, own) = await readings.values
         let perSaga = { (seconds: Double) in CPUUsage.millisecondsPerSaga(seconds, sagas: count) }
         let broker = usage["rabbitmq"]?.seconds ?? 0, postgres = usage["postgres"]?.seconds ?? 0
         let figures: [(String, Double)] = [
@@ -71,10 +68,4 @@ struct FloorCommand: AsyncParsableCommand {
             + figures.map { "cpu_ms_per_saga.\($0.0.replacingOccurrences(of: " ", with: "_"))=\(ResourceReport.format($0.1, 2))" }
         print((["FLOOR"] + fields).joined(separator: " "))
     }
-}
-
-/// The measurement's readings, handed out of the run's closure.
-private actor Readings {
-    var values: (elapsed: Double, usage: [String: CPUGroupUsage], own: Double) = (0, [:], 0)
-    func set(elapsed: Double, usage: [String: CPUGroupUsage], own: Double) { values = (elapsed, usage, own) }
 }
