@@ -69,7 +69,9 @@ enum DroneTables {
     }
 
     /// Inserts the drones that do not exist yet; existing rows (idle or busy) are left alone.
-    /// Returns how many were inserted.
+    /// Returns how many were inserted. When it inserted any, it refreshes the table's statistics
+    /// (`ANALYZE`): otherwise the allocation's plans are made for an empty table, a hash join over
+    /// a scan of the whole fleet per allocation, until autovacuum's first ANALYZE under load.
     static func seed(_ drones: [FleetDrone], _ db: isolated PostgresConnection) throws -> Int {
         var inserted = 0
         for drone in drones {
@@ -81,6 +83,7 @@ enum DroneTables {
                     .double(drone.model.speedKmh), .double(drone.home.latitude), .double(drone.home.longitude),
                 ])
         }
+        if inserted > 0 { _ = try db.execute("ANALYZE drones") }
         return inserted
     }
 

@@ -269,6 +269,9 @@ struct DroneAllocationTests {
         }
         let homes = try await bed.harness.query("SELECT drone_id, home_latitude, home_longitude FROM drones ORDER BY drone_id")
         #expect(homes.count == 4)
+        // The planner knows the fleet's size from the start (never analysed, it would be -1).
+        #expect(try await bed.harness.query("SELECT reltuples::float8 AS n FROM pg_class WHERE oid = 'drones'::regclass")[0]
+            .decode(Double.self, column: "n") == 4)
         for row in homes {
             let id = try row.decode(String.self, column: "drone_id")
             let expected = try #require(bed.homes[id])
