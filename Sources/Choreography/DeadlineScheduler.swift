@@ -205,7 +205,7 @@ final class DeadlineScheduler: Service, Sendable {
             let fired = try await connection.transaction { db -> [(name: String, outbox: PendingOutboxRows)] in
                 let due = try RuntimeTables.lockDueDeadlines(limit: limit, db).inDeliveryOrder(\.deadline.deliveryId)
                 attempted.withLock { $0 = due.map { ($0.id, $0.deadline.name) } }
-                return try due.map { id, deadline, trace in
+                let emitted = try due.map { _, deadline, trace in
                     let started = tracer.startDeadline(deadline.name, deliveryId: "\(deadline.deliveryId)", scheduledFrom: trace)
                     if let started { spans.withLock { $0.append(started) } }
                     var logger = logger
@@ -221,9 +221,10 @@ final class DeadlineScheduler: Service, Sendable {
                             logger.warning("no handler for deadline; marking it fired")
                         }
                     }
-                    try RuntimeTables.markFired(id, db)
-                    return (deadline.name, done.outbox)
+                    return done.emitted
                 }
+                let outboxes = try RuntimeTables.recordFired(due.map(\.id), emitting: emitted, db)
+                return zip(due, outboxes).map { ($0.deadline.name, $1) }
             }
             endSpans(nil)
             guard !fired.isEmpty else { return .noneDue }

@@ -266,31 +266,29 @@ final class EventProcessor: Service, Sendable {
             index: index, event: event, handler: handler, logger: eventLogger(event), span: span, trace: tracer.carrier(of: span)))
     }
 
-    /// Runs one event's handler in the open transaction and records it in the inbox and its
-    /// emitted events in the outbox (sent with the COMMIT); returns the pending outbox rows and
-    /// the soonest deadline the handler scheduled. In a shared transaction, an event that emitted
-    /// nothing is left out of the inbox (`inboxLeft`) for ``runTogether(_:_:)`` to record with the others.
+    /// Runs one event's handler in the open transaction.
     private func run(_ item: Prepared, sharesTransaction: Bool = false, _ db: isolated PostgresConnection) throws -> UnitOfWork.Done<Void> {
         try UnitOfWork.run(
             deliveryId: item.event.deliveryId, causationId: item.event.id, logger: item.logger,
-            forwardFailureProbability: configuration.faults.forwardFailureProbability, consumed: item.event, trace: item.trace,
-            sharesTransaction: sharesTransaction, inboxLater: sharesTransaction, db
+            forwardFailureProbability: configuration.faults.forwardFailureProbability, trace: item.trace,
+            sharesTransaction: sharesTransaction, db
         ) { context in try item.handler(item.event, &context, db) }
     }
 
-    /// Runs a shared transaction's events: all at once through the service's batch handler when
-    /// it has one, else each through its own handler; then records in one inbox statement every
-    /// event that emitted nothing.
+    /// Runs a transaction's events: all at once through the service's batch handler when it has
+    /// one and they are several, else each through its own handler; then records them all in the inbox and what they
+    /// emitted in the outbox, in one statement sent with the COMMIT. Returns each event's outbox
+    /// rows and the soonest deadline its handler scheduled.
     private func runTogether(_ chunk: [Prepared], _ db: isolated PostgresConnection) throws -> [(PendingOutboxRows, Date?)] {
-        if let batchHandler = definition.batchHandler {
+        if let batchHandler = definition.batchHandler, chunk.count > 1 {
             try batchHandler(chunk.map(\.event), logger, db)
-            try RuntimeTables.recordHandled(chunk.map { ($0.event, $0.trace?.traceId) }, db)
+            _ = try RuntimeTables.recordHandled(chunk.map { HandledEvent(event: $0.event, traceId: $0.trace?.traceId, emitted: []) }, db)
             return chunk.map { _ in (.nothing, nil) }
         }
-        let done = try chunk.map { item in try run(item, sharesTransaction: true, db) }
-        let left = zip(chunk, done).filter { $0.1.inboxLeft }.map(\.0)
-        try RuntimeTables.recordHandled(left.map { ($0.event, $0.trace?.traceId) }, db)
-        return done.map { ($0.outbox, $0.soonestDeadline) }
+        let done = try chunk.map { item in try run(item, sharesTransaction: chunk.count > 1, db) }
+        let outboxes = try RuntimeTables.recordHandled(
+            zip(chunk, done).map { item, done in HandledEvent(event: item.event, traceId: item.trace?.traceId, emitted: done.emitted) }, db)
+        return zip(outboxes, done).map { ($0, $1.soonestDeadline) }
     }
 
     /// What a shared transaction came to.
@@ -341,11 +339,11 @@ final class EventProcessor: Service, Sendable {
             // everything the handler did is rolled back. BEGIN travels with the handler's first
             // statement, so a handler whose statements are all deferred costs one round trip.
             let transaction = tracer.startTransaction(under: item.span)
-            let done: UnitOfWork.Done<Void>
+            let done: (outbox: PendingOutboxRows, soonestDeadline: Date?)
             var conflicts = 0
             while true {
                 do {
-                    done = try await db.transaction { db in try self.run(item, db) }
+                    done = try await db.transaction { db in try self.runTogether([item], db)[0] }
                     break
                 } catch where ConflictRedo.again(after: error, redone: conflicts) {
                     // The database chose this transaction to break a deadlock (or a serialization

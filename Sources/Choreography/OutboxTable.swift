@@ -9,19 +9,29 @@ package struct OutboxRow: Sendable {
 }
 
 /// Emitted events inserted into the outbox by a deferred statement: their rows (with ids) once
-/// the transaction has committed.
+/// the transaction has committed. Several units' events may share one statement: these are its
+/// rows from `offset` on.
 package struct PendingOutboxRows: Sendable {
     let events: [OutboxEvent]
     let ids: DeferredRows?
+    var offset = 0
 
     /// No outbox rows: the work emitted nothing.
     static let nothing = PendingOutboxRows(events: [], ids: nil)
 
     /// The committed rows.
     package func rows() throws -> [OutboxRow] {
-        guard let ids else { return [] }
-        return try RuntimeTables.outboxRows(try ids.rows, events)
+        guard let ids, !events.isEmpty else { return [] }
+        return try RuntimeTables.outboxRows(try ids.rows.dropFirst(offset), events)
     }
+}
+
+/// A consumed event its handler ran for in the open transaction, and the events it emitted.
+struct HandledEvent {
+    let event: ReceivedEvent
+    /// The trace the inbox row names (nil with tracing off).
+    let traceId: String?
+    let emitted: [OutboxEvent]
 }
 
 /// SQL for the service's `outbox`, `inbox` and `deadlines` tables (unqualified: the connection's
@@ -36,45 +46,52 @@ enum RuntimeTables {
         return PendingOutboxRows(events: events, ids: ids)
     }
 
-    /// Records the handled event in the inbox and its emitted events in the outbox in one
-    /// statement, deferred to travel with the transaction's COMMIT (and with the statements of
-    /// the events handled before it in the same transaction). A duplicate (the event id already
-    /// in the inbox) fails it with a unique violation on `inbox_pkey` (see `isDuplicate`), and
-    /// nothing commits.
-    static func recordHandled(
-        _ event: ReceivedEvent, traceId: String? = nil, emitting events: [OutboxEvent], _ db: isolated PostgresConnection
-    ) throws -> PendingOutboxRows {
-        let inbox: [PostgresValue] = [.uuid(event.id), .text(event.type), .uuid(event.deliveryId), .text(traceId)]
-        guard !events.isEmpty else {
-            try db.executeDeferred("INSERT INTO inbox (event_id, event_type, delivery_id, trace_id) VALUES ($1, $2, $3, $4)", inbox)
-            return .nothing
-        }
-        let (values, parameters) = outboxValues(events, firstParameter: 5)
-        let ids = try db.queryDeferred("""
-            WITH recorded AS (
-                INSERT INTO inbox (event_id, event_type, delivery_id, trace_id) VALUES ($1, $2, $3, $4) RETURNING event_id)
-            INSERT INTO outbox (\(outboxColumns))
-            SELECT emitted.* FROM (VALUES \(values)) AS emitted WHERE EXISTS (SELECT 1 FROM recorded)
-            RETURNING id
-            """, inbox + parameters)
-        return PendingOutboxRows(events: events, ids: ids)
-    }
-
-    /// Records handled events that emitted nothing in the inbox, all in one statement deferred
-    /// like ``recordHandled(_:traceId:emitting:_:)``'s: a duplicate among them fails the COMMIT.
-    static func recordHandled(_ events: [(event: ReceivedEvent, traceId: String?)], _ db: isolated PostgresConnection) throws {
-        guard !events.isEmpty else { return }
-        guard events.count > 1 else {
-            _ = try recordHandled(events[0].event, traceId: events[0].traceId, emitting: [], db)
-            return
-        }
-        try db.executeDeferred("""
+    /// Records handled events in the inbox and what they emitted in the outbox, in one statement
+    /// deferred to travel with the transaction's COMMIT (whatever the number of events sharing
+    /// the transaction). A duplicate (an event id already in the inbox) fails it with a unique
+    /// violation on `inbox_pkey` (see `isDuplicate`), and nothing commits. Returns each event's
+    /// outbox rows.
+    static func recordHandled(_ handled: [HandledEvent], _ db: isolated PostgresConnection) throws -> [PendingOutboxRows] {
+        guard !handled.isEmpty else { return [] }
+        return try insertIntoOutbox(handled.map(\.emitted), with: """
             INSERT INTO inbox (event_id, event_type, delivery_id, trace_id)
             SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[])
             """, [
-                .array(events.map { .uuid($0.event.id) }), .array(events.map { .text($0.event.type) }),
-                .array(events.map { .uuid($0.event.deliveryId) }), .array(events.map { .text($0.traceId) }),
-            ])
+                .array(handled.map { .uuid($0.event.id) }), .array(handled.map { .text($0.event.type) }),
+                .array(handled.map { .uuid($0.event.deliveryId) }), .array(handled.map { .text($0.traceId) }),
+            ], db)
+    }
+
+    /// Marks the deadlines `ids` fired (in the transaction that ran their handlers) and records
+    /// what each emitted in the outbox, in one statement deferred to travel with the COMMIT.
+    /// Returns each deadline's outbox rows.
+    static func recordFired(_ ids: [Int64], emitting emitted: [[OutboxEvent]], _ db: isolated PostgresConnection) throws -> [PendingOutboxRows] {
+        guard !ids.isEmpty else { return [] }
+        return try insertIntoOutbox(
+            emitted, with: "UPDATE deadlines SET fired_at = clock_timestamp() WHERE id = ANY($1)", [int8Array(ids)], db)
+    }
+
+    /// Runs `statement` and, in the same deferred statement, inserts every unit's `emitted`
+    /// events in the outbox; returns each unit's outbox rows.
+    private static func insertIntoOutbox(
+        _ emitted: [[OutboxEvent]], with statement: String, _ parameters: [PostgresValue], _ db: isolated PostgresConnection
+    ) throws -> [PendingOutboxRows] {
+        let events = emitted.flatMap { $0 }
+        guard !events.isEmpty else {
+            try db.executeDeferred(statement, parameters)
+            return emitted.map { _ in .nothing }
+        }
+        let (values, outboxParameters) = outboxValues(events, firstParameter: parameters.count + 1)
+        // A data-modifying WITH runs exactly once, to completion, though nothing reads it.
+        let ids = try db.queryDeferred("""
+            WITH recorded AS (\(statement))
+            INSERT INTO outbox (\(outboxColumns)) VALUES \(values) RETURNING id
+            """, parameters + outboxParameters)
+        var offset = 0
+        return emitted.map { events in
+            defer { offset += events.count }
+            return events.isEmpty ? .nothing : PendingOutboxRows(events: events, ids: ids, offset: offset)
+        }
     }
 
     /// Whether an error is the inbox refusing an event id it already holds.
@@ -111,7 +128,7 @@ enum RuntimeTables {
         return (placeholders.joined(separator: ", "), parameters)
     }
 
-    static func outboxRows(_ rows: PostgresRows, _ events: [OutboxEvent]) throws -> [OutboxRow] {
+    static func outboxRows(_ rows: some Sequence<PostgresRow>, _ events: [OutboxEvent]) throws -> [OutboxRow] {
         try zip(rows, events).map { row, event in OutboxRow(id: try row.decode(Int64.self, column: "id"), event: event) }
     }
 
@@ -201,11 +218,6 @@ enum RuntimeTables {
                 causationId: try row.decode(UUID?.self, column: "causation_id")),
              TraceCarrier(storedForm: try row.decode(String?.self, column: "trace_context")))
         }
-    }
-
-    /// Marks a deadline fired (in the transaction that ran its handler; deferred, sent with its COMMIT).
-    static func markFired(_ id: Int64, _ db: isolated PostgresConnection) throws {
-        try db.executeDeferred("UPDATE deadlines SET fired_at = clock_timestamp() WHERE id = $1", [.int64(id)])
     }
 
     /// Records a failed attempt of a deadline's handler; returns how many attempts failed so far.
