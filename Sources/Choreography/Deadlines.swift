@@ -18,9 +18,23 @@ public enum Deadlines {
         try db.executeDeferred(lockPendingSQL, [.uuid(deliveryId), .textArray(names)])
     }
 
-    private static let lockPendingSQL = """
+    /// A condition, always true, for a statement that locks its own rows (`FOR UPDATE`): it
+    /// locks the delivery's pending deadlines named in parameter `$names` (of the delivery in
+    /// parameter `$delivery`) as ``lockPending`` does, once, before the statement reads any row
+    /// (PostgreSQL evaluates it as a one-time filter), so one statement takes both in the
+    /// deadline scheduler's order. Rows the statement locks after waiting are read as committed
+    /// by then; what it reads without locking is not (its snapshot is older).
+    public static func lockingPendingFirst(delivery: Int, names: Int) -> String {
+        "(SELECT count(*) FROM (\(pendingSQL(delivery: "$\(delivery)", names: "$\(names)"))) AS pending) >= 0"
+    }
+
+    private static let lockPendingSQL = pendingSQL(delivery: "$1", names: "$2")
+
+    private static func pendingSQL(delivery: String, names: String) -> String {
+        """
         SELECT id FROM deadlines
-        WHERE delivery_id = $1 AND name = ANY($2) AND fired_at IS NULL AND cancelled_at IS NULL AND parked_at IS NULL
+        WHERE delivery_id = \(delivery) AND name = ANY(\(names)) AND fired_at IS NULL AND cancelled_at IS NULL AND parked_at IS NULL
         ORDER BY id FOR UPDATE
         """
+    }
 }

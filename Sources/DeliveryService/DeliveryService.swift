@@ -20,7 +20,7 @@ package enum DeliveryService {
     package static let joinTimeoutDeadline = "join-timeout"
     /// The name of the durable deadline that gives up on a pickup overdue by its grace period.
     package static let pickupOverdueDeadline = "pickup-overdue"
-    /// The deadlines a transition may stop, locked in this order before the delivery's row.
+    /// The deadlines a transition may stop, locked before the delivery's row.
     private static let deadlines = [joinTimeoutDeadline, pickupOverdueDeadline]
 
     /// The service's definition for queue prefix `name` and schema `schema` (tests use unique ones).
@@ -109,11 +109,9 @@ package enum DeliveryService {
         _ input: String, settings: DeliverySettings, _ context: inout HandlerContext, _ db: isolated PostgresConnection,
         _ transition: (inout DeliveryRecord, _ injectedFault: Bool) -> DeliveryReaction
     ) throws {
-        // Locks in the order a deadline takes them when it fires (its deadline row, then the
-        // delivery's row), so an event that stops a deadline and the firing deadline never wait
-        // on each other in a cycle.
-        if !deadlines.contains(input) { try Deadlines.lockPendingDeferred(named: deadlines, for: context.deliveryId, db) }
-        let before = try DeliveryTable.lock(context.deliveryId, db)
+        // An event locks the pending deadlines it may stop before the delivery's row, as a
+        // firing deadline does (a deadline's handler holds its own deadline's lock already).
+        let before = try DeliveryTable.lock(context.deliveryId, pendingDeadlines: deadlines.contains(input) ? [] : deadlines, db)
         var record = before
         let reaction = transition(&record, context.forwardStepShouldFail)
         if record != before { try DeliveryTable.save(record, db) }

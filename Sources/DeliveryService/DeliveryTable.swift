@@ -1,3 +1,4 @@
+import Choreography
 import Contracts
 import Foundation
 import Postgres
@@ -12,8 +13,12 @@ enum DeliveryTable {
     /// or creates it. Two first events at once on two connections both find no row: one creates
     /// it, the other waits for that to commit and then takes the row (DO UPDATE locks it and
     /// returns the committed version, which a plain read in the same statement could not see).
-    static func lock(_ deliveryId: UUID, _ db: isolated PostgresConnection) throws -> DeliveryRecord {
-        let rows = try db.query(lockOrCreate, [.uuid(deliveryId)])
+    /// Before the row, the same statement locks the delivery's pending deadlines named
+    /// `pendingDeadlines` (the order in which a firing deadline takes them: its own row, then the
+    /// delivery's), so an event that stops a deadline and the deadline firing never wait on each
+    /// other in a cycle; once it waited for one, the row it locks is the version committed since.
+    static func lock(_ deliveryId: UUID, pendingDeadlines: [String] = [], _ db: isolated PostgresConnection) throws -> DeliveryRecord {
+        let rows = try db.query(lockOrCreate, [.uuid(deliveryId), .textArray(pendingDeadlines)])
         guard let row = rows.first else {
             throw PostgresError(.decoding, message: "delivery \(deliveryId) neither found nor created")
         }
@@ -29,7 +34,8 @@ enum DeliveryTable {
 
     private static let lockOrCreate = """
         WITH locked AS (
-            SELECT \(columns) FROM deliveries WHERE delivery_id = $1 FOR UPDATE
+            SELECT \(columns) FROM deliveries
+            WHERE delivery_id = $1 AND \(Deadlines.lockingPendingFirst(delivery: 1, names: 2)) FOR UPDATE
         ), created AS (
             INSERT INTO deliveries (delivery_id) SELECT $1 WHERE NOT EXISTS (SELECT FROM locked)
             ON CONFLICT (delivery_id) DO UPDATE SET delivery_id = deliveries.delivery_id
