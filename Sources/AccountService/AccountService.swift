@@ -164,23 +164,23 @@ enum AccountValidation {
     /// Counts one delivery for today (UTC) if the limit allows it, in one statement: the row lock
     /// of `ON CONFLICT DO UPDATE` serialises concurrent requests of one owner, and the limit is
     /// checked against the latest count. Returns the new count, or `nil` when the limit is reached.
-    /// The day counted is kept on the delivery's decision, so that it can be given back.
+    /// The same statement keeps the day counted on the delivery's decision, so that it can be given back.
     private static func countDelivery(of owner: String, _ deliveryId: UUID, _ db: isolated PostgresConnection) throws -> Int? {
         let rows = try db.query(
             """
-            INSERT INTO daily_usage AS u (owner_id, day, deliveries)
-            SELECT a.owner_id, (now() AT TIME ZONE 'UTC')::date, 1 FROM accounts a
-            WHERE a.owner_id = $1 AND a.daily_limit >= 1
-            ON CONFLICT (owner_id, day) DO UPDATE SET deliveries = u.deliveries + 1
-            WHERE u.deliveries < (SELECT a.daily_limit FROM accounts a WHERE a.owner_id = $1)
-            RETURNING u.deliveries, u.day::text AS day
+            WITH counted AS (
+                INSERT INTO daily_usage AS u (owner_id, day, deliveries)
+                SELECT a.owner_id, (now() AT TIME ZONE 'UTC')::date, 1 FROM accounts a
+                WHERE a.owner_id = $1 AND a.daily_limit >= 1
+                ON CONFLICT (owner_id, day) DO UPDATE SET deliveries = u.deliveries + 1
+                WHERE u.deliveries < (SELECT a.daily_limit FROM accounts a WHERE a.owner_id = $1)
+                RETURNING u.deliveries, u.day),
+            kept AS (
+                UPDATE decisions SET counted_day = counted.day FROM counted WHERE delivery_id = $2)
+            SELECT deliveries FROM counted
             """,
-            [.text(owner)])
-        guard let row = rows.first else { return nil }
-        try db.executeDeferred(
-            "UPDATE decisions SET counted_day = $2::date WHERE delivery_id = $1",
-            [.uuid(deliveryId), .text(try row.decode(String.self, column: "day"))])
-        return try row.decode(Int.self, column: "deliveries")
+            [.text(owner), .uuid(deliveryId)])
+        return try rows.first?.decode(Int.self, column: "deliveries")
     }
 }
 
