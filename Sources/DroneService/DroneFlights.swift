@@ -204,13 +204,13 @@ enum DroneFlights {
     static func pickUp(
         _ fired: FiredDeadline, simulation: FlightSimulation, context: inout HandlerContext, _ db: isolated PostgresConnection
     ) throws {
-        guard let allocation = try DroneTables.allocation(for: fired.deliveryId, db), allocation.state == .allocated,
+        // The allocation's checks say an allocated (now flying) row names its drone, package and times.
+        guard let allocation = try DroneTables.pickUp(fired.deliveryId, db),
               let droneId = allocation.droneId, let packageId = allocation.packageId, let times = allocation.times
         else {
             context.logger.info("flight-pickup ignored: the allocation is no longer waiting for pickup")
             return
         }
-        try DroneTables.markPickedUp(allocation, droneId: droneId, db)
         try context.emit(DronePickedUp(droneId: droneId, packageId: packageId, dropoffEta: times.dropoffEta))
         let dropoffAt = simulation.dropoffDate(now: Date(), times: times)
         context.scheduleDeadline(FlightDeadline.dropoff, at: dropoffAt, payload: deadlinePayload(droneId, packageId))
@@ -220,13 +220,12 @@ enum DroneFlights {
     /// Deadline `flight-dropoff`: the drone reached the drop-off point; if it is flying this
     /// delivery, the allocation is delivered and `drone.delivered` is emitted.
     static func dropOff(_ fired: FiredDeadline, context: inout HandlerContext, _ db: isolated PostgresConnection) throws {
-        guard let allocation = try DroneTables.allocation(for: fired.deliveryId, db), allocation.state == .flying,
+        guard let allocation = try DroneTables.dropOff(fired.deliveryId, db),
               let droneId = allocation.droneId, let packageId = allocation.packageId, let dropoff = allocation.dropoff
         else {
             context.logger.info("flight-dropoff ignored: the drone is not flying this delivery")
             return
         }
-        try DroneTables.markDelivered(allocation, db)
         try context.emit(DroneDelivered(droneId: droneId, packageId: packageId, dropoffLocation: dropoff))
         context.logger.info("package delivered", metadata: ["drone.id": "\(droneId)"])
     }

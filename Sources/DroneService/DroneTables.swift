@@ -89,11 +89,15 @@ enum DroneTables {
 
     /// The delivery's allocation row, locked for the rest of the transaction.
     static func allocation(for deliveryId: UUID, _ db: isolated PostgresConnection) throws -> AllocationRecord? {
-        let rows = try db.query("""
-            SELECT delivery_id, state, drone_id, package_id, pickup_eta, dropoff_eta, dropoff_latitude, dropoff_longitude
-            FROM allocations WHERE delivery_id = $1 FOR UPDATE
-            """, [.uuid(deliveryId)])
-        guard let row = rows.first else { return nil }
+        try db.query("SELECT \(allocationColumns) FROM allocations WHERE delivery_id = $1 FOR UPDATE", [.uuid(deliveryId)])
+            .first.map(allocationRecord)
+    }
+
+    /// The columns an ``AllocationRecord`` is read from.
+    private static let allocationColumns =
+        "delivery_id, state, drone_id, package_id, pickup_eta, dropoff_eta, dropoff_latitude, dropoff_longitude"
+
+    private static func allocationRecord(_ row: PostgresRow) throws -> AllocationRecord {
         let stateText = try row.decode(String.self, column: "state")
         guard let state = AllocationState(rawValue: stateText) else {
             throw DroneServiceError(.unexpectedState, "allocations.state holds an unknown state '\(stateText)'")
@@ -234,21 +238,32 @@ enum DroneTables {
             """, [.uuid(allocation.deliveryId), .text(reason.rawValue), .text(droneId)])
     }
 
-    /// The drone picked the package up: allocation and drone are `flying` (one statement for both rows).
-    static func markPickedUp(_ allocation: AllocationRecord, droneId: String, _ db: isolated PostgresConnection) throws {
-        try db.executeDeferred("""
+    /// The drone reached the pickup point: if the allocation still waits for it (`allocated`),
+    /// it and its drone become `flying`, in one statement that reads, locks and writes both rows.
+    /// Returns the allocation as it now is, or nil when it was not waiting for the pickup.
+    static func pickUp(_ deliveryId: UUID, _ db: isolated PostgresConnection) throws -> AllocationRecord? {
+        try db.query("""
             WITH flying AS (
-                UPDATE allocations SET state = 'flying', picked_up_at = clock_timestamp() WHERE delivery_id = $1
+                UPDATE allocations SET state = 'flying', picked_up_at = clock_timestamp()
+                WHERE delivery_id = $1 AND state = 'allocated'
+                RETURNING \(allocationColumns)
+            ), airborne AS (
+                UPDATE drones d SET state = 'flying', updated_at = clock_timestamp()
+                FROM flying WHERE d.drone_id = flying.drone_id AND d.delivery_id = $1
             )
-            UPDATE drones SET state = 'flying', updated_at = clock_timestamp() WHERE drone_id = $2 AND delivery_id = $1
-            """, [.uuid(allocation.deliveryId), .text(droneId)])
+            SELECT * FROM flying
+            """, [.uuid(deliveryId)]).first.map(allocationRecord)
     }
 
-    /// The drone dropped the package off (it stays out of the pool until `delivery.completed`).
-    static func markDelivered(_ allocation: AllocationRecord, _ db: isolated PostgresConnection) throws {
-        try db.executeDeferred(
-            "UPDATE allocations SET state = 'delivered', delivered_at = clock_timestamp() WHERE delivery_id = $1",
-            [.uuid(allocation.deliveryId)])
+    /// The drone reached the drop-off point: if the allocation is `flying`, it becomes
+    /// `delivered` (the drone stays out of the pool until `delivery.completed`), in one statement.
+    /// Returns the allocation as it now is, or nil when it was not flying.
+    static func dropOff(_ deliveryId: UUID, _ db: isolated PostgresConnection) throws -> AllocationRecord? {
+        try db.query("""
+            UPDATE allocations SET state = 'delivered', delivered_at = clock_timestamp()
+            WHERE delivery_id = $1 AND state = 'flying'
+            RETURNING \(allocationColumns)
+            """, [.uuid(deliveryId)]).first.map(allocationRecord)
     }
 }
 
