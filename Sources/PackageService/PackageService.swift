@@ -107,7 +107,12 @@ enum PackageRegistration {
             rejection = nil
         }
 
-        guard try claim(context.deliveryId, state: rejection == nil ? "created" : "rejected", reasonCode: rejection?.code.rawValue, db)
+        // A valid package is registered by the statement that claims the delivery.
+        let packageId = UUID.random()
+        let registration = rejection == nil ? NewPackage(packageId: packageId, ownerId: request.ownerId, info: info) : nil
+        guard try claim(
+            context.deliveryId, state: rejection == nil ? "created" : "rejected", reasonCode: rejection?.code.rawValue,
+            registering: registration, db)
         else {
             let existing = try outcome(of: context.deliveryId, db)
             context.logger.info(
@@ -123,14 +128,6 @@ enum PackageRegistration {
             try context.emit(PackageRejected(packageInfo: info, reason: rejection))
             return
         }
-        let packageId = UUID.random()
-        try db.execute(
-            """
-            INSERT INTO packages (package_id, delivery_id, owner_id, size, weight_kg, tag)
-            VALUES ($1, $2, $3, $4, $5, $6)
-            """,
-            [.uuid(packageId), .uuid(context.deliveryId), .text(request.ownerId), .text(info.size.rawValue),
-             .double(info.weightKg), .text(info.tag)])
         context.logger.info("package created", metadata: ["package.id": "\(packageId)"])
         try context.emit(PackageCreated(
             packageId: packageId, packageInfo: info, pickupLocation: request.pickupLocation,
@@ -177,15 +174,34 @@ enum PackageRegistration {
         }
     }
 
-    /// Records the delivery's first outcome; `false` when it already has one (committed by
-    /// another transaction, which this insert waited for if it was in flight).
-    private static func claim(_ deliveryId: UUID, state: String, reasonCode: String?, _ db: isolated PostgresConnection) throws -> Bool {
-        try !db.query(
-            """
+    /// A package to register with the delivery's outcome.
+    private struct NewPackage {
+        let packageId: UUID
+        let ownerId: String
+        let info: PackageInfo
+    }
+
+    /// Records the delivery's first outcome, and with it (in the same statement) `registering`'s
+    /// package; `false` when it already has one (committed by another transaction, which this
+    /// insert waited for if it was in flight), and then nothing is registered.
+    private static func claim(
+        _ deliveryId: UUID, state: String, reasonCode: String?, registering package: NewPackage? = nil, _ db: isolated PostgresConnection
+    ) throws -> Bool {
+        let claim = """
             INSERT INTO delivery_outcomes (delivery_id, state, reason_code) VALUES ($1, $2, $3)
             ON CONFLICT (delivery_id) DO NOTHING RETURNING delivery_id
+            """
+        let parameters: [PostgresValue] = [.uuid(deliveryId), .text(state), .text(reasonCode)]
+        guard let package else { return try !db.query(claim, parameters).isEmpty }
+        return try !db.query(
+            """
+            WITH claimed AS (\(claim)), registered AS (
+                INSERT INTO packages (package_id, delivery_id, owner_id, size, weight_kg, tag)
+                SELECT $4, delivery_id, $5, $6, $7, $8 FROM claimed)
+            SELECT delivery_id FROM claimed
             """,
-            [.uuid(deliveryId), .text(state), .text(reasonCode)]).isEmpty
+            parameters + [.uuid(package.packageId), .text(package.ownerId), .text(package.info.size.rawValue),
+                          .double(package.info.weightKg), .text(package.info.tag)]).isEmpty
     }
 
     private static func outcome(of deliveryId: UUID, _ db: isolated PostgresConnection) throws -> String? {
