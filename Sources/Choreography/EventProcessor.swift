@@ -332,13 +332,14 @@ final class EventProcessor: Service, Sendable {
     private func handleAlone(_ item: Prepared, on db: isolated PostgresConnection) async -> Outcome {
         let event = item.event
         let started = ContinuousClock.now
+        // A duplicate's transaction is rolled back as designed, so its span is not marked failed.
+        let transaction = tracer.startTransaction(under: item.span)
         do {
             // The inbox is checked optimistically, at the end of the transaction, in the same
             // statement as the outbox insert and sent with the COMMIT: a duplicate fails it on
             // the inbox's key (waiting for the first copy to commit if it is in flight), and
             // everything the handler did is rolled back. BEGIN travels with the handler's first
             // statement, so a handler whose statements are all deferred costs one round trip.
-            let transaction = tracer.startTransaction(under: item.span)
             let done: (outbox: PendingOutboxRows, soonestDeadline: Date?)
             var conflicts = 0
             while true {
@@ -353,24 +354,28 @@ final class EventProcessor: Service, Sendable {
                     item.logger.info("transaction ended by a conflict; doing it again", metadata: [
                         "error.message": "\(error)", "transaction.redo": "\(conflicts)",
                     ])
-                } catch {
-                    tracer.end(transaction, error: error)
-                    throw error
                 }
             }
+            let outbox = try done.outbox.rows()
             tracer.end(transaction)
             if let soonest = done.soonestDeadline { alarm.request(soonest) }
             metrics.handlerLatency(ContinuousClock.now - started)
-            return .handled(type: event.type, outbox: try done.outbox.rows())
+            return .handled(type: event.type, outbox: outbox)
         } catch where RuntimeTables.isDuplicate(error) {
+            tracer.end(transaction)
             return .duplicate(type: event.type)
         } catch let error as PostgresError where error.isConnectionProblem {
+            tracer.end(transaction, error: error)
             item.logger.info("database unavailable; keeping the delivery", metadata: ["error.message": "\(error)"])
             await restore(db)
             return .databaseUnavailable
         } catch {
             // A handler that refuses a duplicate (its state already moved on) is still a duplicate.
-            if (try? RuntimeTables.isInInbox(event.id, db)) == true { return .duplicate(type: event.type) }
+            if (try? RuntimeTables.isInInbox(event.id, db)) == true {
+                tracer.end(transaction)
+                return .duplicate(type: event.type)
+            }
+            tracer.end(transaction, error: error)
             item.logger.info("handler failed", metadata: ["error.message": "\(error)", "delivery.attempt": "\(event.attempt)"])
             return .failed(type: event.type, error: "\(error)")
         }

@@ -121,4 +121,25 @@ struct TracingSpanTreeTests {
         #expect(extracted.inMemorySpanContext?.traceID == consumer.traceID)
         try await harness.cleanUp()
     }
+
+    @Test("a duplicate's transaction span is not marked failed: the inbox refused the copy, as designed")
+    func duplicateTransactionIsNoFailure() async throws {
+        let tracer = InMemoryTracer(recordInjections: false, recordExtractions: false)
+        var traced = try EchoHarness(eventsPerTransaction: 1)
+        traced.service.tracer = tracer
+        let harness = traced
+        let request = try harness.request(owner: "traced-duplicate")
+        try await harness.withRunningService {
+            try await harness.publish([request])
+            try await waitUntil("the event handled") { harness.eventsHandled == 1 }
+            try await harness.publish([request])
+            try await waitUntil("its copy skipped") { harness.duplicatesSkipped == 1 }
+        }
+        let spans = tracer.finishedSpans
+        let copy = try #require(spans.first { $0.attributes.get(TraceAttributes.outcome) == .string("duplicate") })
+        let transactions = spans.filter { $0.parentSpanID == copy.spanID && $0.kind == .client }
+        #expect(transactions.count == 1)
+        #expect(transactions.allSatisfy { $0.status?.code != .error })
+        try await harness.cleanUp()
+    }
 }
