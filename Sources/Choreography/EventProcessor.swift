@@ -279,7 +279,7 @@ final class EventProcessor: Service, Sendable {
     /// one and they are several, else each through its own handler; then records them all in the inbox and what they
     /// emitted in the outbox, in one statement sent with the COMMIT. Returns each event's outbox
     /// rows and the soonest deadline its handler scheduled.
-    private func runTogether(_ chunk: [Prepared], _ db: isolated PostgresConnection) throws -> [(PendingOutboxRows, Date?)] {
+    private func runAndRecord(_ chunk: [Prepared], _ db: isolated PostgresConnection) throws -> [(PendingOutboxRows, Date?)] {
         if let batchHandler = definition.batchHandler, chunk.count > 1 {
             try batchHandler(chunk.map(\.event), logger, db)
             _ = try RuntimeTables.recordHandled(chunk.map { HandledEvent(event: $0.event, traceId: $0.trace?.traceId, emitted: []) }, db)
@@ -307,7 +307,7 @@ final class EventProcessor: Service, Sendable {
         do {
             let handled: [(PendingOutboxRows, Date?)]
             do {
-                handled = try await db.transaction { db in try self.runTogether(chunk, db) }
+                handled = try await db.transaction { db in try self.runAndRecord(chunk, db) }
             } catch {
                 for span in transactions { tracer.end(span, error: error) }
                 throw error
@@ -344,7 +344,7 @@ final class EventProcessor: Service, Sendable {
             var conflicts = 0
             while true {
                 do {
-                    done = try await db.transaction { db in try self.runTogether([item], db)[0] }
+                    done = try await db.transaction { db in try self.runAndRecord([item], db)[0] }
                     break
                 } catch where ConflictRedo.again(after: error, redone: conflicts) {
                     // The database chose this transaction to break a deadlock (or a serialization

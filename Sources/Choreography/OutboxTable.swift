@@ -21,7 +21,7 @@ package struct PendingOutboxRows: Sendable {
 
     /// The committed rows.
     package func rows() throws -> [OutboxRow] {
-        guard let ids, !events.isEmpty else { return [] }
+        guard let ids else { return [] }
         return try RuntimeTables.outboxRows(try ids.rows.dropFirst(offset), events)
     }
 }
@@ -40,10 +40,7 @@ enum RuntimeTables {
     /// Inserts emitted events in a statement sent with the transaction's next statement or COMMIT;
     /// their rows (with ids) are readable once it ran.
     static func recordEmitted(_ events: [OutboxEvent], _ db: isolated PostgresConnection) throws -> PendingOutboxRows {
-        guard !events.isEmpty else { return .nothing }
-        let (values, parameters) = outboxValues(events, firstParameter: 1)
-        let ids = try db.queryDeferred("INSERT INTO outbox (\(outboxColumns)) VALUES \(values) RETURNING id", parameters)
-        return PendingOutboxRows(events: events, ids: ids)
+        try insertIntoOutbox([events], with: nil, [], db)[0]
     }
 
     /// Records handled events in the inbox and what they emitted in the outbox, in one statement
@@ -71,22 +68,21 @@ enum RuntimeTables {
             emitted, with: "UPDATE deadlines SET fired_at = clock_timestamp() WHERE id = ANY($1)", [int8Array(ids)], db)
     }
 
-    /// Runs `statement` and, in the same deferred statement, inserts every unit's `emitted`
-    /// events in the outbox; returns each unit's outbox rows.
+    /// Runs `statement` (if any) and, in the same deferred statement, inserts every unit's
+    /// `emitted` events in the outbox; returns each unit's outbox rows.
     private static func insertIntoOutbox(
-        _ emitted: [[OutboxEvent]], with statement: String, _ parameters: [PostgresValue], _ db: isolated PostgresConnection
+        _ emitted: [[OutboxEvent]], with statement: String?, _ parameters: [PostgresValue], _ db: isolated PostgresConnection
     ) throws -> [PendingOutboxRows] {
         let events = emitted.flatMap { $0 }
         guard !events.isEmpty else {
-            try db.executeDeferred(statement, parameters)
+            if let statement { try db.executeDeferred(statement, parameters) }
             return emitted.map { _ in .nothing }
         }
         let (values, outboxParameters) = outboxValues(events, firstParameter: parameters.count + 1)
         // A data-modifying WITH runs exactly once, to completion, though nothing reads it.
-        let ids = try db.queryDeferred("""
-            WITH recorded AS (\(statement))
-            INSERT INTO outbox (\(outboxColumns)) VALUES \(values) RETURNING id
-            """, parameters + outboxParameters)
+        let ids = try db.queryDeferred(
+            (statement.map { "WITH recorded AS (\($0))\n" } ?? "") + "INSERT INTO outbox (\(outboxColumns)) VALUES \(values) RETURNING id",
+            parameters + outboxParameters)
         var offset = 0
         return emitted.map { events in
             defer { offset += events.count }
