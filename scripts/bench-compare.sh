@@ -11,7 +11,8 @@
 # BENCH_ROUNDS=K (default 2) alternates K times instead: on a machine whose speed drifts between
 # runs, the medians of three or more rounds are not moved by one slow run.
 #
-# It builds release binaries first (`swift build -c release`, nothing to do when up to date). It is
+# It starts the private servers (installing any missing Debian packages), then builds release
+# binaries (`swift build -c release`, nothing to do when up to date). It is
 # heavy (it starts twelve services and loads two cores): on a shared machine build beforehand,
 # then hold a lock only while measuring:
 #   swift build -c release && flock /tmp/fabrikam-heavy.lock scripts/bench-compare.sh 2000 32
@@ -40,10 +41,11 @@ BIN="$ROOT/.build/release"
 say() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 export PATH="/opt/swift/usr/bin:$PATH"
-swift build -c release >&2 || die "the release build failed"
-
+# The servers first: starting them installs any missing Debian packages (librabbitmq-dev and
+# libpq-dev among them), without which a fresh machine's build fails.
 SERVERS=$(scripts/servers.sh start) || die "the private servers did not start"
 eval "$SERVERS"
+swift build -c release >&2 || die "the release build failed"
 export AMQP_URL DATABASE_URL FABRIKAM_PG_SOCKET_DIR
 AMQP_PORT=$(sed -E 's|.*:([0-9]+)/.*|\1|' <<<"$AMQP_URL")
 PEER_DSN="${DATABASE_URL%/*}/peer"
