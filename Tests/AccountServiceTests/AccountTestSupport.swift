@@ -24,8 +24,7 @@ extension ServiceHarness {
     /// Runs `body` on a connection whose `search_path` is the service's schema (migrated once the
     /// service has started).
     func withServiceDatabase<T: Sendable>(_ body: @escaping @Sendable (isolated PostgresConnection) throws -> T) async throws -> T {
-        let connection = try await PostgresConnection.connect(url: databaseURL)
-        _ = try await connection.simpleQuery("SET search_path TO \(name)")
+        let connection = try await connectToSchema()
         let result = try await connection.withIsolation { db in try body(db) }
         await connection.close()
         return result

@@ -2,6 +2,7 @@
 import Contracts
 import Foundation
 import Postgres
+import ServiceTestSupport
 import Testing
 
 /// The runtime's inbox, outbox and deadline statements against the real database: one
@@ -12,8 +13,7 @@ struct RuntimeTablesTests {
     func handledEventsRecordedTogether() async throws {
         let harness = try EchoHarness()
         try await harness.withRunningService {}
-        let connection = try await PostgresConnection.connect(url: harness.databaseURL)
-        _ = try await connection.simpleQuery("SET search_path TO \(harness.name)")
+        let connection = try await harness.service.connectToSchema()
         let consumed = try (0..<4).map { _ in try Self.receivedEvent() }
         let emitted = [[Self.outboxEvent(), Self.outboxEvent()], [], [Self.outboxEvent()], []]
         let pending = try await connection.transaction { db in
@@ -40,8 +40,7 @@ struct RuntimeTablesTests {
     func firedDeadlinesRecordedTogether() async throws {
         let harness = try EchoHarness()
         try await harness.withRunningService {}
-        let connection = try await PostgresConnection.connect(url: harness.databaseURL)
-        _ = try await connection.simpleQuery("SET search_path TO \(harness.name)")
+        let connection = try await harness.service.connectToSchema()
         // Far in the future, so the scheduler of a running service would not take them.
         let ids = try await connection.query("""
             INSERT INTO deadlines (name, delivery_id, fire_at)

@@ -14,8 +14,8 @@ struct DeliveryTableTests {
         let bed = try DeliveryTestBed()
         try await bed.harness.withRunningService {}  // the schema and its migrations
         let delivery = UUID()
-        let creator = try await Self.connect(bed, as: "lock-or-create creator")
-        let waiter = try await Self.connect(bed, as: "lock-or-create waiter")
+        let creator = try await bed.harness.connectToSchema(applicationName: "lock-or-create creator")
+        let waiter = try await bed.harness.connectToSchema(applicationName: "lock-or-create waiter")
         let taken = try await creator.transaction { db -> Task<DeliveryRecord, any Error> in
             let created = try DeliveryTable.lock(delivery, db)
             #expect(created.deliveryId == delivery)
@@ -43,8 +43,8 @@ struct DeliveryTableTests {
         let bed = try DeliveryTestBed()
         try await bed.harness.withRunningService {}  // the schema and its migrations
         let delivery = UUID()
-        let firing = try await Self.connect(bed, as: "deadline firing")
-        let event = try await Self.connect(bed, as: "event waiting")
+        let firing = try await bed.harness.connectToSchema(applicationName: "deadline firing")
+        let event = try await bed.harness.connectToSchema(applicationName: "event waiting")
         _ = try await event.transaction { db in try DeliveryTable.lock(delivery, db) }
         let deadline = DeliveryService.pickupOverdueDeadline
         _ = try await bed.harness.query(
@@ -69,12 +69,5 @@ struct DeliveryTableTests {
         await firing.close()
         await event.close()
         try await bed.harness.cleanUp()
-    }
-
-    /// A connection to the bed's schema, named `name` in `pg_stat_activity` (the tests wait on its state).
-    private static func connect(_ bed: DeliveryTestBed, as name: String) async throws -> PostgresConnection {
-        let connection = try await PostgresConnection.connect(url: bed.harness.databaseURL, applicationName: name)
-        _ = try await connection.simpleQuery("SET search_path TO \(bed.harness.name)")
-        return connection
     }
 }

@@ -116,8 +116,7 @@ struct DroneAllocationTests {
         let delivery = UUID()
         try await bed.harness.withRunningService {
             // Another allocation that will roll back holds the only drone's row.
-            let holder = try await PostgresConnection.connect(url: bed.harness.databaseURL)
-            _ = try await holder.simpleQuery("SET search_path TO \(bed.harness.name)")
+            let holder = try await bed.harness.connectToSchema()
             do {
                 try await holder.transaction { db in
                     _ = try db.query("SELECT drone_id FROM drones FOR UPDATE")

@@ -316,8 +316,7 @@ struct HistoryTestBed {
 
     /// Runs `body` on a connection whose search path is the service's schema.
     func withDatabase<Value: Sendable>(_ body: @escaping @Sendable (isolated PostgresConnection) throws -> Value) async throws -> Value {
-        let connection = try await PostgresConnection.connect(url: harness.databaseURL)
-        _ = try await connection.simpleQuery("SET search_path TO \(harness.name)")
+        let connection = try await harness.connectToSchema()
         let value = try await connection.withIsolation { db in try body(db) }
         await connection.close()
         return value

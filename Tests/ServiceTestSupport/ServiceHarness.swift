@@ -201,10 +201,17 @@ package struct ServiceHarness: Sendable {
         return messages
     }
 
+    /// A new connection whose `search_path` is the service's schema, named `applicationName` in
+    /// `pg_stat_activity` when given (for tests that wait on its state); the caller closes it.
+    package func connectToSchema(applicationName: String? = nil) async throws -> PostgresConnection {
+        let connection = try await PostgresConnection.connect(url: databaseURL, applicationName: applicationName)
+        _ = try await connection.simpleQuery("SET search_path TO \(name)")
+        return connection
+    }
+
     /// Runs a query with `search_path` set to the service's schema.
     package func query(_ sql: String, _ parameters: [PostgresValue] = []) async throws -> PostgresRows {
-        let connection = try await PostgresConnection.connect(url: databaseURL)
-        _ = try await connection.simpleQuery("SET search_path TO \(name)")
+        let connection = try await connectToSchema()
         let rows = try await connection.query(sql, parameters)
         await connection.close()
         return rows
